@@ -1,0 +1,523 @@
+/* The D-Bus client of regsd: one call helper marshals arguments, checks reply signatures and maps
+ * errors. */
+#include "client.h"
+#include "bus.h"
+
+#include <dbus/dbus.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct regs_client {
+	DBusConnection *conn;
+	int timeout_ms;
+	char error_name[128];
+	char error_message[256];
+};
+
+/* Decodes the fields of one reply array element into one row of a result array. */
+typedef void (*regs_row_reader)(DBusMessageIter *fields, void *row);
+
+#define CLIENT_ERROR_PROTOCOL "tw.regs.Client.Protocol"
+#define CLIENT_ERROR_INVALID "tw.regs.Client.InvalidArgument"
+#define DBUS_SPAWN_ERROR_PREFIX "org.freedesktop.DBus.Error.Spawn."
+
+static const struct {
+	const char *name;
+	enum regs_client_err err;
+} error_map[] = {
+    {DBUS_ERROR_NO_REPLY, RC_UNREACHABLE},
+    {DBUS_ERROR_SERVICE_UNKNOWN, RC_UNREACHABLE},
+    {DBUS_ERROR_NAME_HAS_NO_OWNER, RC_UNREACHABLE},
+    {DBUS_ERROR_DISCONNECTED, RC_UNREACHABLE},
+    {DBUS_ERROR_NO_SERVER, RC_UNREACHABLE},
+    {DBUS_ERROR_TIMEOUT, RC_UNREACHABLE},
+    {DBUS_ERROR_TIMED_OUT, RC_UNREACHABLE},
+    {DBUS_ERROR_NO_MEMORY, RC_NOMEM},
+    {DBUS_ERROR_ACCESS_DENIED, RC_DENIED},
+    {REGS_E_ACCESS_DENIED, RC_DENIED},
+    {REGS_E_INVALID_ARGS, RC_INVALID},
+    {REGS_E_NO_SUCH_USER, RC_NO_SUCH_USER},
+    {REGS_E_ALREADY_BOUND, RC_ALREADY_BOUND},
+    {REGS_E_NO_SUCH_ENROLMENT, RC_NO_ENROLMENT},
+    {REGS_E_STORAGE, RC_STORAGE},
+};
+
+static const char *const result_names[] = {
+    [REGS_R_OK] = "ok",
+    [REGS_R_WRONG] = "wrong",
+    [REGS_R_REPLAYED] = "replayed",
+    [REGS_R_CLOCK_DRIFT] = "drift",
+    [REGS_R_LOCKED] = "locked",
+    [REGS_R_NOT_BOUND] = "not-bound",
+    [REGS_R_MALFORMED] = "malformed",
+    [REGS_R_EXPIRED] = "expired",
+};
+
+static enum regs_client_err map_error_name(const char *name)
+{
+	if (!name)
+		return RC_PROTOCOL;
+	for (size_t i = 0; i < sizeof(error_map) / sizeof(error_map[0]); i++) {
+		if (strcmp(name, error_map[i].name) == 0)
+			return error_map[i].err;
+	}
+	/* Bus activation of regsd failed: as good as not running. */
+	if (strncmp(name, DBUS_SPAWN_ERROR_PREFIX, strlen(DBUS_SPAWN_ERROR_PREFIX)) == 0)
+		return RC_UNREACHABLE;
+	return RC_PROTOCOL;
+}
+
+__attribute__((format(printf, 4, 5))) static enum regs_client_err
+set_error(struct regs_client *c, enum regs_client_err err, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	snprintf(c->error_name, sizeof(c->error_name), "%s", name);
+	va_start(ap, fmt);
+	vsnprintf(c->error_message, sizeof(c->error_message), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+static enum regs_client_err record_dbus_error(struct regs_client *c, const DBusError *error)
+{
+	return set_error(c, map_error_name(error->name), error->name ? error->name : "", "%s",
+	                 error->message ? error->message : "");
+}
+
+/* Appends one string; libdbus aborts the process on invalid UTF-8, so it is refused here. */
+static enum regs_client_err append_string(struct regs_client *c, DBusMessageIter *it, const char *s)
+{
+	if (!s)
+		s = "";
+	if (!dbus_validate_utf8(s, NULL))
+		return set_error(c, RC_INVALID, CLIENT_ERROR_INVALID,
+		                 "argument is not valid UTF-8");
+	if (!dbus_message_iter_append_basic(it, DBUS_TYPE_STRING, &s))
+		return set_error(c, RC_NOMEM, DBUS_ERROR_NO_MEMORY, "out of memory");
+	return RC_OK;
+}
+
+/* Appends the arguments named by in_sig ('s' const char *, 'u' uint32_t, 't' int64_t). */
+static enum regs_client_err append_args(struct regs_client *c, DBusMessage *msg, const char *in_sig,
+                                        va_list ap)
+{
+	DBusMessageIter it;
+	enum regs_client_err rc = RC_OK;
+
+	dbus_message_iter_init_append(msg, &it);
+	for (const char *p = in_sig; *p && rc == RC_OK; p++) {
+		dbus_uint32_t u;
+		dbus_uint64_t t;
+		int64_t since;
+
+		switch (*p) {
+		case 's':
+			rc = append_string(c, &it, va_arg(ap, const char *));
+			break;
+		case 'u':
+			u = va_arg(ap, uint32_t);
+			if (!dbus_message_iter_append_basic(&it, DBUS_TYPE_UINT32, &u))
+				rc = set_error(c, RC_NOMEM, DBUS_ERROR_NO_MEMORY, "out of memory");
+			break;
+		case 't':
+			since = va_arg(ap, int64_t);
+			t = since > 0 ? (dbus_uint64_t)since : 0;
+			if (!dbus_message_iter_append_basic(&it, DBUS_TYPE_UINT64, &t))
+				rc = set_error(c, RC_NOMEM, DBUS_ERROR_NO_MEMORY, "out of memory");
+			break;
+		default:
+			rc = set_error(c, RC_PROTOCOL, CLIENT_ERROR_PROTOCOL,
+			               "bad argument type %c", *p);
+		}
+	}
+	return rc;
+}
+
+/* The one marshalling path: calls method with in_sig arguments and checks the
+ * reply's signature. reply NULL discards a successful reply. */
+static enum regs_client_err call_va(struct regs_client *c, const char *method, const char *in_sig,
+                                    const char *reply_sig, DBusMessage **reply, va_list ap)
+{
+	DBusMessage *msg, *answer;
+	DBusError error;
+	enum regs_client_err rc;
+
+	if (reply)
+		*reply = NULL;
+	if (!c || !c->conn)
+		return c ? set_error(c, RC_UNREACHABLE, DBUS_ERROR_DISCONNECTED, "not connected")
+		         : RC_UNREACHABLE;
+	msg = dbus_message_new_method_call(REGS_BUS_NAME, REGS_BUS_PATH, REGS_BUS_IFACE, method);
+	if (!msg)
+		return set_error(c, RC_NOMEM, DBUS_ERROR_NO_MEMORY, "out of memory");
+	rc = append_args(c, msg, in_sig, ap);
+	if (rc != RC_OK)
+		goto out;
+	dbus_error_init(&error);
+	answer = dbus_connection_send_with_reply_and_block(c->conn, msg, c->timeout_ms, &error);
+	if (!answer) {
+		rc = record_dbus_error(c, &error);
+		dbus_error_free(&error);
+		goto out;
+	}
+	if (!dbus_message_has_signature(answer, reply_sig)) {
+		rc = set_error(c, RC_PROTOCOL, CLIENT_ERROR_PROTOCOL,
+		               "%s replied with signature '%s', expected '%s'", method,
+		               dbus_message_get_signature(answer), reply_sig);
+		dbus_message_unref(answer);
+		goto out;
+	}
+	if (reply)
+		*reply = answer;
+	else
+		dbus_message_unref(answer);
+out:
+	dbus_message_unref(msg);
+	return rc;
+}
+
+static enum regs_client_err call(struct regs_client *c, const char *method, const char *in_sig,
+                                 const char *reply_sig, DBusMessage **reply, ...)
+{
+	va_list ap;
+	enum regs_client_err rc;
+
+	va_start(ap, reply);
+	rc = call_va(c, method, in_sig, reply_sig, reply, ap);
+	va_end(ap);
+	return rc;
+}
+
+static void copy_string(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src ? src : "");
+}
+
+static const char *next_string(DBusMessageIter *it)
+{
+	const char *s = "";
+
+	dbus_message_iter_get_basic(it, &s);
+	dbus_message_iter_next(it);
+	return s;
+}
+
+static uint32_t next_uint32(DBusMessageIter *it)
+{
+	dbus_uint32_t u = 0;
+
+	dbus_message_iter_get_basic(it, &u);
+	dbus_message_iter_next(it);
+	return u;
+}
+
+static int64_t next_time(DBusMessageIter *it)
+{
+	dbus_uint64_t t = 0;
+
+	dbus_message_iter_get_basic(it, &t);
+	dbus_message_iter_next(it);
+	return t > (dbus_uint64_t)INT64_MAX ? INT64_MAX : (int64_t)t;
+}
+
+static int next_bool(DBusMessageIter *it)
+{
+	dbus_bool_t b = FALSE;
+
+	dbus_message_iter_get_basic(it, &b);
+	dbus_message_iter_next(it);
+	return b ? 1 : 0;
+}
+
+/* Reads a reply of one array of structs (signature already checked) into a calloc'd array. */
+static enum regs_client_err read_rows(struct regs_client *c, DBusMessage *reply, size_t row_size,
+                                      regs_row_reader read_row, void **out, size_t *n)
+{
+	DBusMessageIter top, array;
+	unsigned char *rows;
+	size_t count, i;
+
+	dbus_message_iter_init(reply, &top);
+	count = (size_t)dbus_message_iter_get_element_count(&top);
+	rows = calloc(count ? count : 1, row_size);
+	if (!rows)
+		return set_error(c, RC_NOMEM, DBUS_ERROR_NO_MEMORY, "out of memory");
+	dbus_message_iter_recurse(&top, &array);
+	for (i = 0; i < count && dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_STRUCT; i++) {
+		DBusMessageIter fields;
+
+		dbus_message_iter_recurse(&array, &fields);
+		read_row(&fields, rows + i * row_size);
+		dbus_message_iter_next(&array);
+	}
+	*out = rows;
+	*n = i;
+	return RC_OK;
+}
+
+/* Calls a method whose reply is one array of structs, then decodes it with read_row. */
+static enum regs_client_err call_rows(struct regs_client *c, const char *method, const char *in_sig,
+                                      const char *reply_sig, size_t row_size,
+                                      regs_row_reader read_row, void **out, size_t *n, ...)
+{
+	va_list ap;
+	DBusMessage *reply;
+	enum regs_client_err rc;
+
+	*out = NULL;
+	*n = 0;
+	va_start(ap, n);
+	rc = call_va(c, method, in_sig, reply_sig, &reply, ap);
+	va_end(ap);
+	if (rc != RC_OK)
+		return rc;
+	rc = read_rows(c, reply, row_size, read_row, out, n);
+	dbus_message_unref(reply);
+	return rc;
+}
+
+/* Calls a method that answers (u result, u lock_seconds_left, u failures_left). */
+static enum regs_client_err call_verdict(struct regs_client *c, const char *method,
+                                         const char *in_sig, struct regs_verdict *out, ...)
+{
+	va_list ap;
+	DBusMessage *reply;
+	DBusMessageIter it;
+	enum regs_client_err rc;
+
+	va_start(ap, out);
+	rc = call_va(c, method, in_sig, "uuu", &reply, ap);
+	va_end(ap);
+	if (rc != RC_OK)
+		return rc;
+	dbus_message_iter_init(reply, &it);
+	out->result = next_uint32(&it);
+	out->lock_seconds = next_uint32(&it);
+	out->failures_left = next_uint32(&it);
+	dbus_message_unref(reply);
+	return RC_OK;
+}
+
+enum regs_client_err regs_client_open(int timeout_ms, struct regs_client **out)
+{
+	struct regs_client *c;
+	DBusError error;
+	enum regs_client_err rc;
+
+	*out = NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return RC_NOMEM;
+	c->timeout_ms = timeout_ms > 0 ? timeout_ms : DBUS_TIMEOUT_USE_DEFAULT;
+	dbus_error_init(&error);
+	c->conn = dbus_bus_get_private(DBUS_BUS_SYSTEM, &error);
+	if (!c->conn) {
+		rc = dbus_error_has_name(&error, DBUS_ERROR_NO_MEMORY) ? RC_NOMEM : RC_UNREACHABLE;
+		dbus_error_free(&error);
+		free(c);
+		return rc;
+	}
+	/* libdbus would otherwise _exit() the host process (sshd, login) when the bus goes away. */
+	dbus_connection_set_exit_on_disconnect(c->conn, FALSE);
+	*out = c;
+	return RC_OK;
+}
+
+void regs_client_close(struct regs_client *c)
+{
+	if (!c)
+		return;
+	if (c->conn) {
+		dbus_connection_close(c->conn);
+		dbus_connection_unref(c->conn);
+	}
+	free(c);
+}
+
+const char *regs_client_error_name(const struct regs_client *c)
+{
+	return c ? c->error_name : "";
+}
+
+const char *regs_client_error_message(const struct regs_client *c)
+{
+	return c ? c->error_message : "";
+}
+
+enum regs_client_err regs_get_account(struct regs_client *c, const char *user,
+                                      struct regs_account_info *out)
+{
+	DBusMessage *reply;
+	DBusMessageIter it;
+	enum regs_client_err rc;
+
+	rc = call(c, REGS_M_GET_ACCOUNT, "s", "uuu", &reply, user);
+	if (rc != RC_OK)
+		return rc;
+	dbus_message_iter_init(reply, &it);
+	out->flags = next_uint32(&it);
+	out->lock_seconds = next_uint32(&it);
+	out->failures = next_uint32(&it);
+	dbus_message_unref(reply);
+	return RC_OK;
+}
+
+enum regs_client_err regs_verify_otp(struct regs_client *c, const char *user, const char *code,
+                                     const char *service, const char *rhost,
+                                     struct regs_verdict *out)
+{
+	return call_verdict(c, REGS_M_VERIFY_OTP, "ssss", out, user, code, service, rhost);
+}
+
+enum regs_client_err regs_record_failure(struct regs_client *c, const char *user,
+                                         const char *method, const char *service, const char *rhost,
+                                         struct regs_verdict *out)
+{
+	return call_verdict(c, REGS_M_RECORD_FAILURE, "ssss", out, user, method, service, rhost);
+}
+
+static void free_secret_string(char *s)
+{
+	if (!s)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+void regs_enrolment_clear(struct regs_enrolment *e)
+{
+	if (!e)
+		return;
+	free_secret_string(e->handle);
+	free_secret_string(e->uri);
+	free_secret_string(e->secret);
+	e->handle = e->uri = e->secret = NULL;
+	e->expires_in = 0;
+}
+
+enum regs_client_err regs_begin_otp_enrol(struct regs_client *c, const char *user,
+                                          struct regs_enrolment *out)
+{
+	DBusMessage *reply;
+	DBusMessageIter it;
+	enum regs_client_err rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = call(c, REGS_M_BEGIN_OTP_ENROL, "s", "sssu", &reply, user);
+	if (rc != RC_OK)
+		return rc;
+	dbus_message_iter_init(reply, &it);
+	out->handle = strdup(next_string(&it));
+	out->uri = strdup(next_string(&it));
+	out->secret = strdup(next_string(&it));
+	out->expires_in = next_uint32(&it);
+	dbus_message_unref(reply);
+	if (!out->handle || !out->uri || !out->secret) {
+		regs_enrolment_clear(out);
+		return set_error(c, RC_NOMEM, DBUS_ERROR_NO_MEMORY, "out of memory");
+	}
+	return RC_OK;
+}
+
+enum regs_client_err regs_confirm_otp_enrol(struct regs_client *c, const char *handle,
+                                            const char *code, const char *service,
+                                            const char *rhost, struct regs_verdict *out)
+{
+	return call_verdict(c, REGS_M_CONFIRM_OTP_ENROL, "ssss", out, handle, code, service, rhost);
+}
+
+enum regs_client_err regs_cancel_otp_enrol(struct regs_client *c, const char *handle)
+{
+	return call(c, REGS_M_CANCEL_OTP_ENROL, "s", "", NULL, handle);
+}
+
+static void read_method_status(DBusMessageIter *fields, void *row)
+{
+	struct regs_method_status *m = row;
+
+	copy_string(m->method, sizeof(m->method), next_string(fields));
+	m->bound = next_bool(fields);
+	m->since = next_time(fields);
+}
+
+enum regs_client_err regs_get_status(struct regs_client *c, const char *user,
+                                     struct regs_method_status **out, size_t *n)
+{
+	void *rows;
+	enum regs_client_err rc;
+
+	rc = call_rows(c, REGS_M_GET_STATUS, "s", "a(sbt)", sizeof(**out), read_method_status,
+	               &rows, n, user);
+	*out = rows;
+	return rc;
+}
+
+static void read_log_entry(DBusMessageIter *fields, void *row)
+{
+	struct regs_log_entry *e = row;
+
+	e->time = next_time(fields);
+	copy_string(e->user, sizeof(e->user), next_string(fields));
+	copy_string(e->event, sizeof(e->event), next_string(fields));
+	copy_string(e->method, sizeof(e->method), next_string(fields));
+	copy_string(e->service, sizeof(e->service), next_string(fields));
+	copy_string(e->rhost, sizeof(e->rhost), next_string(fields));
+	copy_string(e->result, sizeof(e->result), next_string(fields));
+	e->actor_uid = next_uint32(fields);
+}
+
+enum regs_client_err regs_get_log(struct regs_client *c, const char *user, int64_t since,
+                                  uint32_t limit, struct regs_log_entry **out, size_t *n)
+{
+	void *rows;
+	enum regs_client_err rc;
+
+	/* Eight fields as listed in bus.h (time, user, event, method, service, rhost, result,
+	 * actor uid): a(tssssssu). */
+	rc = call_rows(c, REGS_M_GET_LOG, "stu", "a(tssssssu)", sizeof(**out), read_log_entry,
+	               &rows, n, user, since, limit);
+	*out = rows;
+	return rc;
+}
+
+static void read_account_row(DBusMessageIter *fields, void *row)
+{
+	struct regs_account_row *a = row;
+
+	copy_string(a->user, sizeof(a->user), next_string(fields));
+	a->flags = next_uint32(fields);
+	a->failures = next_uint32(fields);
+	a->lock_seconds = next_uint32(fields);
+}
+
+enum regs_client_err regs_list_accounts(struct regs_client *c, const char *filter,
+                                        struct regs_account_row **out, size_t *n)
+{
+	void *rows;
+	enum regs_client_err rc;
+
+	rc = call_rows(c, REGS_M_LIST_ACCOUNTS, "s", "a(suuu)", sizeof(**out), read_account_row,
+	               &rows, n, filter);
+	*out = rows;
+	return rc;
+}
+
+enum regs_client_err regs_unlock(struct regs_client *c, const char *user)
+{
+	return call(c, REGS_M_UNLOCK, "s", "", NULL, user);
+}
+
+enum regs_client_err regs_reset(struct regs_client *c, const char *user, const char *method)
+{
+	return call(c, REGS_M_RESET, "ss", "", NULL, user, method);
+}
+
+const char *regs_result_name(uint32_t result)
+{
+	if (result < sizeof(result_names) / sizeof(result_names[0]) && result_names[result])
+		return result_names[result];
+	return "unknown";
+}

@@ -1,0 +1,98 @@
+/* The D-Bus client of regsd shared by pam_regs and regsctl (no PAM types here). */
+#ifndef REGS_CLIENT_H
+#define REGS_CLIENT_H
+#include <stddef.h>
+#include <stdint.h>
+
+enum regs_client_err {
+	RC_OK = 0,
+	RC_UNREACHABLE,     /* no bus, or regsd not running / not answering */
+	RC_DENIED,          /* tw.regs.Error.AccessDenied */
+	RC_INVALID,         /* tw.regs.Error.InvalidArgs */
+	RC_NO_SUCH_USER,
+	RC_ALREADY_BOUND,
+	RC_NO_ENROLMENT,
+	RC_STORAGE,
+	RC_PROTOCOL,        /* unexpected reply signature or other error */
+	RC_NOMEM,
+};
+
+struct regs_client;
+
+/* Opens a private connection to the system bus ($DBUS_SYSTEM_BUS_ADDRESS
+ * honoured by libdbus). timeout_ms bounds every call. */
+enum regs_client_err regs_client_open(int timeout_ms, struct regs_client **out);
+void regs_client_close(struct regs_client *c);
+/* The last D-Bus error name and message (or connection error), for logs. */
+const char *regs_client_error_name(const struct regs_client *c);
+const char *regs_client_error_message(const struct regs_client *c);
+
+struct regs_account_info {
+	uint32_t flags;         /* enum regs_account_flag */
+	uint32_t lock_seconds;  /* left; 0 when not locked */
+	uint32_t failures;
+};
+enum regs_client_err regs_get_account(struct regs_client *c, const char *user,
+                                      struct regs_account_info *out);
+
+struct regs_verdict {
+	uint32_t result;       /* enum regs_result */
+	uint32_t lock_seconds; /* left, for REGS_R_LOCKED or when this attempt locked */
+	uint32_t failures_left; /* before a lock (enrolment: tries left) */
+};
+enum regs_client_err regs_verify_otp(struct regs_client *c, const char *user, const char *code,
+                                     const char *service, const char *rhost,
+                                     struct regs_verdict *out);
+enum regs_client_err regs_record_failure(struct regs_client *c, const char *user,
+                                         const char *method, const char *service,
+                                         const char *rhost, struct regs_verdict *out);
+
+struct regs_enrolment {
+	char *handle;
+	char *uri;    /* secret inside: wiped by regs_enrolment_clear */
+	char *secret; /* base32 */
+	uint32_t expires_in;
+};
+enum regs_client_err regs_begin_otp_enrol(struct regs_client *c, const char *user,
+                                          struct regs_enrolment *out);
+enum regs_client_err regs_confirm_otp_enrol(struct regs_client *c, const char *handle,
+                                            const char *code, const char *service,
+                                            const char *rhost, struct regs_verdict *out);
+enum regs_client_err regs_cancel_otp_enrol(struct regs_client *c, const char *handle);
+void regs_enrolment_clear(struct regs_enrolment *e);
+
+struct regs_method_status {
+	char method[16]; /* "otp", "card", "google", "mobile" */
+	int bound;
+	int64_t since;
+};
+enum regs_client_err regs_get_status(struct regs_client *c, const char *user,
+                                     struct regs_method_status **out, size_t *n);
+
+struct regs_log_entry {
+	int64_t time;
+	char user[64];
+	char event[32];
+	char method[16];
+	char service[128];
+	char rhost[128];
+	char result[16];  /* "ok", "wrong", "replayed", "drift", "locked", ... */
+	uint32_t actor_uid;
+};
+enum regs_client_err regs_get_log(struct regs_client *c, const char *user, int64_t since,
+                                  uint32_t limit, struct regs_log_entry **out, size_t *n);
+
+struct regs_account_row {
+	char user[64];
+	uint32_t flags;
+	uint32_t failures;
+	uint32_t lock_seconds;
+};
+enum regs_client_err regs_list_accounts(struct regs_client *c, const char *filter,
+                                        struct regs_account_row **out, size_t *n);
+enum regs_client_err regs_unlock(struct regs_client *c, const char *user);
+enum regs_client_err regs_reset(struct regs_client *c, const char *user, const char *method);
+
+const char *regs_result_name(uint32_t result); /* "ok", "wrong", ... */
+
+#endif

@@ -1,0 +1,258 @@
+/* Status, activity log and administration methods (R7.2, R9.3, R9.4). */
+#include "account.h"
+#include "audit.h"
+#include "bus.h"
+#include "handlers.h"
+#include "reply.h"
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#define LOG_LIMIT_DEFAULT 100
+#define LOG_LIMIT_MAX 10000
+
+static const char *const result_names[] = {
+    "ok", "wrong", "replayed", "drift", "locked", "not-bound", "malformed", "expired",
+};
+
+static const char *result_name(uint32_t result)
+{
+	return result < sizeof(result_names) / sizeof(result_names[0]) ? result_names[result]
+	                                                                : "unknown";
+}
+
+static int open_struct(DBusMessageIter *arr, DBusMessageIter *st)
+{
+	return dbus_message_iter_open_container(arr, DBUS_TYPE_STRUCT, NULL, st);
+}
+
+static void append_method(DBusMessageIter *arr, const char *name, int bound, int64_t since)
+{
+	DBusMessageIter st;
+	dbus_bool_t b = bound ? TRUE : FALSE;
+	dbus_uint64_t t = (dbus_uint64_t)since;
+	open_struct(arr, &st);
+	dbus_message_iter_append_basic(&st, DBUS_TYPE_STRING, &name);
+	dbus_message_iter_append_basic(&st, DBUS_TYPE_BOOLEAN, &b);
+	dbus_message_iter_append_basic(&st, DBUS_TYPE_UINT64, &t);
+	dbus_message_iter_close_container(arr, &st);
+}
+
+void handle_get_status(struct request *r)
+{
+	const char *arg[1];
+	struct otp_rec o;
+	DBusMessageIter it, arr;
+	request_strings(r, arg, 1);
+	const char *user = request_target(r, arg[0], 0);
+	if (!user)
+		return;
+	enum regs_err err = otp_load(r, user, &o);
+	if (err != REGS_OK && err != REGS_ERR_NOT_FOUND) {
+		reply_storage_error(r, err);
+		return;
+	}
+	r->reply = dbus_message_new_method_return(r->msg);
+	if (!r->reply)
+		return;
+	dbus_message_iter_init_append(r->reply, &it);
+	dbus_message_iter_open_container(&it, DBUS_TYPE_ARRAY, "(sbt)", &arr);
+	append_method(&arr, "otp", err == REGS_OK, err == REGS_OK ? o.bound_at : 0);
+	append_method(&arr, "card", 0, 0);
+	append_method(&arr, "google", 0, 0);
+	append_method(&arr, "mobile", 0, 0);
+	dbus_message_iter_close_container(&it, &arr);
+}
+
+struct log_ctx {
+	struct audit_rec *ring;
+	uint32_t limit, count; /* keeps the newest `limit` records */
+};
+
+static int keep_record(void *ctx, const struct audit_rec *rec)
+{
+	struct log_ctx *l = ctx;
+	l->ring[l->count % l->limit] = *rec;
+	l->count++;
+	return 0;
+}
+
+static void append_log_entry(DBusMessageIter *arr, const struct audit_rec *a)
+{
+	DBusMessageIter st;
+	dbus_uint64_t t = (dbus_uint64_t)a->time;
+	const char *f[6] = {a->user, a->event, a->method, a->service, a->rhost,
+	                    result_name(a->result)};
+	dbus_uint32_t actor = a->actor_uid;
+	open_struct(arr, &st);
+	dbus_message_iter_append_basic(&st, DBUS_TYPE_UINT64, &t);
+	for (int i = 0; i < 6; i++)
+		dbus_message_iter_append_basic(&st, DBUS_TYPE_STRING, &f[i]);
+	dbus_message_iter_append_basic(&st, DBUS_TYPE_UINT32, &actor);
+	dbus_message_iter_close_container(arr, &st);
+}
+
+static void reply_log(struct request *r, struct log_ctx *l)
+{
+	DBusMessageIter it, arr;
+	r->reply = dbus_message_new_method_return(r->msg);
+	if (!r->reply)
+		return;
+	dbus_message_iter_init_append(r->reply, &it);
+	dbus_message_iter_open_container(&it, DBUS_TYPE_ARRAY, "(tssssssu)", &arr);
+	uint32_t n = l->count < l->limit ? l->count : l->limit;
+	for (uint32_t i = 0; i < n; i++)
+		append_log_entry(&arr, &l->ring[(l->count - n + i) % l->limit]);
+	dbus_message_iter_close_container(&it, &arr);
+}
+
+void handle_get_log(struct request *r)
+{
+	const char *user;
+	dbus_uint64_t since;
+	dbus_uint32_t limit;
+	dbus_message_get_args(r->msg, NULL, DBUS_TYPE_STRING, &user, DBUS_TYPE_UINT64, &since,
+	                      DBUS_TYPE_UINT32, &limit, DBUS_TYPE_INVALID);
+	if (strcmp(user, "*") == 0 && !r->caller.is_admin) {
+		reply_error(r, REGS_E_ACCESS_DENIED, "only administrators read every account's log");
+		return;
+	}
+	const char *target = strcmp(user, "*") == 0 ? "" : request_target(r, user, 0);
+	if (!target)
+		return;
+	struct log_ctx l = {NULL, limit == 0 ? LOG_LIMIT_DEFAULT : limit, 0};
+	if (l.limit > LOG_LIMIT_MAX)
+		l.limit = LOG_LIMIT_MAX;
+	l.ring = calloc(l.limit, sizeof(*l.ring));
+	if (!l.ring) {
+		reply_storage_error(r, REGS_ERR_NOMEM);
+		return;
+	}
+	audit_scan(r->txn, target, since > INT64_MAX ? INT64_MAX : (int64_t)since, keep_record,
+	           &l);
+	reply_log(r, &l);
+	free(l.ring);
+}
+
+struct list_ctx {
+	struct request *r;
+	DBusMessageIter *arr;
+	uint32_t want; /* a flag that must be set, or 0 */
+	int unbound;   /* only accounts with nothing bound */
+};
+
+static int list_account(void *ctx, struct store_val key, struct store_val val)
+{
+	struct list_ctx *l = ctx;
+	struct account_rec a;
+	char user[REC_NAME_MAX];
+	DBusMessageIter st;
+	if (key.len >= sizeof(user) || account_rec_decode(val.data, val.len, &a) != REGS_OK)
+		return 0;
+	memcpy(user, key.data, key.len);
+	user[key.len] = '\0';
+	uint32_t flags = account_flags(l->r, user, &a);
+	if ((l->want && !(flags & l->want)) || (l->unbound && (flags & REGS_F_OTP_BOUND)))
+		return 0;
+	const char *u = user;
+	dbus_uint32_t failures = a.failures, lock = policy_lock_seconds_left(&a, l->r->now);
+	open_struct(l->arr, &st);
+	dbus_message_iter_append_basic(&st, DBUS_TYPE_STRING, &u);
+	dbus_message_iter_append_basic(&st, DBUS_TYPE_UINT32, &flags);
+	dbus_message_iter_append_basic(&st, DBUS_TYPE_UINT32, &failures);
+	dbus_message_iter_append_basic(&st, DBUS_TYPE_UINT32, &lock);
+	dbus_message_iter_close_container(l->arr, &st);
+	return 0;
+}
+
+static int require_admin(struct request *r)
+{
+	if (r->caller.is_admin)
+		return 1;
+	reply_error(r, REGS_E_ACCESS_DENIED, "administrators only (root or the admin group)");
+	return 0;
+}
+
+void handle_list_accounts(struct request *r)
+{
+	const char *arg[1];
+	DBusMessageIter it, arr;
+	request_strings(r, arg, 1);
+	if (!require_admin(r))
+		return;
+	struct list_ctx l = {r, &arr, 0, 0};
+	if (strcmp(arg[0], "locked") == 0)
+		l.want = REGS_F_LOCKED;
+	else if (strcmp(arg[0], "otp") == 0)
+		l.want = REGS_F_OTP_BOUND;
+	else if (strcmp(arg[0], "unbound") == 0)
+		l.unbound = 1;
+	else if (*arg[0]) {
+		reply_error(r, REGS_E_INVALID_ARGS, "unknown filter (locked, otp, unbound)");
+		return;
+	}
+	r->reply = dbus_message_new_method_return(r->msg);
+	if (!r->reply)
+		return;
+	dbus_message_iter_init_append(r->reply, &it);
+	dbus_message_iter_open_container(&it, DBUS_TYPE_ARRAY, "(suuu)", &arr);
+	struct store_val none = {"", 0};
+	store_scan(r->txn, STORE_ACCOUNTS, none, none, list_account, &l);
+	dbus_message_iter_close_container(&it, &arr);
+}
+
+/* Loads the account an administrator names; sets the error reply when it cannot. */
+static int admin_account(struct request *r, const char *user, struct account_rec *a)
+{
+	if (!require_admin(r))
+		return 0;
+	if (!valid_user_name(user)) {
+		reply_error(r, REGS_E_INVALID_ARGS, "invalid user name");
+		return 0;
+	}
+	enum regs_err err = account_load_or_new(r, user, a);
+	if (err == REGS_ERR_NOT_FOUND)
+		reply_error(r, REGS_E_NO_SUCH_USER, "no such user");
+	else if (err != REGS_OK)
+		reply_storage_error(r, err);
+	return err == REGS_OK;
+}
+
+static void admin_done(struct request *r, const char *user, const char *event,
+                       const char *method)
+{
+	struct audit_event e = {user, event, method, "regsctl", "", REGS_R_OK};
+	audit_record(r, &e);
+	regsd_log(LOG_NOTICE, "%s %s of %s by uid %u", event, *method ? method : "all", user,
+	          (unsigned)r->caller.uid);
+	reply_args(r, DBUS_TYPE_INVALID);
+}
+
+void handle_unlock(struct request *r)
+{
+	const char *arg[1];
+	struct account_rec a;
+	request_strings(r, arg, 1);
+	if (!admin_account(r, arg[0], &a))
+		return;
+	policy_clear(&a);
+	account_save(r, arg[0], &a);
+	admin_done(r, arg[0], "unlock", "");
+}
+
+void handle_reset(struct request *r)
+{
+	const char *arg[2];
+	struct account_rec a;
+	request_strings(r, arg, 2);
+	if (*arg[1] && strcmp(arg[1], "otp") != 0) {
+		reply_error(r, REGS_E_INVALID_ARGS, "unknown method (otp, or empty for all)");
+		return;
+	}
+	if (!admin_account(r, arg[0], &a))
+		return;
+	otp_delete(r, arg[0]);
+	pending_delete(r, arg[0]);
+	account_save(r, arg[0], &a);
+	admin_done(r, arg[0], "reset", arg[1]);
+}

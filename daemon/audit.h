@@ -1,0 +1,25 @@
+/* The activity log (R9.3): one record per attempt and per binding change, never a code or secret. */
+#ifndef REGSD_AUDIT_H
+#define REGSD_AUDIT_H
+#include "daemon.h"
+#include <stdint.h>
+
+struct audit_event {
+	const char *user;
+	const char *event;   /* "login", "enrol", "lock", "unlock", "reset", ... */
+	const char *method;  /* "otp", "password", ... */
+	const char *service; /* PAM service, or "regsctl" */
+	const char *rhost;
+	uint32_t result;     /* enum regs_result */
+};
+
+void audit_record(struct request *r, const struct audit_event *e);
+/* Deletes records older than cutoff, at most max per call. */
+void audit_expire(struct daemon *d, struct store_txn *txn, int64_t cutoff, unsigned max);
+
+/* Calls fn for each record of user ("" = all accounts) from since on, oldest first. */
+typedef int (*audit_visit_fn)(void *ctx, const struct audit_rec *rec);
+void audit_scan(struct store_txn *txn, const char *user, int64_t since, audit_visit_fn fn,
+                void *ctx);
+
+#endif

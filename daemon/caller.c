@@ -1,0 +1,81 @@
+/* Identifies callers by the uid the bus daemon took from the kernel (SO_PEERCRED), never by arguments. */
+#include "caller.h"
+#include "record.h"
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+
+static unsigned slot_of(const char *sender)
+{
+	unsigned h = 5381;
+	for (const char *p = sender; *p; p++)
+		h = h * 33u + (unsigned char)*p;
+	return h % CALLER_CACHE_SLOTS;
+}
+
+static int in_group(const char *user, gid_t primary, const char *group)
+{
+	if (!group || !*group || !*user)
+		return 0;
+	struct group *gr = getgrnam(group);
+	if (!gr)
+		return 0;
+	gid_t want = gr->gr_gid;
+	int n = 64;
+	gid_t *groups = malloc(sizeof(gid_t) * (size_t)n);
+	if (groups && getgrouplist(user, primary, groups, &n) < 0) {
+		gid_t *bigger = realloc(groups, sizeof(gid_t) * (size_t)n);
+		groups = bigger;
+		if (groups && getgrouplist(user, primary, groups, &n) < 0)
+			n = 0;
+	}
+	int found = 0;
+	for (int i = 0; groups && i < n && !found; i++)
+		found = groups[i] == want;
+	free(groups);
+	return found;
+}
+
+static void resolve(struct caller_cache *cache, uid_t uid, struct caller *who)
+{
+	struct passwd *pw = getpwuid(uid);
+	memset(who, 0, sizeof(*who));
+	who->uid = uid;
+	if (pw)
+		rec_copy(who->name, sizeof(who->name), pw->pw_name);
+	gid_t gid = pw ? pw->pw_gid : (gid_t)-1;
+	who->is_admin = uid == 0 || in_group(who->name, gid, cache->admin_group);
+	who->is_verifier = who->is_admin || in_group(who->name, gid, cache->verifier_group);
+}
+
+int caller_identify(struct caller_cache *cache, DBusConnection *bus, DBusMessage *msg,
+                    struct caller *out)
+{
+	const char *sender = dbus_message_get_sender(msg);
+	if (!sender)
+		return -1;
+	struct caller_slot *slot = &cache->slot[slot_of(sender)];
+	if (strcmp(slot->sender, sender) == 0) {
+		*out = slot->who;
+		return 0;
+	}
+	DBusError err;
+	dbus_error_init(&err);
+	unsigned long uid = dbus_bus_get_unix_user(bus, sender, &err);
+	if (dbus_error_is_set(&err)) {
+		dbus_error_free(&err);
+		return -1;
+	}
+	resolve(cache, (uid_t)uid, out);
+	if (strlen(sender) < sizeof(slot->sender)) {
+		strcpy(slot->sender, sender);
+		slot->who = *out;
+	}
+	return 0;
+}
+
+int caller_user_exists(const char *user)
+{
+	return getpwnam(user) != NULL;
+}

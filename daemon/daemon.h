@@ -1,0 +1,42 @@
+/* regsd's shared state and the per-request context handed to every method handler. */
+#ifndef REGSD_DAEMON_H
+#define REGSD_DAEMON_H
+#include "caller.h"
+#include "config.h"
+#include "policy.h"
+#include "seal.h"
+#include "store.h"
+#include <dbus/dbus.h>
+#include <stdint.h>
+
+struct daemon {
+	struct regs_config cfg;
+	struct store *store;
+	struct seal_key key;
+	DBusConnection *bus;
+	struct caller_cache callers;
+	struct lock_policy lock;
+	uint64_t audit_seq; /* makes audit keys unique; starts at the start-up time in ns */
+	int64_t next_sweep;
+};
+
+/* One method call inside a batch: all calls of a batch share one write
+ * transaction, committed before any reply is sent (group commit). */
+struct request {
+	struct daemon *d;
+	DBusMessage *msg;
+	struct store_txn *txn;
+	struct caller caller; /* resolved from the bus, never from arguments */
+	int64_t now;
+	DBusMessage *reply;
+};
+
+/* Logs to syslog (and stderr with --stderr). Never pass a secret. */
+void regsd_log(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The batch loop (service.c). Returns when asked to stop or the bus goes away. */
+int service_run(struct daemon *d, volatile int *stop);
+/* Periodic work: expired enrolments, audit retention. */
+void service_sweep(struct daemon *d, struct store_txn *txn, int64_t now);
+
+#endif

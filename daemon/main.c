@@ -1,0 +1,178 @@
+/* regsd: start-up (options, config, seal key, database, bus name), signals, and the main loop. */
+#include "bus.h"
+#include "daemon.h"
+#include "error.h"
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <sys/stat.h>
+#include <time.h>
+
+static volatile int stop_flag;
+
+void regsd_log(int priority, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsyslog(priority, fmt, ap);
+	va_end(ap);
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: regsd [-c FILE] [--stderr] [--check-config]\n"
+	             "The pam_regs daemon: owns the two-factor login database on the D-Bus system "
+	             "bus as " REGS_BUS_NAME ".\n\n"
+	             "  -c, --config FILE  configuration file (default " REGS_DEFAULT_CONFIG ")\n"
+	             "      --stderr       log to standard error as well as syslog\n"
+	             "      --check-config check the configuration and the seal key file, then exit\n"
+	             "  -h, --help         this text\n");
+}
+
+struct options {
+	const char *config;
+	int log_stderr;
+	int check_only;
+};
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+	    {"config", required_argument, NULL, 'c'},   {"stderr", no_argument, NULL, 'e'},
+	    {"check-config", no_argument, NULL, 'k'}, {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int c;
+	o->config = REGS_DEFAULT_CONFIG;
+	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'e':
+			o->log_stderr = 1;
+			break;
+		case 'k':
+			o->check_only = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	return optind == argc ? 0 : -1;
+}
+
+/* The database first: it creates the state directory the key may live in. */
+static int open_state(struct daemon *d, int check_only)
+{
+	enum regs_err err;
+	if (!check_only) {
+		struct store_options so = {d->cfg.state_dir, (size_t)d->cfg.map_size_mb << 20, 1};
+		err = store_lmdb_open(&so, &d->store);
+		if (err != REGS_OK) {
+			regsd_log(LOG_ERR, "database in %s cannot be opened: %s", d->cfg.state_dir,
+			          regs_strerror(err));
+			return -1;
+		}
+	}
+	err = seal_key_load(d->cfg.seal_key_file, !check_only, &d->key);
+	if (check_only && err == REGS_ERR_NOT_FOUND)
+		return 0; /* created at first start */
+	if (err != REGS_OK) {
+		regsd_log(LOG_ERR,
+		          "seal key %s refused: %s (it must be a regular file of 32 bytes, owned by "
+		          "root, mode 0600)",
+		          d->cfg.seal_key_file, regs_strerror(err));
+		return -1;
+	}
+	return 0;
+}
+
+static int claim_bus_name(struct daemon *d)
+{
+	DBusError err;
+	dbus_error_init(&err);
+	d->bus = dbus_bus_get_private(DBUS_BUS_SYSTEM, &err);
+	if (!d->bus) {
+		regsd_log(LOG_ERR, "cannot connect to the system bus: %s", err.message);
+		dbus_error_free(&err);
+		return -1;
+	}
+	dbus_connection_set_exit_on_disconnect(d->bus, FALSE);
+	int rc = dbus_bus_request_name(d->bus, REGS_BUS_NAME, DBUS_NAME_FLAG_DO_NOT_QUEUE, &err);
+	if (rc != DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER) {
+		regsd_log(LOG_ERR, "cannot own %s: %s", REGS_BUS_NAME,
+		          dbus_error_is_set(&err) ? err.message : "name already taken");
+		dbus_error_free(&err);
+		return -1;
+	}
+	return 0;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void shutdown_daemon(struct daemon *d)
+{
+	if (d->bus) {
+		dbus_connection_close(d->bus);
+		dbus_connection_unref(d->bus);
+	}
+	store_close(d->store);
+	seal_key_wipe(&d->key);
+}
+
+int main(int argc, char **argv)
+{
+	static struct daemon d;
+	struct options o = {0};
+	struct timespec ts;
+	if (parse_args(argc, argv, &o) != 0)
+		return 2;
+	umask(077);
+	openlog("regsd", LOG_PID | (o.log_stderr || o.check_only ? LOG_PERROR : 0), LOG_AUTHPRIV);
+	if (regs_config_load(&d.cfg, o.config, 1, regs_report_stderr, NULL) != REGS_OK)
+		return 1;
+	if (open_state(&d, o.check_only) != 0)
+		return 1;
+	if (o.check_only) {
+		printf("configuration %s: ok\n", o.config);
+		seal_key_wipe(&d.key);
+		return 0;
+	}
+	d.lock.threshold = (uint32_t)d.cfg.lock_threshold;
+	d.lock.lock_seconds = (int64_t)d.cfg.lock_minutes * 60;
+	d.callers.admin_group = d.cfg.admin_group;
+	d.callers.verifier_group = d.cfg.verifier_group;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	d.audit_seq = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	install_signals();
+	int rc = claim_bus_name(&d);
+	if (rc == 0) {
+		regsd_log(LOG_INFO, "serving %s, database %s", REGS_BUS_NAME, d.cfg.state_dir);
+		rc = service_run(&d, &stop_flag);
+	}
+	shutdown_daemon(&d);
+	return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,84 @@
+/* Replies and argument checks shared by every method handler. */
+#include "reply.h"
+#include "bus.h"
+#include "error.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+void reply_args(struct request *r, int first_type, ...)
+{
+	va_list ap;
+	DBusMessage *m = dbus_message_new_method_return(r->msg);
+	if (!m)
+		return;
+	va_start(ap, first_type);
+	if (!dbus_message_append_args_valist(m, first_type, ap)) {
+		dbus_message_unref(m);
+		m = NULL;
+	}
+	va_end(ap);
+	r->reply = m;
+}
+
+void reply_error(struct request *r, const char *name, const char *fmt, ...)
+{
+	char text[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (r->reply)
+		dbus_message_unref(r->reply);
+	r->reply = dbus_message_new_error(r->msg, name, text);
+}
+
+void reply_storage_error(struct request *r, int err)
+{
+	regsd_log(LOG_ERR, "storage error in %s: %s", dbus_message_get_member(r->msg),
+	          regs_strerror((enum regs_err)err));
+	reply_error(r, REGS_E_STORAGE, "storage error: %s", regs_strerror((enum regs_err)err));
+}
+
+int valid_user_name(const char *user)
+{
+	size_t len = strlen(user);
+	if (len == 0 || len > 63 || user[0] == '-')
+		return 0;
+	return strspn(user, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._@-") ==
+	       len;
+}
+
+int valid_field(const char *s)
+{
+	size_t len = strlen(s);
+	if (len > 127)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+const char *request_target(struct request *r, const char *user, int allow_verifier)
+{
+	const struct caller *c = &r->caller;
+	if (!*user) {
+		if (!*c->name) {
+			reply_error(r, REGS_E_NO_SUCH_USER, "caller uid %u has no account",
+			            (unsigned)c->uid);
+			return NULL;
+		}
+		return c->name;
+	}
+	if (!valid_user_name(user)) {
+		reply_error(r, REGS_E_INVALID_ARGS, "invalid user name");
+		return NULL;
+	}
+	if (strcmp(user, c->name) == 0 || c->is_admin || (allow_verifier && c->is_verifier))
+		return user;
+	reply_error(r, REGS_E_ACCESS_DENIED, "uid %u may not act on another account",
+	            (unsigned)c->uid);
+	return NULL;
+}

@@ -1,0 +1,25 @@
+/* Building replies: success values, named errors, and the argument checks every handler shares. */
+#ifndef REGSD_REPLY_H
+#define REGSD_REPLY_H
+#include "daemon.h"
+
+/* Sets r->reply to a method return carrying the given arguments
+ * (dbus_message_append_args style, terminated by DBUS_TYPE_INVALID). */
+void reply_args(struct request *r, int first_type, ...);
+/* Sets r->reply to a named error with a formatted message (no secrets). */
+void reply_error(struct request *r, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Maps a storage error to tw.regs.Error.Storage and logs it once. */
+void reply_storage_error(struct request *r, int err);
+
+/* A user name regsd accepts: 1..63 bytes of [A-Za-z0-9._@-], not starting with '-'. */
+int valid_user_name(const char *user);
+/* A free-text field (service, rhost): at most 127 bytes, no control characters. */
+int valid_field(const char *s);
+
+/* Resolves the account a call acts on: "" means the caller's own account.
+ * Acting on another account needs admin (or verifier when allow_verifier).
+ * On refusal sets the error reply and returns NULL. */
+const char *request_target(struct request *r, const char *user, int allow_verifier);
+
+#endif

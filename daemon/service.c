@@ -1,0 +1,184 @@
+/* The bus side of regsd: method table, argument checks, and the batch loop with one commit per batch. */
+#include "audit.h"
+#include "bus.h"
+#include "clock.h"
+#include "handlers.h"
+#include "reply.h"
+#include <string.h>
+#include <syslog.h>
+
+#define BATCH_MAX 64
+#define SWEEP_SECONDS 60
+
+struct method {
+	const char *name;
+	const char *signature;
+	void (*handle)(struct request *r);
+};
+
+static const struct method methods[] = {
+    {REGS_M_GET_ACCOUNT, "s", handle_get_account},
+    {REGS_M_VERIFY_OTP, "ssss", handle_verify_otp},
+    {REGS_M_RECORD_FAILURE, "ssss", handle_record_failure},
+    {REGS_M_BEGIN_OTP_ENROL, "s", handle_begin_otp_enrol},
+    {REGS_M_CONFIRM_OTP_ENROL, "ssss", handle_confirm_otp_enrol},
+    {REGS_M_CANCEL_OTP_ENROL, "s", handle_cancel_otp_enrol},
+    {REGS_M_GET_STATUS, "s", handle_get_status},
+    {REGS_M_GET_LOG, "stu", handle_get_log},
+    {REGS_M_LIST_ACCOUNTS, "s", handle_list_accounts},
+    {REGS_M_UNLOCK, "s", handle_unlock},
+    {REGS_M_RESET, "ss", handle_reset},
+};
+
+static const struct method *find_method(const char *name)
+{
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (strcmp(methods[i].name, name) == 0)
+			return &methods[i];
+	return NULL;
+}
+
+/* Introspection is not offered; everything else on our interface is dispatched. */
+static void dispatch(struct request *r)
+{
+	const char *iface = dbus_message_get_interface(r->msg);
+	const char *member = dbus_message_get_member(r->msg);
+	const struct method *m = member ? find_method(member) : NULL;
+	if ((iface && strcmp(iface, REGS_BUS_IFACE) != 0) || !m) {
+		reply_error(r, REGS_E_UNKNOWN_METHOD, "unknown method");
+		return;
+	}
+	if (!dbus_message_has_signature(r->msg, m->signature)) {
+		reply_error(r, REGS_E_INVALID_ARGS, "%s takes (%s), got (%s)", m->name, m->signature,
+		            dbus_message_get_signature(r->msg));
+		return;
+	}
+	if (caller_identify(&r->d->callers, r->d->bus, r->msg, &r->caller) != 0) {
+		reply_error(r, REGS_E_ACCESS_DENIED, "caller cannot be identified");
+		return;
+	}
+	m->handle(r);
+}
+
+static int is_our_call(DBusMessage *msg)
+{
+	return dbus_message_get_type(msg) == DBUS_MESSAGE_TYPE_METHOD_CALL &&
+	       dbus_message_has_path(msg, REGS_BUS_PATH);
+}
+
+/* Collects up to BATCH_MAX calls already read from the socket. */
+static int take_batch(DBusConnection *bus, DBusMessage **batch)
+{
+	int n = 0;
+	DBusMessage *msg;
+	while (n < BATCH_MAX && (msg = dbus_connection_pop_message(bus)) != NULL) {
+		if (is_our_call(msg)) {
+			batch[n++] = msg;
+			continue;
+		}
+		if (dbus_message_get_type(msg) == DBUS_MESSAGE_TYPE_METHOD_CALL &&
+		    !dbus_message_get_no_reply(msg)) {
+			DBusMessage *err =
+			    dbus_message_new_error(msg, DBUS_ERROR_UNKNOWN_OBJECT, "no such object");
+			if (err) {
+				dbus_connection_send(bus, err, NULL);
+				dbus_message_unref(err);
+			}
+		}
+		dbus_message_unref(msg);
+	}
+	return n;
+}
+
+/* Replaces every success reply with a storage error: nothing of the batch was kept. */
+static void fail_batch(struct request *req, int n, enum regs_err err)
+{
+	regsd_log(LOG_ERR, "commit failed, %d calls refused: %s", n, regs_strerror(err));
+	for (int i = 0; i < n; i++)
+		if (req[i].reply && dbus_message_get_type(req[i].reply) != DBUS_MESSAGE_TYPE_ERROR)
+			reply_error(&req[i], REGS_E_STORAGE, "storage error: %s", regs_strerror(err));
+}
+
+static void send_replies(struct daemon *d, struct request *req, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (req[i].reply) {
+			if (!dbus_message_get_no_reply(req[i].msg))
+				dbus_connection_send(d->bus, req[i].reply, NULL);
+			dbus_message_unref(req[i].reply);
+		}
+		dbus_message_unref(req[i].msg);
+	}
+	dbus_connection_flush(d->bus);
+}
+
+static void run_batch(struct daemon *d, DBusMessage **batch, int n)
+{
+	struct request req[BATCH_MAX];
+	struct store_txn *txn = NULL;
+	int64_t now = regs_now();
+	enum regs_err err = store_begin(d->store, 1, &txn);
+	memset(req, 0, sizeof(req));
+	for (int i = 0; i < n; i++) {
+		req[i] = (struct request){.d = d, .msg = batch[i], .txn = txn, .now = now};
+		if (err == REGS_OK)
+			dispatch(&req[i]);
+	}
+	if (err == REGS_OK && now >= d->next_sweep) {
+		service_sweep(d, txn, now);
+		d->next_sweep = now + SWEEP_SECONDS;
+	}
+	if (err == REGS_OK)
+		err = store_commit(txn);
+	if (err != REGS_OK)
+		fail_batch(req, n, err);
+	send_replies(d, req, n);
+}
+
+int service_run(struct daemon *d, volatile int *stop)
+{
+	DBusMessage *batch[BATCH_MAX];
+	while (!*stop) {
+		if (!dbus_connection_read_write(d->bus, 1000))
+			return -1; /* disconnected from the bus */
+		int n = take_batch(d->bus, batch);
+		if (n > 0)
+			run_batch(d, batch, n);
+		else if (regs_now() >= d->next_sweep)
+			run_batch(d, batch, 0);
+	}
+	return 0;
+}
+
+struct sweep_ctx {
+	int64_t now;
+	unsigned n;
+	char users[256][64];
+};
+
+static int collect_expired_pending(void *ctx, struct store_val key, struct store_val val)
+{
+	struct sweep_ctx *s = ctx;
+	struct pending_rec p;
+	if (s->n >= 256)
+		return 1;
+	if (pending_rec_decode(val.data, val.len, &p) == REGS_OK && p.expires > s->now)
+		return 0;
+	if (key.len < sizeof(s->users[0])) {
+		memcpy(s->users[s->n], key.data, key.len);
+		s->users[s->n++][key.len] = '\0';
+	}
+	return 0;
+}
+
+void service_sweep(struct daemon *d, struct store_txn *txn, int64_t now)
+{
+	static struct sweep_ctx s;
+	struct store_val none = {"", 0};
+	s.now = now;
+	s.n = 0;
+	store_scan(txn, STORE_PENDING, none, none, collect_expired_pending, &s);
+	for (unsigned i = 0; i < s.n; i++)
+		store_del(txn, STORE_PENDING, store_str(s.users[i]));
+	audit_expire(d, txn, now - (int64_t)d->cfg.audit_keep_days * 86400, 1000);
+}

@@ -1,0 +1,69 @@
+/* regs.conf and module arguments: one key=value parser with range-checked option tables. */
+#ifndef REGS_CONFIG_H
+#define REGS_CONFIG_H
+#include "error.h"
+#include <stddef.h>
+#include <stdio.h>
+
+#define REGS_CONFIG_MAX_BYTES (64 * 1024)
+#define REGS_DEFAULT_CONFIG "/etc/regs/regs.conf"
+
+enum opt_type { OPT_INT, OPT_STRING, OPT_ENUM, OPT_FLAG };
+
+/* One option: where it lives in the target struct and what values it takes. */
+struct opt_desc {
+	const char *name;
+	enum opt_type type;
+	size_t offset;          /* offsetof() into the target struct */
+	size_t size;            /* OPT_STRING: buffer size */
+	long min, max;          /* OPT_INT: inclusive range */
+	const char *const *choices; /* OPT_ENUM: NULL-terminated; stored as int index */
+};
+
+/* Reports a problem; file is the file name or "argument", line 0 for arguments. */
+typedef void (*opt_report_fn)(void *ctx, const char *file, unsigned line, const char *msg);
+
+/* Applies one "key=value" (or bare "key" for OPT_FLAG). Unknown keys and bad
+ * values are reported and give REGS_ERR_CONFIG. */
+enum regs_err opt_apply(const struct opt_desc *table, void *target, const char *item,
+                        const char *file, unsigned line, opt_report_fn report, void *ctx);
+
+/* Parses a whole buffer of lines: '#' comments, blank lines, "key = value".
+ * Reports every bad line (not just the first); returns REGS_ERR_CONFIG if any. */
+enum regs_err opt_parse_buffer(const struct opt_desc *table, void *target, const char *buf,
+                               const char *file, opt_report_fn report, void *ctx);
+
+/* Opens path safely: O_NOFOLLOW, regular file, owned by root (or by the
+ * effective uid when it is not root), not group/other writable, at most
+ * REGS_CONFIG_MAX_BYTES. Returns a malloc'd NUL-terminated buffer in *out.
+ * A missing file gives REGS_ERR_NOT_FOUND (not reported). */
+enum regs_err config_read_file_safely(const char *path, char **out, opt_report_fn report,
+                                      void *ctx);
+
+/* The daemon's configuration (regs.conf). */
+enum regs_failmode { REGS_FAILMODE_SECURE = 0, REGS_FAILMODE_OPEN = 1 };
+
+struct regs_config {
+	char state_dir[256];       /* LMDB environment, mode 0700 */
+	char seal_key_file[256];   /* AES-256-GCM key, 0600 root */
+	char issuer[64];           /* otpauth issuer shown in the app */
+	char admin_group[64];      /* may call admin methods ("" = root only) */
+	char verifier_group[64];   /* may verify for other accounts (web apps) */
+	int lock_threshold;        /* consecutive failures before a lock (3) */
+	int lock_minutes;          /* lock length (15) */
+	int otp_window;            /* steps either side accepted (1) */
+	int drift_hint_window;     /* steps either side checked for the clock hint (10) */
+	int enrol_timeout_seconds; /* pending enrolment lifetime (300) */
+	int map_size_mb;           /* LMDB map size (4096) */
+	int audit_keep_days;       /* activity log retention (365) */
+};
+
+void regs_config_defaults(struct regs_config *cfg);
+extern const struct opt_desc regs_config_options[];
+/* Loads path (defaults first). A missing file is fine when missing_ok. */
+enum regs_err regs_config_load(struct regs_config *cfg, const char *path, int missing_ok,
+                               opt_report_fn report, void *ctx);
+/* Reports to stderr as "file:line: msg". */
+void regs_report_stderr(void *ctx, const char *file, unsigned line, const char *msg);
+
+#endif

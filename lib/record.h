@@ -1,0 +1,69 @@
+/* Binary records stored in the tables: versioned, append-only layouts in big-endian. */
+#ifndef REGS_RECORD_H
+#define REGS_RECORD_H
+#include "error.h"
+#include <stddef.h>
+#include <stdint.h>
+
+enum account_class { ACCOUNT_PERSONAL = 0, ACCOUNT_INSTITUTION = 1 };
+
+struct account_rec {
+	uint8_t class;            /* enum account_class */
+	uint32_t flags;           /* REGS_F_PASSWORD_LOGIN_DISABLED only; bound flags are derived */
+	uint32_t failures;        /* consecutive failed attempts */
+	int64_t locked_until;     /* 0 = not locked */
+	int64_t created;
+	int64_t password_changed; /* 0 = unknown */
+	int64_t password_login_disabled_at;
+};
+
+#define OTP_SEALED_MAX 64
+struct otp_rec {
+	int64_t bound_at;
+	int64_t last_step; /* highest accepted step; -1 none */
+	uint8_t sealed_len;
+	uint8_t sealed[OTP_SEALED_MAX];
+};
+
+#define REC_NAME_MAX 64
+struct pending_rec {
+	uint32_t owner_uid; /* the caller that began the enrolment */
+	int64_t created;
+	int64_t expires;
+	uint8_t tries; /* wrong confirmation codes so far */
+	char user[REC_NAME_MAX];
+	char token[40]; /* the secret half of the handle "user:token" */
+	uint8_t sealed_len;
+	uint8_t sealed[OTP_SEALED_MAX];
+};
+
+#define REC_FIELD_MAX 128
+struct audit_rec {
+	int64_t time;      /* seconds */
+	uint32_t actor_uid;
+	uint8_t result;    /* enum regs_result, or 0 for ok actions */
+	char user[REC_NAME_MAX];
+	char event[32];    /* "login", "enrol", "unlock", "reset", "lock" ... */
+	char method[16];   /* "otp", "password", "card", ... */
+	char service[REC_FIELD_MAX];
+	char rhost[REC_FIELD_MAX];
+};
+
+#define REC_BUF_MAX 512
+
+/* encode: writes into buf (REC_BUF_MAX), returns the length. decode: returns
+ * REGS_ERR_INVALID for a record too short or of an unknown version; fields
+ * added by later versions are ignored, missing ones get defaults. */
+size_t account_rec_encode(const struct account_rec *r, uint8_t *buf);
+enum regs_err account_rec_decode(const void *data, size_t len, struct account_rec *r);
+size_t otp_rec_encode(const struct otp_rec *r, uint8_t *buf);
+enum regs_err otp_rec_decode(const void *data, size_t len, struct otp_rec *r);
+size_t pending_rec_encode(const struct pending_rec *r, uint8_t *buf);
+enum regs_err pending_rec_decode(const void *data, size_t len, struct pending_rec *r);
+size_t audit_rec_encode(const struct audit_rec *r, uint8_t *buf);
+enum regs_err audit_rec_decode(const void *data, size_t len, struct audit_rec *r);
+
+/* Copies src into a fixed field, truncating; returns dst. */
+char *rec_copy(char *dst, size_t dstsz, const char *src);
+
+#endif

@@ -1,0 +1,223 @@
+/* The module's decisions: pre-check, counting password failures, OTP, and forced binding (R1.4). */
+#include "flows.h"
+#include "bus.h"
+#include "config.h"
+#include "conv.h"
+#include "messages.h"
+#include "qr.h"
+#include "wipe.h"
+#include <security/pam_ext.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#define ENROL_INFO_MAX 16384
+
+int flow_start(struct flow *f, pam_handle_t *pamh, int argc, const char **argv)
+{
+	memset(f, 0, sizeof(*f));
+	f->pamh = pamh;
+	if (options_parse(pamh, argc, argv, &f->opt) != 0)
+		return PAM_SERVICE_ERR; /* a misconfigured stack must not pass */
+	int rc = pam_get_user(pamh, &f->user, NULL);
+	if (rc != PAM_SUCCESS || !f->user || !*f->user)
+		return rc == PAM_SUCCESS ? PAM_USER_UNKNOWN : rc;
+	pam_get_item(pamh, PAM_SERVICE, (const void **)&f->service);
+	pam_get_item(pamh, PAM_RHOST, (const void **)&f->rhost);
+	if (!f->service)
+		f->service = "";
+	if (!f->rhost)
+		f->rhost = "";
+	if (regs_client_open(f->opt.timeout_ms, &f->client) != RC_OK)
+		f->client = NULL;
+	return PAM_SUCCESS;
+}
+
+void flow_end(struct flow *f)
+{
+	regs_client_close(f->client);
+	f->client = NULL;
+}
+
+int flow_unreachable(struct flow *f, int secure_code, int open_code)
+{
+	if (f->opt.failmode == REGS_FAILMODE_OPEN) {
+		pam_syslog(f->pamh, LOG_CRIT,
+		           "regsd not reachable: failmode=open lets %s in without a second factor",
+		           f->user);
+		return open_code;
+	}
+	pam_syslog(f->pamh, LOG_ERR, "regsd not reachable: login of %s refused (failmode=secure)",
+	           f->user);
+	conv_show(f->pamh, PAM_ERROR_MSG, msg_unreachable());
+	return secure_code;
+}
+
+static void show_locked(struct flow *f, uint32_t seconds)
+{
+	char text[512];
+	msg_locked(text, sizeof(text), seconds);
+	conv_show(f->pamh, PAM_ERROR_MSG, text);
+}
+
+/* Account state, or the failmode answer in *rc when regsd does not answer. */
+static int get_account(struct flow *f, struct regs_account_info *info, int secure, int open,
+                       int *rc)
+{
+	if (f->client && regs_get_account(f->client, f->user, info) == RC_OK)
+		return 1;
+	*rc = flow_unreachable(f, secure, open);
+	return 0;
+}
+
+int flow_select(struct flow *f)
+{
+	struct regs_account_info info;
+	int rc;
+	if (!get_account(f, &info, PAM_AUTHINFO_UNAVAIL, PAM_IGNORE, &rc))
+		return rc;
+	if (info.flags & REGS_F_LOCKED) {
+		show_locked(f, info.lock_seconds);
+		return PAM_MAXTRIES;
+	}
+	return PAM_IGNORE; /* password + OTP: the password module asks next */
+}
+
+int flow_authfail(struct flow *f)
+{
+	struct regs_verdict v;
+	if (!f->client ||
+	    regs_record_failure(f->client, f->user, "password", f->service, f->rhost, &v) != RC_OK)
+		return flow_unreachable(f, PAM_AUTH_ERR, PAM_AUTH_ERR);
+	if (v.lock_seconds > 0)
+		show_locked(f, v.lock_seconds);
+	return PAM_AUTH_ERR;
+}
+
+static int refuse_verdict(struct flow *f, const struct regs_verdict *v)
+{
+	char text[1024];
+	msg_verdict(text, sizeof(text), v->result, v->lock_seconds, v->failures_left);
+	conv_show(f->pamh, PAM_ERROR_MSG, text);
+	return v->lock_seconds > 0 ? PAM_MAXTRIES : PAM_AUTH_ERR;
+}
+
+/* Asks for the code and has regsd check it. */
+static int ask_and_verify(struct flow *f)
+{
+	struct regs_verdict v;
+	char *code = NULL;
+	int rc = conv_ask(f->pamh, NULL, msg_otp_prompt(), 0, &code);
+	if (rc != PAM_SUCCESS)
+		return rc == PAM_CONV_AGAIN ? PAM_INCOMPLETE : PAM_AUTH_ERR;
+	enum regs_client_err err =
+	    regs_verify_otp(f->client, f->user, code, f->service, f->rhost, &v);
+	conv_free_answer(code);
+	if (err != RC_OK)
+		return flow_unreachable(f, PAM_AUTHINFO_UNAVAIL, PAM_IGNORE);
+	return v.result == REGS_R_OK ? PAM_SUCCESS : refuse_verdict(f, &v);
+}
+
+int flow_otp(struct flow *f)
+{
+	struct regs_account_info info;
+	int rc;
+	if (!get_account(f, &info, PAM_AUTHINFO_UNAVAIL, PAM_IGNORE, &rc))
+		return rc;
+	if (info.flags & REGS_F_LOCKED) {
+		show_locked(f, info.lock_seconds);
+		return PAM_MAXTRIES;
+	}
+	if (info.flags & REGS_F_PASSWORD_LOGIN_DISABLED) {
+		conv_show(f->pamh, PAM_ERROR_MSG, msg_password_login_disabled());
+		return PAM_AUTH_ERR; /* R6.3 */
+	}
+	if (!(info.flags & REGS_F_OTP_BOUND)) {
+		if (info.flags & REGS_F_CARD_BOUND) {
+			conv_show(f->pamh, PAM_ERROR_MSG, msg_card_only());
+			return PAM_AUTH_ERR;
+		}
+		return PAM_IGNORE; /* nothing bound: the account phase forces binding (R1.4) */
+	}
+	return ask_and_verify(f);
+}
+
+/* Builds the text shown above the first-code prompt. */
+static char *enrol_info(const struct regs_enrolment *e)
+{
+	char *qr = NULL, *info = malloc(ENROL_INFO_MAX);
+	if (info && qr_render_utf8(e->uri, 1, &qr) == REGS_OK)
+		msg_enrol_info(info, ENROL_INFO_MAX, qr, e->secret, e->uri, e->expires_in);
+	else if (info)
+		msg_enrol_info(info, ENROL_INFO_MAX, "", e->secret, e->uri, e->expires_in);
+	regs_free_secret_str(qr);
+	return info;
+}
+
+/* One try: 1 bound, 0 try again, -1 give up. */
+static int enrol_try(struct flow *f, const char *handle, const char *info)
+{
+	struct regs_verdict v;
+	char *code = NULL, text[1024];
+	if (conv_ask(f->pamh, info, msg_enrol_prompt(), 1, &code) != PAM_SUCCESS)
+		return -1;
+	enum regs_client_err err =
+	    regs_confirm_otp_enrol(f->client, handle, code, f->service, f->rhost, &v);
+	conv_free_answer(code);
+	if (err != RC_OK) {
+		conv_show(f->pamh, PAM_ERROR_MSG, msg_unreachable());
+		return -1;
+	}
+	if (v.result == REGS_R_OK) {
+		conv_show(f->pamh, PAM_TEXT_INFO, msg_bound_log_in_again());
+		return 1;
+	}
+	msg_verdict(text, sizeof(text), v.result, 0, v.failures_left);
+	conv_show(f->pamh, PAM_ERROR_MSG, text);
+	if (v.result == REGS_R_EXPIRED || v.failures_left == 0) {
+		if (v.result != REGS_R_EXPIRED)
+			conv_show(f->pamh, PAM_ERROR_MSG, msg_enrol_expired());
+		return -1;
+	}
+	return 0;
+}
+
+/* Inline enrolment (R1.4, R2.2, R2.3): QR + key + URI with the prompt in one call. */
+static int enrol_inline(struct flow *f)
+{
+	struct regs_enrolment e = {0};
+	if (regs_begin_otp_enrol(f->client, f->user, &e) != RC_OK) {
+		pam_syslog(f->pamh, LOG_ERR, "enrolment for %s refused by regsd: %s", f->user,
+		           regs_client_error_message(f->client));
+		conv_show(f->pamh, PAM_ERROR_MSG, msg_forced_binding_refusal());
+		return PAM_PERM_DENIED;
+	}
+	char *info = enrol_info(&e);
+	int state = 0;
+	for (int shown = 0; state == 0; shown = 1)
+		state = enrol_try(f, e.handle, shown ? NULL : info);
+	if (state < 0)
+		regs_cancel_otp_enrol(f->client, e.handle);
+	regs_free_secret_str(info);
+	regs_enrolment_clear(&e);
+	/* R2.3: a new binding is used by logging in again. */
+	return PAM_PERM_DENIED;
+}
+
+int flow_account(struct flow *f)
+{
+	struct regs_account_info info;
+	int rc;
+	if (!get_account(f, &info, PAM_PERM_DENIED, PAM_SUCCESS, &rc))
+		return rc;
+	if (info.flags & REGS_F_LOCKED) {
+		show_locked(f, info.lock_seconds);
+		return PAM_PERM_DENIED;
+	}
+	if (info.flags & (REGS_F_OTP_BOUND | REGS_F_CARD_BOUND))
+		return PAM_SUCCESS;
+	if (f->opt.enrol == ENROL_INLINE)
+		return enrol_inline(f);
+	conv_show(f->pamh, PAM_ERROR_MSG, msg_forced_binding_refusal());
+	return PAM_PERM_DENIED;
+}

@@ -1,0 +1,28 @@
+/* What each module mode does, given a connected regsd client. */
+#ifndef PAM_REGS_FLOWS_H
+#define PAM_REGS_FLOWS_H
+#include "client.h"
+#include "options.h"
+#include <security/pam_modules.h>
+
+struct flow {
+	pam_handle_t *pamh;
+	const char *user;
+	const char *service;
+	const char *rhost;
+	struct module_options opt;
+	struct regs_client *client; /* NULL: regsd is not reachable */
+};
+
+/* Fills f from the PAM handle and connects to regsd. Returns a PAM code. */
+int flow_start(struct flow *f, pam_handle_t *pamh, int argc, const char **argv);
+void flow_end(struct flow *f);
+/* What to return when regsd cannot be reached (failmode). */
+int flow_unreachable(struct flow *f, int secure_code, int open_code);
+
+int flow_select(struct flow *f);
+int flow_authfail(struct flow *f);
+int flow_otp(struct flow *f);
+int flow_account(struct flow *f);
+
+#endif

@@ -1,0 +1,126 @@
+/* Every text the module shows; the wording follows the operation manual (zh_TW catalogue in po/). */
+#include "messages.h"
+#include "bus.h"
+#include "i18n.h"
+#include <stdio.h>
+#include <string.h>
+
+const char *msg_unreachable(void)
+{
+	return _("The two-factor login service (regsd) is not reachable; login refused. "
+	         "Please contact your administrator.");
+}
+
+const char *msg_otp_prompt(void)
+{
+	return _("OTP code: ");
+}
+
+const char *msg_enrol_prompt(void)
+{
+	return _("Enter the 6-digit code from the app: ");
+}
+
+const char *msg_bound_log_in_again(void)
+{
+	return _("OTP bound; log in again with a bound method.");
+}
+
+const char *msg_forced_binding_refusal(void)
+{
+	return _("This account has no second factor (OTP or citizen certificate) bound, and no "
+	         "work is possible without one. Bind OTP first: run 'regsctl enrol otp' in a "
+	         "session that is already open, or log in on the console or over ssh, where "
+	         "binding is offered.");
+}
+
+const char *msg_password_login_disabled(void)
+{
+	return _("Password login is disabled for this account. Log in with the citizen "
+	         "certificate or the Google account.");
+}
+
+const char *msg_card_only(void)
+{
+	return _("No OTP is bound to this account. Log in with the citizen certificate.");
+}
+
+const char *msg_enrol_expired(void)
+{
+	return _("This binding has expired or used up its tries. Log in again to start a new "
+	         "one: the QR code is valid for one binding only.");
+}
+
+const char *msg_clock_hint(void)
+{
+	return _("The code does not match the current time: the clock of your phone is off.\n"
+	         "iOS: Settings > General > Date & Time > Set Automatically.\n"
+	         "Android: Google Authenticator > Settings > Time correction for codes > "
+	         "Sync now.");
+}
+
+void msg_locked(char *buf, size_t size, uint32_t lock_seconds)
+{
+	unsigned long minutes = (lock_seconds + 59) / 60;
+	snprintf(buf, size,
+	         dngettext(REGS_TEXTDOMAIN,
+	                   "Account locked after too many failed attempts. Try again in %lu "
+	                   "minute.",
+	                   "Account locked after too many failed attempts. Try again in %lu "
+	                   "minutes.",
+	                   minutes),
+	         minutes);
+}
+
+static void msg_wrong(char *buf, size_t size, uint32_t failures_left)
+{
+	snprintf(buf, size,
+	         dngettext(REGS_TEXTDOMAIN,
+	                   "Wrong OTP code. %lu more failed attempt will lock the account.",
+	                   "Wrong OTP code. %lu more failed attempts will lock the account.",
+	                   failures_left),
+	         (unsigned long)failures_left);
+}
+
+void msg_verdict(char *buf, size_t size, uint32_t result, uint32_t lock_seconds,
+                 uint32_t failures_left)
+{
+	if (lock_seconds > 0) {
+		msg_locked(buf, size, lock_seconds);
+		return;
+	}
+	switch (result) {
+	case REGS_R_REPLAYED:
+		snprintf(buf, size, "%s",
+		         _("This OTP code has already been used. Wait for the next code in the "
+		           "app."));
+		break;
+	case REGS_R_CLOCK_DRIFT:
+		snprintf(buf, size, "%s", msg_clock_hint());
+		break;
+	case REGS_R_MALFORMED:
+		snprintf(buf, size, "%s", _("An OTP code is 6 digits."));
+		break;
+	case REGS_R_NOT_BOUND:
+		snprintf(buf, size, "%s", _("No OTP is bound to this account."));
+		break;
+	case REGS_R_EXPIRED:
+		snprintf(buf, size, "%s", msg_enrol_expired());
+		break;
+	default:
+		msg_wrong(buf, size, failures_left);
+	}
+}
+
+void msg_enrol_info(char *buf, size_t size, const char *qr, const char *secret,
+                    const char *uri, uint32_t expires_in)
+{
+	snprintf(buf, size,
+	         _("This account has no second factor bound: bind OTP now.\n"
+	           "Scan this QR code with Google Authenticator or Microsoft Authenticator:\n"
+	           "%s"
+	           "or add this key by hand: %s\n"
+	           "(%s)\n"
+	           "The QR code is valid for this binding only and expires in %lu minutes."),
+	         qr, secret, uri, (unsigned long)(expires_in + 59) / 60);
+}

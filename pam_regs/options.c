@@ -1,0 +1,51 @@
+/* Module arguments: the regs.conf parser with the module's own option table; bad arguments are logged. */
+#include "options.h"
+#include "config.h"
+#include <security/pam_ext.h>
+#include <stddef.h>
+#include <syslog.h>
+
+static const char *const failmodes[] = {"secure", "open", NULL};
+static const char *const enrol_modes[] = {"refuse", "inline", NULL};
+
+#define OPT(n, t, f, lo, hi, ch)                                                            \
+	{                                                                                       \
+		n, t, offsetof(struct module_options, f), sizeof(int), lo, hi, ch                    \
+	}
+static const struct opt_desc module_option_table[] = {
+    OPT("otp", OPT_FLAG, otp, 0, 1, NULL),
+    OPT("authfail", OPT_FLAG, authfail, 0, 1, NULL),
+    OPT("failmode", OPT_ENUM, failmode, 0, 0, failmodes),
+    OPT("enrol", OPT_ENUM, enrol, 0, 0, enrol_modes),
+    OPT("timeout", OPT_INT, timeout_ms, 100, 120000, NULL),
+    OPT("debug", OPT_FLAG, debug, 0, 1, NULL),
+    {NULL, 0, 0, 0, 0, 0, NULL},
+};
+
+static void report_syslog(void *ctx, const char *file, unsigned line, const char *msg)
+{
+	(void)file;
+	(void)line;
+	pam_syslog((pam_handle_t *)ctx, LOG_ERR, "module argument: %s", msg);
+}
+
+int options_parse(pam_handle_t *pamh, int argc, const char **argv, struct module_options *o)
+{
+	int bad = 0;
+	o->otp = o->authfail = o->debug = 0;
+	o->failmode = REGS_FAILMODE_SECURE;
+	o->enrol = ENROL_REFUSE;
+	o->timeout_ms = 5000;
+	for (int i = 0; i < argc; i++)
+		if (opt_apply(module_option_table, o, argv[i], "argument", 0, report_syslog, pamh) !=
+		    REGS_OK)
+			bad = 1;
+	return bad ? -1 : 0;
+}
+
+enum module_mode options_mode(const struct module_options *o)
+{
+	if (o->otp)
+		return MODE_OTP;
+	return o->authfail ? MODE_AUTHFAIL : MODE_SELECT;
+}

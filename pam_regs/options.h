@@ -1,0 +1,22 @@
+/* Module arguments, parsed by the same option parser as regs.conf. */
+#ifndef PAM_REGS_OPTIONS_H
+#define PAM_REGS_OPTIONS_H
+#include <security/pam_modules.h>
+
+enum module_mode { MODE_SELECT, MODE_AUTHFAIL, MODE_OTP };
+enum enrol_mode { ENROL_REFUSE = 0, ENROL_INLINE = 1 };
+
+struct module_options {
+	int otp;      /* flag: ask for and verify the OTP code */
+	int authfail; /* flag: the password module before failed: count it */
+	int failmode; /* enum regs_failmode: secure (default) or open */
+	int enrol;    /* enum enrol_mode, for the account phase (R1.4) */
+	int timeout_ms;
+	int debug;
+};
+
+/* Parses argv; reports bad arguments through pam_syslog. Returns 0 or -1. */
+int options_parse(pam_handle_t *pamh, int argc, const char **argv, struct module_options *o);
+enum module_mode options_mode(const struct module_options *o);
+
+#endif

@@ -1,0 +1,74 @@
+/* pam_regs entry points: translate PAM calls into flows; the flows and regsd decide. */
+#include "flows.h"
+#include "i18n.h"
+#include <security/pam_modules.h>
+
+#define PAM_REGS_EXPORT __attribute__((visibility("default")))
+
+static void init_i18n(void)
+{
+	bindtextdomain(REGS_TEXTDOMAIN, LOCALEDIR);
+}
+
+static int run(pam_handle_t *pamh, int argc, const char **argv, int (*step)(struct flow *))
+{
+	struct flow f;
+	init_i18n();
+	int rc = flow_start(&f, pamh, argc, argv);
+	if (rc == PAM_SUCCESS)
+		rc = step(&f);
+	flow_end(&f);
+	return rc;
+}
+
+static int authenticate(struct flow *f)
+{
+	switch (options_mode(&f->opt)) {
+	case MODE_OTP:
+		return flow_otp(f);
+	case MODE_AUTHFAIL:
+		return flow_authfail(f);
+	default:
+		return flow_select(f);
+	}
+}
+
+PAM_REGS_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
+                                        const char **argv)
+{
+	(void)flags;
+	return run(pamh, argc, argv, authenticate);
+}
+
+PAM_REGS_EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	(void)pamh, (void)flags, (void)argc, (void)argv;
+	return PAM_SUCCESS;
+}
+
+PAM_REGS_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	(void)flags;
+	return run(pamh, argc, argv, flow_account);
+}
+
+PAM_REGS_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
+                                        const char **argv)
+{
+	(void)pamh, (void)flags, (void)argc, (void)argv;
+	return PAM_IGNORE;
+}
+
+PAM_REGS_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc,
+                                         const char **argv)
+{
+	(void)pamh, (void)flags, (void)argc, (void)argv;
+	return PAM_IGNORE;
+}
+
+/* Password age and forced changes arrive with the account-lifecycle work (R9.2, R6.4). */
+PAM_REGS_EXPORT int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	(void)pamh, (void)flags, (void)argc, (void)argv;
+	return PAM_IGNORE;
+}

@@ -1,0 +1,116 @@
+"""regsctl: status, list, reset, help, exit codes (0 ok, 1 usage, 2 regsd unreachable,
+3 not allowed)."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import check, check_in  # noqa: E402
+
+COMMANDS = ["status", "enrol", "log", "list", "unlock", "reset"]
+
+
+def _otp_bound_in_json(doc):
+    """True/False when the status document says whether OTP is bound, else None.
+    Accepts {"methods":[{"method":"otp","bound":true}]}, {"otp":{"bound":true}},
+    {"otp":true}."""
+    for o in harness.walk_json(doc):
+        if not isinstance(o, dict):
+            continue
+        if "otp" in o:
+            v = o["otp"]
+            if isinstance(v, bool):
+                return v
+            if isinstance(v, dict) and isinstance(v.get("bound"), bool):
+                return v["bound"]
+        if "otp" in [str(x).lower() for x in o.values() if isinstance(x, str)] \
+                and isinstance(o.get("bound"), bool):
+            return o["bound"]
+    return None
+
+
+def test_status_table_unbound_user(env):
+    rc, out, err = env.regsctl(["status"], uid="dave")
+    check(rc == 0, "status exit %d" % rc, out, err)
+    check_in("✘", harness.status_otp_line(out), "unbound OTP line", out)
+
+
+def test_status_table_bound_user(env):
+    env.enrol("erin")
+    rc, out, err = env.regsctl(["status"], uid="erin")
+    check(rc == 0, "status exit %d" % rc, out, err)
+    line = harness.status_otp_line(out)
+    check_in("✔", line, "bound OTP line", out)
+    check("✘" not in line, "bound OTP line also shows ✘", out)
+
+
+def test_status_json_shows_otp_bound(env):
+    rc, out, err = env.regsctl(["status", "--json"], uid="erin")
+    check(rc == 0, "status --json exit %d" % rc, out, err)
+    doc = harness.load_json(out, "status --json")
+    check(_otp_bound_in_json(doc) is True, "status --json does not say otp bound", out)
+    rc, out, err = env.regsctl(["status", "--json"], uid="dave")
+    check(rc == 0, "status --json exit %d" % rc, out, err)
+    check(_otp_bound_in_json(harness.load_json(out)) is False,
+          "status --json for an unbound user does not say otp unbound", out)
+
+
+def test_list_json_as_admin_shows_users_with_flags(env):
+    rc, out, err = env.regsctl(["list", "--json"], uid="carol")
+    check(rc == 0, "list --json as admin exit %d" % rc, out, err)
+    recs = harness.json_records(harness.load_json(out, "list --json"))
+    erin = [r for r in recs if "erin" in r.values()]
+    check(erin, "erin (bound) not listed", out)
+    rec = erin[0]
+    flags = rec.get("flags")
+    if isinstance(flags, int):
+        check(flags & harness.F_OTP_BOUND, "erin's flags lack OTP bound: %r" % rec)
+    else:
+        check("otp" in str(rec).lower(), "erin's record does not show OTP: %r" % rec)
+
+
+def test_list_as_non_admin_refused(env):
+    rc, out, err = env.regsctl(["list"], uid="alice")
+    check(rc == 3, "list as non-admin exit %d, want 3" % rc, out, err)
+
+
+def test_reset_as_admin_unbinds(env):
+    user = "user1"
+    env.enrol(user)
+    check(env.is_bound(user), "enrolment did not bind")
+    rc, out, err = env.regsctl(["reset", user], uid="alice")
+    check(rc == 3, "reset as non-admin exit %d, want 3" % rc, out, err)
+    check(env.is_bound(user), "non-admin reset unbound the user")
+    rc, out, err = env.regsctl(["reset", user], uid="carol")
+    check(rc == 0, "reset as admin exit %d" % rc, out, err)
+    check(not env.is_bound(user), "still bound after reset: %r" % (env.get_account(user),))
+    env.enrol(user)  # forced binding again works (R8.4 / R1.4)
+
+
+def test_help_lists_every_command():
+    p = harness.subprocess.run([os.path.join(harness.BUILDDIR, "regsctl"), "--help"],
+                               capture_output=True, text=True, timeout=30)
+    check(p.returncode == 0, "--help exit %d" % p.returncode, p.stdout, p.stderr)
+    for c in COMMANDS:
+        check_in(c, p.stdout, "--help does not mention %s" % c, p.stdout)
+
+
+def test_unknown_command_exit_1(env):
+    rc, out, err = env.regsctl(["frobnicate"], uid="alice")
+    check(rc == 1, "unknown command exit %d, want 1" % rc, out, err)
+    check(err.strip(), "unknown command: nothing on stderr")
+
+
+def test_regsd_down_exit_2(env):
+    env.stop_regsd()
+    try:
+        rc, out, err = env.regsctl(["status"], uid="alice")
+        check(rc == 2, "status with regsd down exit %d, want 2" % rc, out, err)
+        check(err.strip(), "regsd down: nothing on stderr")
+    finally:
+        env.start_regsd()
+
+
+if __name__ == "__main__":
+    harness.main(globals())

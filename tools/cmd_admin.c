@@ -1,0 +1,173 @@
+/* regsctl's administrator commands (R9.4): list accounts, unlock, reset bindings. */
+#include "bus.h"
+#include "i18n.h"
+#include "output.h"
+#include "regsctl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The methods a ListAccounts flag word says are bound, by their bus names. */
+static const struct {
+	uint32_t flag;
+	const char *method;
+} bound_flags[] = {
+    {REGS_F_OTP_BOUND, "otp"},
+    {REGS_F_CARD_BOUND, "card"},
+    {REGS_F_GOOGLE_BOUND, "google"},
+    {REGS_F_MOBILE_BOUND, "mobile"},
+};
+#define N_BOUND_FLAGS (sizeof(bound_flags) / sizeof(bound_flags[0]))
+
+/* Methods reset accepts besides "all bindings". */
+static const char *const resettable_methods[] = {"otp"};
+
+static int is_locked(const struct regs_account_row *a)
+{
+	return (a->flags & REGS_F_LOCKED) || a->lock_seconds > 0;
+}
+
+/* "otp,card", or "" when nothing is bound (the table shows "-"). */
+static void format_bound_methods(uint32_t flags, char *buf, size_t size)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < N_BOUND_FLAGS && used < size; i++) {
+		if (flags & bound_flags[i].flag)
+			used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? "," : "",
+			                         bound_flags[i].method);
+	}
+}
+
+static int add_account_row(struct output_table *t, const struct regs_account_row *a)
+{
+	char methods[64], failures[16], lock[64];
+	const char *row[5];
+
+	format_bound_methods(a->flags, methods, sizeof(methods));
+	snprintf(failures, sizeof(failures), "%u", a->failures);
+	if (is_locked(a))
+		snprintf(lock, sizeof(lock), _("locked, %u min left"),
+		         regsctl_minutes(a->lock_seconds));
+	else
+		lock[0] = '\0';
+	row[0] = a->user;
+	row[1] = methods;
+	row[2] = a->flags & REGS_F_PASSWORD_LOGIN_DISABLED ? _("disabled") : _("enabled");
+	row[3] = failures;
+	row[4] = lock;
+	return output_table_add(t, row);
+}
+
+static int print_accounts_table(const struct regs_account_row *rows, size_t n)
+{
+	const char *header[] = {_("User"), _("Methods"), _("Password login"), _("Failures"),
+	                        _("Lock")};
+	struct output_table *t = output_table_new(5);
+	int code = REGSCTL_EXIT_OK;
+
+	if (!t || output_table_add(t, header) < 0)
+		goto nomem;
+	for (size_t i = 0; i < n; i++) {
+		if (add_account_row(t, &rows[i]) < 0)
+			goto nomem;
+	}
+	output_table_print(t, stdout);
+	goto out;
+nomem:
+	code = regsctl_report_nomem();
+out:
+	output_table_free(t);
+	return code;
+}
+
+static json_object *account_json(const struct regs_account_row *a)
+{
+	json_object *o = json_object_new_object();
+	json_object *methods = json_object_new_array();
+
+	for (size_t i = 0; i < N_BOUND_FLAGS; i++) {
+		if (a->flags & bound_flags[i].flag)
+			json_object_array_add(methods,
+			                      json_object_new_string(bound_flags[i].method));
+	}
+	output_json_add_string(o, "user", a->user);
+	json_object_object_add(o, "methods", methods);
+	json_object_object_add(
+	    o, "password_login",
+	    json_object_new_boolean(!(a->flags & REGS_F_PASSWORD_LOGIN_DISABLED)));
+	json_object_object_add(o, "failures", json_object_new_int64(a->failures));
+	json_object_object_add(o, "locked", json_object_new_boolean(is_locked(a)));
+	json_object_object_add(o, "lock_seconds_left", json_object_new_int64(a->lock_seconds));
+	json_object_object_add(o, "flags", json_object_new_int64(a->flags));
+	return o;
+}
+
+static int print_accounts_json(const struct regs_account_row *rows, size_t n)
+{
+	json_object *array = json_object_new_array();
+
+	for (size_t i = 0; array && i < n; i++)
+		json_object_array_add(array, account_json(&rows[i]));
+	return output_json_emit(array, stdout) < 0 ? regsctl_report_nomem() : REGSCTL_EXIT_OK;
+}
+
+int cmd_list(struct regsctl_context *ctx)
+{
+	struct regs_account_row *rows = NULL;
+	size_t n = 0;
+	enum regs_client_err err;
+	int code;
+
+	err = regs_list_accounts(ctx->client, ctx->args.filter, &rows, &n);
+	if (err != RC_OK)
+		return regsctl_report_failure(ctx->client, err);
+	code = ctx->args.json ? print_accounts_json(rows, n) : print_accounts_table(rows, n);
+	free(rows);
+	return code;
+}
+
+int cmd_unlock(struct regsctl_context *ctx)
+{
+	const char *user = ctx->args.operands[0];
+	enum regs_client_err err = regs_unlock(ctx->client, user);
+
+	if (err != RC_OK)
+		return regsctl_report_failure(ctx->client, err);
+	printf(_("%s is unlocked.\n"), user);
+	return REGSCTL_EXIT_OK;
+}
+
+static int is_resettable(const char *method)
+{
+	for (size_t i = 0; i < sizeof(resettable_methods) / sizeof(resettable_methods[0]); i++) {
+		if (strcmp(method, resettable_methods[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int cmd_reset(struct regsctl_context *ctx)
+{
+	const char *user = ctx->args.operands[0];
+	const char *method = ctx->args.n_operands > 1 ? ctx->args.operands[1] : "";
+	enum regs_client_err err;
+
+	if (*method && !is_resettable(method)) {
+		regsctl_error(_("cannot reset '%s': give no method (all bindings) or 'otp'"),
+		              method);
+		return REGSCTL_EXIT_USAGE;
+	}
+	err = regs_reset(ctx->client, user, method);
+	if (err != RC_OK)
+		return regsctl_report_failure(ctx->client, err);
+	if (*method)
+		printf(_("The OTP binding of %s is deleted; they must bind OTP again.\n"), user);
+	else
+		printf(_("All bindings of %s are deleted; they must bind a method at their next "
+		         "login.\n"),
+		       user);
+	return REGSCTL_EXIT_OK;
+}

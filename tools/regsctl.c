@@ -1,0 +1,464 @@
+/* regsctl's entry point: the command table, option parsing, help and exit codes. */
+#ifdef HAVE_CONFIG_H
+#include <autoconf.h>
+#endif
+#include "i18n.h"
+#include "regsctl.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "unknown"
+#endif
+#ifndef LOCALEDIR
+#define LOCALEDIR "/usr/share/locale"
+#endif
+
+#define REGSCTL_TIMEOUT_MS 15000
+#define REGSCTL_DEFAULT_LIMIT 100
+#define OPTION_VALUE_BASE 256 /* getopt_long values: OPTION_VALUE_BASE + enum option_index */
+
+/* Options, in the order of long_options; a command lists those it takes as a bit mask. */
+enum option_index {
+	OPTION_JSON,
+	OPTION_USER,
+	OPTION_ALL,
+	OPTION_SINCE,
+	OPTION_LIMIT,
+	OPTION_LOCKED,
+	OPTION_UNBOUND,
+	OPTION_OTP,
+	OPTION_HELP,
+};
+#define TAKES(o) (1u << (o))
+#define TAKES_FILTER (TAKES(OPTION_LOCKED) | TAKES(OPTION_UNBOUND) | TAKES(OPTION_OTP))
+
+static const struct option long_options[] = {
+    {"json", no_argument, NULL, OPTION_VALUE_BASE + OPTION_JSON},
+    {"user", required_argument, NULL, OPTION_VALUE_BASE + OPTION_USER},
+    {"all", no_argument, NULL, OPTION_VALUE_BASE + OPTION_ALL},
+    {"since", required_argument, NULL, OPTION_VALUE_BASE + OPTION_SINCE},
+    {"limit", required_argument, NULL, OPTION_VALUE_BASE + OPTION_LIMIT},
+    {"locked", no_argument, NULL, OPTION_VALUE_BASE + OPTION_LOCKED},
+    {"unbound", no_argument, NULL, OPTION_VALUE_BASE + OPTION_UNBOUND},
+    {"otp", no_argument, NULL, OPTION_VALUE_BASE + OPTION_OTP},
+    {"help", no_argument, NULL, OPTION_VALUE_BASE + OPTION_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+struct regsctl_command {
+	const char *name;
+	int (*run)(struct regsctl_context *ctx);
+	int needs_regsd;
+	int admin;
+	unsigned options; /* TAKES() bits */
+	int min_operands, max_operands;
+	const char *synopsis; /* N_() */
+	const char *summary;  /* N_() */
+	const char *details;  /* N_(), options and notes; may be "" */
+};
+
+static int cmd_help(struct regsctl_context *ctx);
+
+static const struct regsctl_command commands[] = {
+    {"status", cmd_status, 1, 0, TAKES(OPTION_JSON) | TAKES(OPTION_USER), 0, 0,
+     N_("status [--json] [--user NAME]"),
+     N_("Show your login methods: method, action and binding status."),
+     N_("  --json       print JSON instead of a table\n"
+        "  --user NAME  show another account (administrators)\n")},
+    {"enrol", cmd_enrol, 1, 0, 0, 1, 1, N_("enrol otp"),
+     N_("Bind an authenticator app (OTP): scan the QR code, then enter a code from the app."),
+     N_("  The code is read from standard input; three wrong codes cancel the enrolment.\n")},
+    {"log", cmd_log, 1, 0,
+     TAKES(OPTION_JSON) | TAKES(OPTION_SINCE) | TAKES(OPTION_LIMIT) | TAKES(OPTION_USER) |
+         TAKES(OPTION_ALL),
+     0, 0, N_("log [--json] [--since YYYY-MM-DD|EPOCH] [--limit N] [--user NAME|--all]"),
+     N_("Show your activity log: time, event, method, service, remote host, result."),
+     N_("  --json         print JSON instead of a table\n"
+        "  --since WHEN   only entries from WHEN on (local date, or seconds since the epoch)\n"
+        "  --limit N      at most N entries (default 100)\n"
+        "  --user NAME    another account's log (administrators)\n"
+        "  --all          every account's log (administrators)\n")},
+    {"list", cmd_list, 1, 1, TAKES(OPTION_JSON) | TAKES_FILTER, 0, 0,
+     N_("list [--json] [--locked|--unbound|--otp]"),
+     N_("List accounts with their bound methods, failures and lock state."),
+     N_("  --json     print JSON instead of a table\n"
+        "  --locked   only locked accounts\n"
+        "  --unbound  only accounts with no method bound\n"
+        "  --otp      only accounts with OTP bound\n")},
+    {"unlock", cmd_unlock, 1, 1, 0, 1, 1, N_("unlock USER"),
+     N_("Unlock an account locked after wrong passwords or codes."), ""},
+    {"reset", cmd_reset, 1, 1, 0, 1, 2, N_("reset USER [otp]"),
+     N_("Delete an account's bindings (all, or only OTP); the user must bind again."), ""},
+    {"help", cmd_help, 0, 0, 0, 0, 1, N_("help [COMMAND]"), N_("Show help for a command."), ""},
+};
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const char *const exit_status_help = N_("Exit status:\n"
+                                               "  0  success\n"
+                                               "  1  usage error, or arguments refused by regsd\n"
+                                               "  2  regsd unreachable\n"
+                                               "  3  access denied\n"
+                                               "  4  verification failed (wrong, replayed, "
+                                               "drifted or expired code; enrolment not "
+                                               "confirmed)\n"
+                                               "  5  account locked\n"
+                                               "  6  not found (no such user or enrolment)\n"
+                                               "  7  already bound\n"
+                                               "  8  other error (storage, protocol, memory)\n");
+
+/* How a failed regsd call is told to the user and which exit code it gives. */
+static const struct {
+	enum regs_client_err err;
+	int exit_code;
+	const char *message; /* N_() */
+} failures[] = {
+    {RC_UNREACHABLE, REGSCTL_EXIT_UNREACHABLE,
+     N_("cannot reach regsd on the system bus (is it installed and running?)")},
+    {RC_DENIED, REGSCTL_EXIT_DENIED,
+     N_("access denied (administrators only, or not your account)")},
+    {RC_INVALID, REGSCTL_EXIT_USAGE, N_("regsd refused the arguments")},
+    {RC_NO_SUCH_USER, REGSCTL_EXIT_NOT_FOUND, N_("no such user")},
+    {RC_ALREADY_BOUND, REGSCTL_EXIT_ALREADY_BOUND, N_("the method is already bound")},
+    {RC_NO_ENROLMENT, REGSCTL_EXIT_NOT_FOUND,
+     N_("no such enrolment (it may have expired); start again with 'regsctl enrol otp'")},
+    {RC_STORAGE, REGSCTL_EXIT_OTHER, N_("regsd could not read or write its database")},
+    {RC_PROTOCOL, REGSCTL_EXIT_OTHER, N_("unexpected answer from regsd")},
+    {RC_NOMEM, REGSCTL_EXIT_OTHER, N_("out of memory")},
+};
+
+void regsctl_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("regsctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int regsctl_report_failure(const struct regs_client *c, enum regs_client_err err)
+{
+	const char *detail = regs_client_error_message(c);
+
+	for (size_t i = 0; i < sizeof(failures) / sizeof(failures[0]); i++) {
+		if (failures[i].err != err)
+			continue;
+		if (*detail)
+			regsctl_error("%s (%s)", _(failures[i].message), detail);
+		else
+			regsctl_error("%s", _(failures[i].message));
+		return failures[i].exit_code;
+	}
+	regsctl_error(_("unexpected error %d"), (int)err);
+	return REGSCTL_EXIT_OTHER;
+}
+
+int regsctl_report_nomem(void)
+{
+	return regsctl_report_failure(NULL, RC_NOMEM);
+}
+
+static const struct regsctl_command *find_command(const char *name)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	}
+	return NULL;
+}
+
+static void print_usage(FILE *f)
+{
+	fprintf(f, _("Usage: regsctl COMMAND [OPTIONS]\n"
+	             "       regsctl help COMMAND\n"
+	             "       regsctl --help | --version\n"
+	             "Two-factor login (pam_regs): your login methods, OTP enrolment and "
+	             "activity log.\n"));
+	for (int admin = 0; admin <= 1; admin++) {
+		fputs(admin ? _("\nAdministrator commands:\n") : _("\nCommands:\n"), f);
+		for (size_t i = 0; i < N_COMMANDS; i++) {
+			if (commands[i].admin == admin)
+				fprintf(f, "  regsctl %s\n      %s\n", _(commands[i].synopsis),
+				        _(commands[i].summary));
+		}
+	}
+	fprintf(f, "\n%s", _(exit_status_help));
+}
+
+static void print_command_help(const struct regsctl_command *cmd)
+{
+	printf(_("Usage: regsctl %s\n"), _(cmd->synopsis));
+	printf("%s\n", _(cmd->summary));
+	if (*cmd->details)
+		printf("\n%s", _(cmd->details));
+}
+
+static int cmd_help(struct regsctl_context *ctx)
+{
+	const struct regsctl_command *cmd;
+
+	if (ctx->args.n_operands == 0) {
+		print_usage(stdout);
+		return REGSCTL_EXIT_OK;
+	}
+	cmd = find_command(ctx->args.operands[0]);
+	if (!cmd) {
+		regsctl_error(_("unknown command '%s' (see 'regsctl --help')"),
+		              ctx->args.operands[0]);
+		return REGSCTL_EXIT_USAGE;
+	}
+	print_command_help(cmd);
+	return REGSCTL_EXIT_OK;
+}
+
+static int usage_error(const struct regsctl_command *cmd)
+{
+	fprintf(stderr, _("Try 'regsctl help %s'.\n"), cmd->name);
+	return REGSCTL_EXIT_USAGE;
+}
+
+static int all_digits(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return 0;
+	}
+	return 1;
+}
+
+/* --since: a local date YYYY-MM-DD (from its midnight) or seconds since the epoch. */
+static int parse_since(const char *s, int64_t *out)
+{
+	struct tm tm = {0};
+	int year, month, day, end = 0;
+	unsigned long long epoch;
+	time_t t;
+
+	if (all_digits(s)) {
+		errno = 0;
+		epoch = strtoull(s, NULL, 10);
+		if (errno || epoch > INT64_MAX)
+			return -1;
+		*out = (int64_t)epoch;
+		return 0;
+	}
+	if (sscanf(s, "%4d-%2d-%2d%n", &year, &month, &day, &end) != 3 || s[end] != '\0' ||
+	    end != 10)
+		return -1;
+	tm.tm_year = year - 1900;
+	tm.tm_mon = month - 1;
+	tm.tm_mday = day;
+	tm.tm_isdst = -1;
+	t = mktime(&tm);
+	/* mktime normalises 2024-02-31 to March: refuse dates that moved. */
+	if (t == (time_t)-1 || tm.tm_mday != day || tm.tm_mon != month - 1)
+		return -1;
+	*out = (int64_t)t;
+	return 0;
+}
+
+static int parse_limit(const char *s, uint32_t *out)
+{
+	unsigned long long n;
+
+	if (!all_digits(s))
+		return -1;
+	errno = 0;
+	n = strtoull(s, NULL, 10);
+	if (errno || n == 0 || n > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)n;
+	return 0;
+}
+
+static int set_filter(struct regsctl_args *a, const char *filter)
+{
+	if (*a->filter) {
+		regsctl_error(_("--locked, --unbound and --otp exclude each other"));
+		return -1;
+	}
+	a->filter = filter;
+	return 0;
+}
+
+static int set_user(struct regsctl_args *a, const char *user)
+{
+	if (*a->user) {
+		regsctl_error(_("--user and --all exclude each other"));
+		return -1;
+	}
+	a->user = user;
+	return 0;
+}
+
+/* Applies one option the command takes; says what is wrong and returns -1 on a bad value. */
+static int apply_option(enum option_index option, const char *value, struct regsctl_args *a,
+                        int *help)
+{
+	switch (option) {
+	case OPTION_JSON:
+		a->json = 1;
+		return 0;
+	case OPTION_USER:
+		return set_user(a, value);
+	case OPTION_ALL:
+		return set_user(a, "*");
+	case OPTION_SINCE:
+		if (parse_since(value, &a->since) == 0)
+			return 0;
+		regsctl_error(
+		    _("--since wants a date YYYY-MM-DD or seconds since the epoch, not '%s'"),
+		    value);
+		return -1;
+	case OPTION_LIMIT:
+		if (parse_limit(value, &a->limit) == 0)
+			return 0;
+		regsctl_error(_("--limit wants a positive number, not '%s'"), value);
+		return -1;
+	case OPTION_LOCKED:
+		return set_filter(a, "locked");
+	case OPTION_UNBOUND:
+		return set_filter(a, "unbound");
+	case OPTION_OTP:
+		return set_filter(a, "otp");
+	case OPTION_HELP:
+		*help = 1;
+		return 0;
+	}
+	return -1;
+}
+
+/* Says why getopt_long stopped at argv[optind - 1]. */
+static void report_bad_option(int c, char **argv)
+{
+	const char *arg = argv[optind - 1];
+
+	if (c == ':')
+		regsctl_error(_("option '%s' needs a value"), arg);
+	else if (optopt)
+		regsctl_error(_("unknown option '-%c'"), optopt);
+	else
+		regsctl_error(_("unknown option '%s'"), arg);
+}
+
+/* Parses argv (argv[0] is the command name) into a; sets *help for --help. */
+static int parse_arguments(const struct regsctl_command *cmd, int argc, char **argv,
+                           struct regsctl_args *a, int *help)
+{
+	int c;
+
+	a->user = "";
+	a->filter = "";
+	a->limit = REGSCTL_DEFAULT_LIMIT;
+	optind = 0; /* glibc: start afresh */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
+		enum option_index option =
+		    c == 'h' ? OPTION_HELP : (enum option_index)(c - OPTION_VALUE_BASE);
+
+		if (c == ':' || c == '?') {
+			report_bad_option(c, argv);
+			return usage_error(cmd);
+		}
+		if (option != OPTION_HELP && !(cmd->options & TAKES(option))) {
+			regsctl_error(_("'%s' does not take --%s"), cmd->name,
+			              long_options[option].name);
+			return usage_error(cmd);
+		}
+		if (apply_option(option, optarg, a, help) < 0)
+			return usage_error(cmd);
+	}
+	a->operands = argv + optind;
+	a->n_operands = argc - optind;
+	if (!*help && (a->n_operands < cmd->min_operands || a->n_operands > cmd->max_operands)) {
+		regsctl_error(_("wrong number of arguments for '%s'"), cmd->name);
+		return usage_error(cmd);
+	}
+	return REGSCTL_EXIT_OK;
+}
+
+static int run_command(const struct regsctl_command *cmd, struct regsctl_context *ctx)
+{
+	enum regs_client_err err;
+	int code;
+
+	if (!cmd->needs_regsd)
+		return cmd->run(ctx);
+	err = regs_client_open(REGSCTL_TIMEOUT_MS, &ctx->client);
+	if (err != RC_OK)
+		return regsctl_report_failure(NULL, err);
+	code = cmd->run(ctx);
+	regs_client_close(ctx->client);
+	ctx->client = NULL;
+	return code;
+}
+
+/* Options before the command: only --help and --version. */
+static int run_global_option(const char *arg)
+{
+	if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+		print_usage(stdout);
+		return REGSCTL_EXIT_OK;
+	}
+	if (strcmp(arg, "--version") == 0) {
+		printf("regsctl (pam_regs) %s\n", PACKAGE_VERSION);
+		return REGSCTL_EXIT_OK;
+	}
+	regsctl_error(_("unknown option '%s'"), arg);
+	fputs(_("Try 'regsctl --help'.\n"), stderr);
+	return REGSCTL_EXIT_USAGE;
+}
+
+static int dispatch(int argc, char **argv)
+{
+	const struct regsctl_command *cmd;
+	struct regsctl_context ctx = {0};
+	int help = 0, code;
+
+	if (argc < 2) {
+		print_usage(stderr);
+		return REGSCTL_EXIT_USAGE;
+	}
+	if (argv[1][0] == '-')
+		return run_global_option(argv[1]);
+	cmd = find_command(argv[1]);
+	if (!cmd) {
+		regsctl_error(_("unknown command '%s' (see 'regsctl --help')"), argv[1]);
+		return REGSCTL_EXIT_USAGE;
+	}
+	code = parse_arguments(cmd, argc - 1, argv + 1, &ctx.args, &help);
+	if (code != REGSCTL_EXIT_OK)
+		return code;
+	if (help) {
+		print_command_help(cmd);
+		return REGSCTL_EXIT_OK;
+	}
+	return run_command(cmd, &ctx);
+}
+
+int main(int argc, char **argv)
+{
+	int code;
+
+	setlocale(LC_ALL, "");
+	bindtextdomain(REGS_TEXTDOMAIN, LOCALEDIR);
+	code = dispatch(argc, argv);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		regsctl_error(_("cannot write the output: %s"), strerror(errno));
+		if (code == REGSCTL_EXIT_OK)
+			code = REGSCTL_EXIT_OTHER;
+	}
+	return code;
+}
