@@ -12,6 +12,7 @@
 #include <syslog.h>
 
 #define ENROL_INFO_MAX 16384
+#define BIND_PENDING_KEY "pam_regs_bind_pending"
 
 int flow_start(struct flow *f, pam_handle_t *pamh, int argc, const char **argv)
 {
@@ -102,6 +103,20 @@ static int refuse_verdict(struct flow *f, const struct regs_verdict *v)
 	return v->lock_seconds > 0 ? PAM_MAXTRIES : PAM_AUTH_ERR;
 }
 
+/* True when a password module before us read a password in this transaction. */
+static int password_given(struct flow *f)
+{
+	const void *password = NULL;
+	return pam_get_item(f->pamh, PAM_AUTHTOK, &password) == PAM_SUCCESS && password;
+}
+
+/* failmode=open lets a verified password through alone; nothing lets no factor through. */
+static int otp_unreachable(struct flow *f)
+{
+	int open_code = password_given(f) ? PAM_SUCCESS : PAM_AUTHINFO_UNAVAIL;
+	return flow_unreachable(f, PAM_AUTHINFO_UNAVAIL, open_code);
+}
+
 /* Asks for the code and has regsd check it. */
 static int ask_and_verify(struct flow *f)
 {
@@ -114,16 +129,29 @@ static int ask_and_verify(struct flow *f)
 	    regs_verify_otp(f->client, f->user, code, f->service, f->rhost, &v);
 	conv_free_answer(code);
 	if (err != RC_OK)
-		return flow_unreachable(f, PAM_AUTHINFO_UNAVAIL, PAM_IGNORE);
+		return otp_unreachable(f);
 	return v.result == REGS_R_OK ? PAM_SUCCESS : refuse_verdict(f, &v);
+}
+
+/* Nothing bound: the password module before us verified a password (the
+ * documented stack reaches this line only then), so authentication passes
+ * and the account phase forces binding (R1.4). Without a password in this
+ * transaction (an OTP-only stack) there is no factor at all: refuse. */
+static int first_factor_only(struct flow *f)
+{
+	if (!password_given(f)) {
+		conv_show(f->pamh, PAM_ERROR_MSG, msg_forced_binding_refusal());
+		return PAM_AUTH_ERR;
+	}
+	pam_set_data(f->pamh, BIND_PENDING_KEY, (void *)BIND_PENDING_KEY, NULL);
+	return PAM_SUCCESS;
 }
 
 int flow_otp(struct flow *f)
 {
 	struct regs_account_info info;
-	int rc;
-	if (!get_account(f, &info, PAM_AUTHINFO_UNAVAIL, PAM_IGNORE, &rc))
-		return rc;
+	if (!f->client || regs_get_account(f->client, f->user, &info) != RC_OK)
+		return otp_unreachable(f);
 	if (info.flags & REGS_F_LOCKED) {
 		show_locked(f, info.lock_seconds);
 		return PAM_MAXTRIES;
@@ -137,7 +165,7 @@ int flow_otp(struct flow *f)
 			conv_show(f->pamh, PAM_ERROR_MSG, msg_card_only());
 			return PAM_AUTH_ERR;
 		}
-		return PAM_IGNORE; /* nothing bound: the account phase forces binding (R1.4) */
+		return first_factor_only(f);
 	}
 	return ask_and_verify(f);
 }
@@ -216,8 +244,10 @@ int flow_account(struct flow *f)
 	}
 	if (info.flags & (REGS_F_OTP_BOUND | REGS_F_CARD_BOUND))
 		return PAM_SUCCESS;
-	if (f->opt.enrol == ENROL_INLINE)
-		return enrol_inline(f);
+	const void *pending = NULL;
+	if (f->opt.enrol == ENROL_INLINE &&
+	    pam_get_data(f->pamh, BIND_PENDING_KEY, &pending) == PAM_SUCCESS && pending)
+		return enrol_inline(f); /* only after this transaction verified the password */
 	conv_show(f->pamh, PAM_ERROR_MSG, msg_forced_binding_refusal());
 	return PAM_PERM_DENIED;
 }
