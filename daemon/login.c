@@ -48,7 +48,7 @@ void count_failure(struct request *r, const char *user, struct account_rec *a,
 static void reply_verdict(struct request *r, uint32_t result, const struct account_rec *a)
 {
 	uint32_t lock = a ? policy_lock_seconds_left(a, r->now) : 0;
-	uint32_t left = a ? policy_failures_left(a, &r->d->lock) : 0;
+	uint32_t left = a ? policy_failures_left(a, &r->d->lock, r->now) : 0;
 	reply_args(r, DBUS_TYPE_UINT32, &result, DBUS_TYPE_UINT32, &lock, DBUS_TYPE_UINT32, &left,
 	           DBUS_TYPE_INVALID);
 }

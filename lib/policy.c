@@ -43,7 +43,10 @@ void policy_clear(struct account_rec *a)
 	a->locked_until = 0;
 }
 
-uint32_t policy_failures_left(const struct account_rec *a, const struct lock_policy *p)
+uint32_t policy_failures_left(const struct account_rec *a, const struct lock_policy *p,
+                              int64_t now)
 {
+	if (a->locked_until != 0 && a->locked_until <= now)
+		return p->threshold;
 	return a->failures >= p->threshold ? 0 : p->threshold - a->failures;
 }

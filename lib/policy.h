@@ -17,7 +17,8 @@ uint32_t policy_minutes(uint32_t seconds);
 int policy_record_failure(struct account_rec *a, const struct lock_policy *p, int64_t now);
 /* Clears the count and any lock: a success (callers check the lock first) or an administrator's unlock. */
 void policy_clear(struct account_rec *a);
-/* Failures still allowed before a lock. */
-uint32_t policy_failures_left(const struct account_rec *a, const struct lock_policy *p);
+/* Failures still allowed before a lock (a lapsed lock allows a full count). */
+uint32_t policy_failures_left(const struct account_rec *a, const struct lock_policy *p,
+                              int64_t now);
 
 #endif

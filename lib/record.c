@@ -41,9 +41,10 @@ static void w_bytes(struct wbuf *w, const void *data, size_t len)
 		w_u8(w, ((const uint8_t *)data)[i]);
 }
 
+/* Fields are NUL-terminated within REC_FIELD_MAX (record.h) */
 static void w_str(struct wbuf *w, const char *s)
 {
-	size_t len = strnlen(s, 255);
+	size_t len = strnlen(s, REC_FIELD_MAX - 1);
 	w_bytes(w, s, len);
 }
 
@@ -148,7 +149,7 @@ size_t otp_rec_encode(const struct otp_rec *o, uint8_t *buf)
 	w_u8(&w, REC_VERSION);
 	w_i64(&w, o->bound_at);
 	w_i64(&w, o->last_step);
-	w_bytes(&w, o->sealed, o->sealed_len);
+	w_bytes(&w, o->sealed, o->sealed_len < OTP_SEALED_MAX ? o->sealed_len : OTP_SEALED_MAX);
 	return w.n;
 }
 
@@ -174,7 +175,7 @@ size_t pending_rec_encode(const struct pending_rec *p, uint8_t *buf)
 	w_u8(&w, p->tries);
 	w_str(&w, p->user);
 	w_str(&w, p->token);
-	w_bytes(&w, p->sealed, p->sealed_len);
+	w_bytes(&w, p->sealed, p->sealed_len < OTP_SEALED_MAX ? p->sealed_len : OTP_SEALED_MAX);
 	return w.n;
 }
 

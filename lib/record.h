@@ -52,8 +52,9 @@ struct audit_rec {
 #define REC_BUF_MAX 512
 
 /* encode: writes into buf (REC_BUF_MAX), returns the length. decode: returns
- * REGS_ERR_INVALID for a record too short or of an unknown version; fields
- * added by later versions are ignored, missing ones get defaults. */
+ * REGS_ERR_INVALID for a record too short or of an unknown version byte.
+ * Fields are only ever appended within version 1, so trailing bytes from a
+ * newer build are ignored; a new version byte means an incompatible layout. */
 size_t account_rec_encode(const struct account_rec *r, uint8_t *buf);
 enum regs_err account_rec_decode(const void *data, size_t len, struct account_rec *r);
 size_t otp_rec_encode(const struct otp_rec *r, uint8_t *buf);
