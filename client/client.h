@@ -6,14 +6,14 @@
 
 enum regs_client_err {
 	RC_OK = 0,
-	RC_UNREACHABLE,     /* no bus, or regsd not running / not answering */
-	RC_DENIED,          /* tw.regs.Error.AccessDenied */
-	RC_INVALID,         /* tw.regs.Error.InvalidArgs */
+	RC_UNREACHABLE, /* no bus, or regsd not running / not answering */
+	RC_DENIED,      /* tw.regs.Error.AccessDenied */
+	RC_INVALID,     /* tw.regs.Error.InvalidArgs */
 	RC_NO_SUCH_USER,
 	RC_ALREADY_BOUND,
 	RC_NO_ENROLMENT,
 	RC_STORAGE,
-	RC_PROTOCOL,        /* unexpected reply signature or other error */
+	RC_PROTOCOL, /* unexpected reply signature or other error */
 	RC_NOMEM,
 };
 
@@ -28,24 +28,24 @@ const char *regs_client_error_name(const struct regs_client *c);
 const char *regs_client_error_message(const struct regs_client *c);
 
 struct regs_account_info {
-	uint32_t flags;         /* enum regs_account_flag */
-	uint32_t lock_seconds;  /* left; 0 when not locked */
+	uint32_t flags;        /* enum regs_account_flag */
+	uint32_t lock_seconds; /* left; 0 when not locked */
 	uint32_t failures;
 };
 enum regs_client_err regs_get_account(struct regs_client *c, const char *user,
                                       struct regs_account_info *out);
 
 struct regs_verdict {
-	uint32_t result;       /* enum regs_result */
-	uint32_t lock_seconds; /* left, for REGS_R_LOCKED or when this attempt locked */
+	uint32_t result;        /* enum regs_result */
+	uint32_t lock_seconds;  /* left, for REGS_R_LOCKED or when this attempt locked */
 	uint32_t failures_left; /* before a lock (enrolment: tries left) */
 };
 enum regs_client_err regs_verify_otp(struct regs_client *c, const char *user, const char *code,
                                      const char *service, const char *rhost,
                                      struct regs_verdict *out);
 enum regs_client_err regs_record_failure(struct regs_client *c, const char *user,
-                                         const char *method, const char *service,
-                                         const char *rhost, struct regs_verdict *out);
+                                         const char *method, const char *service, const char *rhost,
+                                         struct regs_verdict *out);
 
 struct regs_enrolment {
 	char *handle;
@@ -76,7 +76,7 @@ struct regs_log_entry {
 	char method[16];
 	char service[128];
 	char rhost[128];
-	char result[16];  /* "ok", "wrong", "replayed", "drift", "locked", ... */
+	char result[16]; /* "ok", "wrong", "replayed", "drift", "locked", ... */
 	uint32_t actor_uid;
 };
 enum regs_client_err regs_get_log(struct regs_client *c, const char *user, int64_t since,

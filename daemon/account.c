@@ -1,4 +1,5 @@
-/* Account, OTP and pending-enrolment records of one account, read and written in the batch's transaction. */
+/* Account, OTP and pending-enrolment records of one account, read and written in the batch's
+ * transaction. */
 #include "account.h"
 #include "bus.h"
 #include <string.h>

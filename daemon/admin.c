@@ -18,7 +18,7 @@ static const char *const result_names[] = {
 static const char *result_name(uint32_t result)
 {
 	return result < sizeof(result_names) / sizeof(result_names[0]) ? result_names[result]
-	                                                                : "unknown";
+	                                                               : "unknown";
 }
 
 static int open_struct(DBusMessageIter *arr, DBusMessageIter *st)
@@ -81,8 +81,8 @@ static void append_log_entry(DBusMessageIter *arr, const struct audit_rec *a)
 {
 	DBusMessageIter st;
 	dbus_uint64_t t = (dbus_uint64_t)a->time;
-	const char *f[6] = {a->user, a->event, a->method, a->service, a->rhost,
-	                    result_name(a->result)};
+	const char *f[6] = {a->user,    a->event, a->method,
+	                    a->service, a->rhost, result_name(a->result)};
 	dbus_uint32_t actor = a->actor_uid;
 	open_struct(arr, &st);
 	dbus_message_iter_append_basic(&st, DBUS_TYPE_UINT64, &t);
@@ -114,7 +114,8 @@ void handle_get_log(struct request *r)
 	dbus_message_get_args(r->msg, NULL, DBUS_TYPE_STRING, &user, DBUS_TYPE_UINT64, &since,
 	                      DBUS_TYPE_UINT32, &limit, DBUS_TYPE_INVALID);
 	if (strcmp(user, "*") == 0 && !r->caller.is_admin) {
-		reply_error(r, REGS_E_ACCESS_DENIED, "only administrators read every account's log");
+		reply_error(r, REGS_E_ACCESS_DENIED,
+		            "only administrators read every account's log");
 		return;
 	}
 	const char *target = strcmp(user, "*") == 0 ? "" : request_target(r, user, 0);
@@ -128,8 +129,7 @@ void handle_get_log(struct request *r)
 		reply_storage_error(r, REGS_ERR_NOMEM);
 		return;
 	}
-	audit_scan(r->txn, target, since > INT64_MAX ? INT64_MAX : (int64_t)since, keep_record,
-	           &l);
+	audit_scan(r->txn, target, since > INT64_MAX ? INT64_MAX : (int64_t)since, keep_record, &l);
 	reply_log(r, &l);
 	free(l.ring);
 }
@@ -218,8 +218,7 @@ static int admin_account(struct request *r, const char *user, struct account_rec
 	return err == REGS_OK;
 }
 
-static void admin_done(struct request *r, const char *user, const char *event,
-                       const char *method)
+static void admin_done(struct request *r, const char *user, const char *event, const char *method)
 {
 	struct audit_event e = {user, event, method, "regsctl", "", REGS_R_OK};
 	audit_record(r, &e);

@@ -1,4 +1,5 @@
-/* The activity log (R9.3): one record per attempt and per binding change, never a code or secret. */
+/* The activity log (R9.3): one record per attempt and per binding change, never a code or secret.
+ */
 #ifndef REGSD_AUDIT_H
 #define REGSD_AUDIT_H
 #include "daemon.h"
@@ -10,7 +11,7 @@ struct audit_event {
 	const char *method;  /* "otp", "password", ... */
 	const char *service; /* PAM service, or "regsctl" */
 	const char *rhost;
-	uint32_t result;     /* enum regs_result */
+	uint32_t result; /* enum regs_result */
 };
 
 void audit_record(struct request *r, const struct audit_event *e);

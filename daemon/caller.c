@@ -1,4 +1,5 @@
-/* Identifies callers by the uid the bus daemon took from the kernel (SO_PEERCRED), never by arguments. */
+/* Identifies callers by the uid the bus daemon took from the kernel (SO_PEERCRED), never by
+ * arguments. */
 #include "caller.h"
 #include "record.h"
 #include <grp.h>

@@ -1,4 +1,5 @@
-/* OTP enrolment (R2.2, R2.3): a fresh pending secret per enrolment, bound only after a correct first code. */
+/* OTP enrolment (R2.2, R2.3): a fresh pending secret per enrolment, bound only after a correct
+ * first code. */
 #include "account.h"
 #include "audit.h"
 #include "base32.h"
@@ -178,7 +179,8 @@ void handle_confirm_otp_enrol(struct request *r)
 	}
 	if (!find_pending(r, arg[0], &p))
 		return;
-	uint32_t result = p.expires <= r->now ? REGS_R_EXPIRED : check_first_code(r, &p, arg[1], &step);
+	uint32_t result =
+	    p.expires <= r->now ? REGS_R_EXPIRED : check_first_code(r, &p, arg[1], &step);
 	if (result == REGS_R_OK)
 		bind_otp(r, &p, step);
 	else if (result == REGS_R_EXPIRED)

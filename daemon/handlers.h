@@ -21,7 +21,7 @@ void request_strings(struct request *r, const char **out, int n);
 enum regs_err otp_unseal(struct request *r, const char *user, const uint8_t *sealed,
                          size_t sealed_len, uint8_t secret[20]);
 /* Counts a failed attempt on a (saved by the caller); logs a lock it causes. */
-void count_failure(struct request *r, const char *user, struct account_rec *a,
-                   const char *method, const char *service, const char *rhost);
+void count_failure(struct request *r, const char *user, struct account_rec *a, const char *method,
+                   const char *service, const char *rhost);
 
 #endif

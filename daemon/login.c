@@ -1,4 +1,5 @@
-/* Login-time methods: account state, OTP verification (R2.4, R2.5) and failed-attempt counting (R9.1). */
+/* Login-time methods: account state, OTP verification (R2.4, R2.5) and failed-attempt counting
+ * (R9.1). */
 #include "account.h"
 #include "audit.h"
 #include "bus.h"
@@ -24,8 +25,8 @@ enum regs_err otp_unseal(struct request *r, const char *user, const uint8_t *sea
                          size_t sealed_len, uint8_t secret[TOTP_SECRET_BYTES])
 {
 	size_t len = 0;
-	enum regs_err err = seal_decrypt(&r->d->key, sealed, sealed_len, user, strlen(user),
-	                                 secret, TOTP_SECRET_BYTES, &len);
+	enum regs_err err = seal_decrypt(&r->d->key, sealed, sealed_len, user, strlen(user), secret,
+	                                 TOTP_SECRET_BYTES, &len);
 	if (err == REGS_OK && len != TOTP_SECRET_BYTES)
 		err = REGS_ERR_CRYPTO;
 	if (err != REGS_OK)
@@ -34,8 +35,8 @@ enum regs_err otp_unseal(struct request *r, const char *user, const uint8_t *sea
 	return err;
 }
 
-void count_failure(struct request *r, const char *user, struct account_rec *a,
-                   const char *method, const char *service, const char *rhost)
+void count_failure(struct request *r, const char *user, struct account_rec *a, const char *method,
+                   const char *service, const char *rhost)
 {
 	if (!policy_record_failure(a, &r->d->lock, r->now))
 		return;
@@ -75,8 +76,7 @@ void handle_get_account(struct request *r)
 }
 
 /* Checks a well-formed code against the bound secret; updates o->last_step on a match. */
-static uint32_t check_code(struct request *r, const char *user, struct otp_rec *o,
-                           const char *code)
+static uint32_t check_code(struct request *r, const char *user, struct otp_rec *o, const char *code)
 {
 	uint8_t secret[TOTP_SECRET_BYTES];
 	int64_t step = -1;
@@ -155,7 +155,8 @@ void handle_record_failure(struct request *r)
 	struct account_rec a;
 	request_strings(r, arg, 4);
 	if (!r->caller.is_verifier) {
-		reply_error(r, REGS_E_ACCESS_DENIED, "only root or the verifier group record failures");
+		reply_error(r, REGS_E_ACCESS_DENIED,
+		            "only root or the verifier group record failures");
 		return;
 	}
 	if (!valid_user_name(arg[0]) || !valid_field(arg[1]) || !valid_field(arg[2]) ||

@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <time.h>
 
 static volatile int stop_flag;
@@ -30,13 +30,14 @@ static void on_signal(int sig)
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: regsd [-c FILE] [--stderr] [--check-config]\n"
-	             "The pam_regs daemon: owns the two-factor login database on the D-Bus system "
-	             "bus as " REGS_BUS_NAME ".\n\n"
-	             "  -c, --config FILE  configuration file (default " REGS_DEFAULT_CONFIG ")\n"
-	             "      --stderr       log to standard error as well as syslog\n"
-	             "      --check-config check the configuration and the seal key file, then exit\n"
-	             "  -h, --help         this text\n");
+	fprintf(out,
+	        "Usage: regsd [-c FILE] [--stderr] [--check-config]\n"
+	        "The pam_regs daemon: owns the two-factor login database on the D-Bus system "
+	        "bus as " REGS_BUS_NAME ".\n\n"
+	        "  -c, --config FILE  configuration file (default " REGS_DEFAULT_CONFIG ")\n"
+	        "      --stderr       log to standard error as well as syslog\n"
+	        "      --check-config check the configuration and the seal key file, then exit\n"
+	        "  -h, --help         this text\n");
 }
 
 struct options {
@@ -48,8 +49,10 @@ struct options {
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'},   {"stderr", no_argument, NULL, 'e'},
-	    {"check-config", no_argument, NULL, 'k'}, {"help", no_argument, NULL, 'h'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"stderr", no_argument, NULL, 'e'},
+	    {"check-config", no_argument, NULL, 'k'},
+	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
@@ -93,10 +96,11 @@ static int open_state(struct daemon *d, int check_only)
 	if (check_only && err == REGS_ERR_NOT_FOUND)
 		return 0; /* created at first start */
 	if (err != REGS_OK) {
-		regsd_log(LOG_ERR,
-		          "seal key %s refused: %s (it must be a regular file of 32 bytes, owned by "
-		          "root, mode 0600)",
-		          d->cfg.seal_key_file, regs_strerror(err));
+		regsd_log(
+		    LOG_ERR,
+		    "seal key %s refused: %s (it must be a regular file of 32 bytes, owned by "
+		    "root, mode 0600)",
+		    d->cfg.seal_key_file, regs_strerror(err));
 		return -1;
 	}
 	return 0;

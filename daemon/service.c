@@ -1,4 +1,5 @@
-/* The bus side of regsd: method table, argument checks, and the batch loop with one commit per batch. */
+/* The bus side of regsd: method table, argument checks, and the batch loop with one commit per
+ * batch. */
 #include "audit.h"
 #include "bus.h"
 #include "clock.h"
@@ -49,8 +50,8 @@ static void dispatch(struct request *r)
 		return;
 	}
 	if (!dbus_message_has_signature(r->msg, m->signature)) {
-		reply_error(r, REGS_E_INVALID_ARGS, "%s takes (%s), got (%s)", m->name, m->signature,
-		            dbus_message_get_signature(r->msg));
+		reply_error(r, REGS_E_INVALID_ARGS, "%s takes (%s), got (%s)", m->name,
+		            m->signature, dbus_message_get_signature(r->msg));
 		return;
 	}
 	if (caller_identify(&r->d->callers, r->d->bus, r->msg, &r->caller) != 0) {
@@ -78,8 +79,8 @@ static int take_batch(DBusConnection *bus, DBusMessage **batch)
 		}
 		if (dbus_message_get_type(msg) == DBUS_MESSAGE_TYPE_METHOD_CALL &&
 		    !dbus_message_get_no_reply(msg)) {
-			DBusMessage *err =
-			    dbus_message_new_error(msg, DBUS_ERROR_UNKNOWN_OBJECT, "no such object");
+			DBusMessage *err = dbus_message_new_error(msg, DBUS_ERROR_UNKNOWN_OBJECT,
+			                                          "no such object");
 			if (err) {
 				dbus_connection_send(bus, err, NULL);
 				dbus_message_unref(err);
@@ -96,7 +97,8 @@ static void fail_batch(struct request *req, int n, enum regs_err err)
 	regsd_log(LOG_ERR, "commit failed, %d calls refused: %s", n, regs_strerror(err));
 	for (int i = 0; i < n; i++)
 		if (req[i].reply && dbus_message_get_type(req[i].reply) != DBUS_MESSAGE_TYPE_ERROR)
-			reply_error(&req[i], REGS_E_STORAGE, "storage error: %s", regs_strerror(err));
+			reply_error(&req[i], REGS_E_STORAGE, "storage error: %s",
+			            regs_strerror(err));
 }
 
 static void send_replies(struct daemon *d, struct request *req, int n)

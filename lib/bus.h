@@ -25,7 +25,8 @@
 /* (s user, t since, u limit) -> a(tssssssu): time, user, event, method,
  * service, rhost, result, actor uid ; user "" = caller, "*" = all (admin) */
 #define REGS_M_GET_LOG "GetLog"
-/* admin: (s filter) -> a(suuu): user, flags, failures, lock_seconds_left; filter "", "locked", "otp", "unbound" */
+/* admin: (s filter) -> a(suuu): user, flags, failures, lock_seconds_left; filter "", "locked",
+ * "otp", "unbound" */
 #define REGS_M_LIST_ACCOUNTS "ListAccounts"
 /* admin: (s user) -> () */
 #define REGS_M_UNLOCK "Unlock"
@@ -55,13 +56,13 @@ enum regs_account_flag {
 /* Verification results (VerifyOtp, RecordFailure, ConfirmOtpEnrol). */
 enum regs_result {
 	REGS_R_OK = 0,
-	REGS_R_WRONG = 1,      /* code does not match */
-	REGS_R_REPLAYED = 2,   /* code's time step was already used (R2.4) */
-	REGS_R_CLOCK_DRIFT = 3,/* matches only outside +-1 step (R2.5) */
-	REGS_R_LOCKED = 4,     /* account locked (R9.1) */
-	REGS_R_NOT_BOUND = 5,  /* no OTP bound */
-	REGS_R_MALFORMED = 6,  /* not 6 digits */
-	REGS_R_EXPIRED = 7,    /* enrolment expired */
+	REGS_R_WRONG = 1,       /* code does not match */
+	REGS_R_REPLAYED = 2,    /* code's time step was already used (R2.4) */
+	REGS_R_CLOCK_DRIFT = 3, /* matches only outside +-1 step (R2.5) */
+	REGS_R_LOCKED = 4,      /* account locked (R9.1) */
+	REGS_R_NOT_BOUND = 5,   /* no OTP bound */
+	REGS_R_MALFORMED = 6,   /* not 6 digits */
+	REGS_R_EXPIRED = 7,     /* enrolment expired */
 };
 
 #endif

@@ -14,9 +14,9 @@ enum opt_type { OPT_INT, OPT_STRING, OPT_ENUM, OPT_FLAG };
 struct opt_desc {
 	const char *name;
 	enum opt_type type;
-	size_t offset;          /* offsetof() into the target struct */
-	size_t size;            /* OPT_STRING: buffer size */
-	long min, max;          /* OPT_INT: inclusive range */
+	size_t offset;              /* offsetof() into the target struct */
+	size_t size;                /* OPT_STRING: buffer size */
+	long min, max;              /* OPT_INT: inclusive range */
 	const char *const *choices; /* OPT_ENUM: NULL-terminated; stored as int index */
 };
 

@@ -43,8 +43,7 @@ void policy_clear(struct account_rec *a)
 	a->locked_until = 0;
 }
 
-uint32_t policy_failures_left(const struct account_rec *a, const struct lock_policy *p,
-                              int64_t now)
+uint32_t policy_failures_left(const struct account_rec *a, const struct lock_policy *p, int64_t now)
 {
 	if (a->locked_until != 0 && a->locked_until <= now)
 		return p->threshold;

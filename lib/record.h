@@ -8,10 +8,10 @@
 enum account_class { ACCOUNT_PERSONAL = 0, ACCOUNT_INSTITUTION = 1 };
 
 struct account_rec {
-	uint8_t class;            /* enum account_class */
-	uint32_t flags;           /* REGS_F_PASSWORD_LOGIN_DISABLED only; bound flags are derived */
-	uint32_t failures;        /* consecutive failed attempts */
-	int64_t locked_until;     /* 0 = not locked */
+	uint8_t class;        /* enum account_class */
+	uint32_t flags;       /* REGS_F_PASSWORD_LOGIN_DISABLED only; bound flags are derived */
+	uint32_t failures;    /* consecutive failed attempts */
+	int64_t locked_until; /* 0 = not locked */
 	int64_t created;
 	int64_t password_changed; /* 0 = unknown */
 	int64_t password_login_disabled_at;
@@ -39,12 +39,12 @@ struct pending_rec {
 
 #define REC_FIELD_MAX 128
 struct audit_rec {
-	int64_t time;      /* seconds */
+	int64_t time; /* seconds */
 	uint32_t actor_uid;
-	uint8_t result;    /* enum regs_result, or 0 for ok actions */
+	uint8_t result; /* enum regs_result, or 0 for ok actions */
 	char user[REC_NAME_MAX];
-	char event[32];    /* "login", "enrol", "unlock", "reset", "lock" ... */
-	char method[16];   /* "otp", "password", "card", ... */
+	char event[32];  /* "login", "enrol", "unlock", "reset", "lock" ... */
+	char method[16]; /* "otp", "password", "card", ... */
 	char service[REC_FIELD_MAX];
 	char rhost[REC_FIELD_MAX];
 };

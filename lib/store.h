@@ -9,11 +9,11 @@
 #include <string.h>
 
 enum store_table {
-	STORE_META,     /* "schema" -> u32 version */
-	STORE_ACCOUNTS, /* user -> account record */
-	STORE_OTP,      /* user -> otp record (sealed secret, last step) */
-	STORE_PENDING,  /* enrolment handle -> pending record */
-	STORE_AUDIT,    /* be64 time_ns | be64 seq -> audit record */
+	STORE_META,          /* "schema" -> u32 version */
+	STORE_ACCOUNTS,      /* user -> account record */
+	STORE_OTP,           /* user -> otp record (sealed secret, last step) */
+	STORE_PENDING,       /* enrolment handle -> pending record */
+	STORE_AUDIT,         /* be64 time_ns | be64 seq -> audit record */
 	STORE_AUDIT_BY_USER, /* user NUL be64 time_ns | be64 seq -> (empty) */
 	STORE_TABLE_COUNT
 };
@@ -53,9 +53,9 @@ struct store {
 };
 
 struct store_options {
-	const char *dir;       /* created 0700 if absent; must not be group/other accessible */
-	size_t map_size;       /* bytes */
-	int durable;           /* fsync on every commit (production: 1) */
+	const char *dir; /* created 0700 if absent; must not be group/other accessible */
+	size_t map_size; /* bytes */
+	int durable;     /* fsync on every commit (production: 1) */
 };
 
 /* Opens the LMDB environment and checks or writes the schema version. */

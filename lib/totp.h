@@ -10,18 +10,18 @@
 #define TOTP_SECRET_BYTES 20 /* 160 bits */
 
 enum totp_outcome {
-	TOTP_MATCH,       /* matched step *step_out within +-window */
+	TOTP_MATCH, /* matched step *step_out within +-window */
 	TOTP_NO_MATCH,
-	TOTP_REPLAYED,    /* matched a step <= last_used_step (R2.4) */
-	TOTP_DRIFTED,     /* matched only within +-drift_window (R2.5) */
-	TOTP_MALFORMED,   /* not exactly 6 ASCII digits */
+	TOTP_REPLAYED,  /* matched a step <= last_used_step (R2.4) */
+	TOTP_DRIFTED,   /* matched only within +-drift_window (R2.5) */
+	TOTP_MALFORMED, /* not exactly 6 ASCII digits */
 };
 
 struct totp_params {
-	int64_t now;             /* seconds since epoch */
-	int64_t last_used_step;  /* highest step ever accepted; -1 if none */
-	unsigned window;         /* accepted steps either side (1) */
-	unsigned drift_window;   /* steps either side checked for the hint (e.g. 10) */
+	int64_t now;            /* seconds since epoch */
+	int64_t last_used_step; /* highest step ever accepted; -1 if none */
+	unsigned window;        /* accepted steps either side (1) */
+	unsigned drift_window;  /* steps either side checked for the hint (e.g. 10) */
 };
 
 int64_t totp_step_at(int64_t now);

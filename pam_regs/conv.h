@@ -1,4 +1,5 @@
-/* The PAM conversation: messages, and info text sent together with its prompt (sshd keyboard-interactive). */
+/* The PAM conversation: messages, and info text sent together with its prompt (sshd
+ * keyboard-interactive). */
 #ifndef PAM_REGS_CONV_H
 #define PAM_REGS_CONV_H
 #include <security/pam_modules.h>

@@ -1,4 +1,5 @@
-/* Every text the module shows; the wording follows the operation manual (zh_TW catalogue in po/). */
+/* Every text the module shows; the wording follows the operation manual (zh_TW catalogue in po/).
+ */
 #include "messages.h"
 #include "bus.h"
 #include "i18n.h"
@@ -112,8 +113,8 @@ void msg_verdict(char *buf, size_t size, uint32_t result, uint32_t lock_seconds,
 	}
 }
 
-void msg_enrol_info(char *buf, size_t size, const char *qr, const char *secret,
-                    const char *uri, uint32_t expires_in)
+void msg_enrol_info(char *buf, size_t size, const char *qr, const char *secret, const char *uri,
+                    uint32_t expires_in)
 {
 	snprintf(buf, size,
 	         _("This account has no second factor bound: bind OTP now.\n"

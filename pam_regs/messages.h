@@ -19,7 +19,7 @@ void msg_locked(char *buf, size_t size, uint32_t lock_seconds);
 void msg_verdict(char *buf, size_t size, uint32_t result, uint32_t lock_seconds,
                  uint32_t failures_left);
 /* The inline-enrolment text shown above the code prompt. */
-void msg_enrol_info(char *buf, size_t size, const char *qr, const char *secret,
-                    const char *uri, uint32_t expires_in);
+void msg_enrol_info(char *buf, size_t size, const char *qr, const char *secret, const char *uri,
+                    uint32_t expires_in);
 
 #endif

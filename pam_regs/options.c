@@ -1,4 +1,5 @@
-/* Module arguments: the regs.conf parser with the module's own option table; bad arguments are logged. */
+/* Module arguments: the regs.conf parser with the module's own option table; bad arguments are
+ * logged. */
 #include "options.h"
 #include "config.h"
 #include <security/pam_ext.h>
@@ -8,9 +9,9 @@
 static const char *const failmodes[] = {"secure", "open", NULL};
 static const char *const enrol_modes[] = {"refuse", "inline", NULL};
 
-#define OPT(n, t, f, lo, hi, ch)                                                            \
-	{                                                                                       \
-		n, t, offsetof(struct module_options, f), sizeof(int), lo, hi, ch                    \
+#define OPT(n, t, f, lo, hi, ch)                                                                   \
+	{                                                                                          \
+		n, t, offsetof(struct module_options, f), sizeof(int), lo, hi, ch                  \
 	}
 static const struct opt_desc module_option_table[] = {
     OPT("otp", OPT_FLAG, otp, 0, 1, NULL),
@@ -37,8 +38,8 @@ int options_parse(pam_handle_t *pamh, int argc, const char **argv, struct module
 	o->enrol = ENROL_REFUSE;
 	o->timeout_ms = 5000;
 	for (int i = 0; i < argc; i++)
-		if (opt_apply(module_option_table, o, argv[i], "argument", 0, report_syslog, pamh) !=
-		    REGS_OK)
+		if (opt_apply(module_option_table, o, argv[i], "argument", 0, report_syslog,
+		              pamh) != REGS_OK)
 			bad = 1;
 	return bad ? -1 : 0;
 }

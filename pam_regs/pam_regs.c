@@ -33,8 +33,7 @@ static int authenticate(struct flow *f)
 	}
 }
 
-PAM_REGS_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
-                                        const char **argv)
+PAM_REGS_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	(void)flags;
 	return run(pamh, argc, argv, authenticate);
@@ -52,15 +51,13 @@ PAM_REGS_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, co
 	return run(pamh, argc, argv, flow_account);
 }
 
-PAM_REGS_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
-                                        const char **argv)
+PAM_REGS_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	(void)pamh, (void)flags, (void)argc, (void)argv;
 	return PAM_IGNORE;
 }
 
-PAM_REGS_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc,
-                                         const char **argv)
+PAM_REGS_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	(void)pamh, (void)flags, (void)argc, (void)argv;
 	return PAM_IGNORE;

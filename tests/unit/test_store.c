@@ -262,7 +262,8 @@ static void test_store_scan_prefix_in_order(void **state)
 	           val(k, user_key(k, "alice", 0x0100000001ull)), log_key, &l);
 	assert_int_equal(l.n, 0);
 
-	/* A start key outside the prefix: before it starts at the prefix, after it finds nothing. */
+	/* A start key outside the prefix: before it starts at the prefix, after it finds nothing.
+	 */
 	memset(&l, 0, sizeof(l));
 	store_scan(t, STORE_AUDIT_BY_USER, val(prefix, sizeof(prefix)), store_str("ak-longer-key"),
 	           log_key, &l);
