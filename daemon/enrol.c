@@ -16,11 +16,12 @@
 
 #define ENROL_TRIES 3
 
-/* Privileged callers (root, verifiers: the PAM module) may enrol another
- * account only while it has nothing bound (forced binding, R1.4). */
+/* A user enrols their own account; root (the PAM module during forced
+ * binding, R1.4) and administrators may start it for another account. The
+ * verifier group may not: an enrolment hands out the secret. */
 static const char *enrol_target(struct request *r, const char *user)
 {
-	const char *target = request_target(r, user, 1);
+	const char *target = request_target(r, user, 0);
 	if (!target)
 		return NULL;
 	if (!caller_user_exists(target)) {

@@ -336,7 +336,7 @@ class Env:
             for name, uid in self.users.items():
                 f.write("%s:x:%d:\n" % (name, uid))
             f.write("admins:x:1500:carol\n")
-            f.write("verifiers:x:1501:\n")
+            f.write("verifiers:x:1501:dave\n")
         for n in ("passwd", "group"):
             os.chmod(self.path(n), 0o644)
         with open(self.path("passdb"), "w") as f:

@@ -111,6 +111,25 @@ def test_non_root_cannot_enrol_or_read_other_account(env):
     check(rc == 0, "GetStatus for herself refused: %s" % err)
 
 
+def test_verifier_gets_answers_never_secrets(env):
+    """A web application's user (verifier_group) may verify codes and count
+    failures for other accounts, but may not start their enrolment (that
+    would hand it a secret) nor read their status or log."""
+    secret = env.enrol("erin")
+    code = env.fresh_code(secret)
+    rc, out, err = env.dbus_call("VerifyOtp", "string:erin", "string:" + code,
+                                 "string:webapp", "string:", uid="dave")
+    check(rc == 0, "verifier refused VerifyOtp: %s" % err)
+    result = harness.parse_reply(out)
+    check(result and result[0] == harness.R_OK, "verifier's right code not accepted", out)
+    for method, args in [("BeginOtpEnrol", ["string:bob"]), ("GetStatus", ["string:erin"]),
+                         ("GetLog", ["string:erin", "uint64:0", "uint32:10"])]:
+        rc, out, err = env.dbus_call(method, *args, uid="dave")
+        check(rc != 0 and _denied(dbus_error_name(err)),
+              "%s as verifier: want AccessDenied, got rc %d %r" % (method, rc, err), out)
+    check(not env.is_bound("bob"), "bob got a pending binding from a verifier")
+
+
 def test_malformed_bus_arguments_named_error_daemon_keeps_serving(env):
     rc, out, err = env.dbus_call("VerifyOtp", "uint32:1", "uint32:2", "uint32:3", "uint32:4")
     check(rc != 0 and dbus_error_name(err) == "tw.regs.Error.InvalidArgs",
