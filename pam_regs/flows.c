@@ -13,6 +13,31 @@
 
 #define ENROL_INFO_MAX 16384
 #define BIND_PENDING_KEY "pam_regs_bind_pending"
+#define CLIENT_KEY "pam_regs_client"
+
+static void close_client(pam_handle_t *pamh, void *data, int error_status)
+{
+	(void)pamh, (void)error_status;
+	regs_client_close(data);
+}
+
+/* One connection to regsd per PAM transaction, shared by every pam_regs line
+ * of the stack (pre-check, otp, account) and closed by pam_end. A failed
+ * connection is retried by the next line. */
+static struct regs_client *shared_client(pam_handle_t *pamh, int timeout_ms)
+{
+	const void *data = NULL;
+	struct regs_client *c = NULL;
+	if (pam_get_data(pamh, CLIENT_KEY, &data) == PAM_SUCCESS && data)
+		return (struct regs_client *)data;
+	if (regs_client_open(timeout_ms, &c) != RC_OK)
+		return NULL;
+	if (pam_set_data(pamh, CLIENT_KEY, c, close_client) != PAM_SUCCESS) {
+		regs_client_close(c);
+		return NULL;
+	}
+	return c;
+}
 
 int flow_start(struct flow *f, pam_handle_t *pamh, int argc, const char **argv)
 {
@@ -29,15 +54,13 @@ int flow_start(struct flow *f, pam_handle_t *pamh, int argc, const char **argv)
 		f->service = "";
 	if (!f->rhost)
 		f->rhost = "";
-	if (regs_client_open(f->opt.timeout_ms, &f->client) != RC_OK)
-		f->client = NULL;
+	f->client = shared_client(pamh, f->opt.timeout_ms);
 	return PAM_SUCCESS;
 }
 
 void flow_end(struct flow *f)
 {
-	regs_client_close(f->client);
-	f->client = NULL;
+	f->client = NULL; /* owned by the PAM handle: closed at pam_end */
 }
 
 int flow_unreachable(struct flow *f, int secure_code, int open_code)
