@@ -39,7 +39,7 @@ install_deps() {
 
 build() {
 	autoreconf -fi >/dev/null
-	./configure --quiet --sysconfdir=/etc --localstatedir=/var
+	./configure --quiet --prefix=/usr --sysconfdir=/etc --localstatedir=/var
 	make -j"$(nproc)" >/dev/null
 	make -j"$(nproc)" check TESTS= >/dev/null # test programs, without running them
 }
