@@ -94,7 +94,8 @@ static int take_batch(DBusConnection *bus, DBusMessage **batch)
 /* Replaces every success reply with a storage error: nothing of the batch was kept. */
 static void fail_batch(struct request *req, int n, enum regs_err err)
 {
-	regsd_log(LOG_ERR, "commit failed, %d calls refused: %s", n, regs_strerror(err));
+	regsd_log(LOG_ERR, "storage: commit failed (%s); %d calls refused, none of them kept",
+	          regs_strerror(err), n);
 	for (int i = 0; i < n; i++)
 		if (req[i].reply && dbus_message_get_type(req[i].reply) != DBUS_MESSAGE_TYPE_ERROR)
 			reply_error(&req[i], REGS_E_STORAGE, "storage error: %s",

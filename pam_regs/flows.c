@@ -63,7 +63,7 @@ void flow_end(struct flow *f)
 	f->client = NULL; /* owned by the PAM handle: closed at pam_end */
 }
 
-int flow_unreachable(struct flow *f, int secure_code, int open_code)
+static int flow_unreachable(struct flow *f, int secure_code, int open_code)
 {
 	if (f->opt.failmode == REGS_FAILMODE_OPEN) {
 		pam_syslog(f->pamh, LOG_CRIT,
@@ -74,6 +74,18 @@ int flow_unreachable(struct flow *f, int secure_code, int open_code)
 	pam_syslog(f->pamh, LOG_ERR, "regsd not reachable: login of %s refused (failmode=secure)",
 	           f->user);
 	conv_show(f->pamh, PAM_ERROR_MSG, msg_unreachable());
+	return secure_code;
+}
+
+/* regsd answered with an error (storage, protocol): always fail closed;
+ * failmode=open covers only a daemon that cannot be reached. */
+static int call_failed(struct flow *f, enum regs_client_err err, int secure_code, int open_code)
+{
+	if (err == RC_UNREACHABLE)
+		return flow_unreachable(f, secure_code, open_code);
+	pam_syslog(f->pamh, LOG_ERR, "regsd refused the call for %s: %s", f->user,
+	           regs_client_error_message(f->client));
+	conv_show(f->pamh, PAM_ERROR_MSG, msg_service_error());
 	return secure_code;
 }
 
@@ -88,9 +100,10 @@ static void show_locked(struct flow *f, uint32_t seconds)
 static int get_account(struct flow *f, struct regs_account_info *info, int secure, int open,
                        int *rc)
 {
-	if (f->client && regs_get_account(f->client, f->user, info) == RC_OK)
+	enum regs_client_err err = RC_UNREACHABLE;
+	if (f->client && (err = regs_get_account(f->client, f->user, info)) == RC_OK)
 		return 1;
-	*rc = flow_unreachable(f, secure, open);
+	*rc = call_failed(f, err, secure, open);
 	return 0;
 }
 
@@ -110,9 +123,10 @@ int flow_select(struct flow *f)
 int flow_authfail(struct flow *f)
 {
 	struct regs_verdict v;
-	if (!f->client ||
-	    regs_record_failure(f->client, f->user, "password", f->service, f->rhost, &v) != RC_OK)
-		return flow_unreachable(f, PAM_AUTH_ERR, PAM_AUTH_ERR);
+	enum regs_client_err err = RC_UNREACHABLE;
+	if (!f->client || (err = regs_record_failure(f->client, f->user, "password", f->service,
+	                                             f->rhost, &v)) != RC_OK)
+		return call_failed(f, err, PAM_AUTH_ERR, PAM_AUTH_ERR);
 	if (v.lock_seconds > 0)
 		show_locked(f, v.lock_seconds);
 	return PAM_AUTH_ERR;
@@ -134,10 +148,10 @@ static int password_given(struct flow *f)
 }
 
 /* failmode=open lets a verified password through alone; nothing lets no factor through. */
-static int otp_unreachable(struct flow *f)
+static int otp_call_failed(struct flow *f, enum regs_client_err err)
 {
 	int open_code = password_given(f) ? PAM_SUCCESS : PAM_AUTHINFO_UNAVAIL;
-	return flow_unreachable(f, PAM_AUTHINFO_UNAVAIL, open_code);
+	return call_failed(f, err, PAM_AUTHINFO_UNAVAIL, open_code);
 }
 
 /* Asks for the code and has regsd check it. */
@@ -152,7 +166,7 @@ static int ask_and_verify(struct flow *f)
 	    regs_verify_otp(f->client, f->user, code, f->service, f->rhost, &v);
 	conv_free_answer(code);
 	if (err != RC_OK)
-		return otp_unreachable(f);
+		return otp_call_failed(f, err);
 	return v.result == REGS_R_OK ? PAM_SUCCESS : refuse_verdict(f, &v);
 }
 
@@ -173,8 +187,9 @@ static int first_factor_only(struct flow *f)
 int flow_otp(struct flow *f)
 {
 	struct regs_account_info info;
-	if (!f->client || regs_get_account(f->client, f->user, &info) != RC_OK)
-		return otp_unreachable(f);
+	enum regs_client_err err = RC_UNREACHABLE;
+	if (!f->client || (err = regs_get_account(f->client, f->user, &info)) != RC_OK)
+		return otp_call_failed(f, err);
 	if (info.flags & REGS_F_LOCKED) {
 		show_locked(f, info.lock_seconds);
 		return PAM_MAXTRIES;
@@ -216,7 +231,7 @@ static int enrol_try(struct flow *f, const char *handle, const char *info)
 	    regs_confirm_otp_enrol(f->client, handle, code, f->service, f->rhost, &v);
 	conv_free_answer(code);
 	if (err != RC_OK) {
-		conv_show(f->pamh, PAM_ERROR_MSG, msg_unreachable());
+		call_failed(f, err, PAM_PERM_DENIED, PAM_PERM_DENIED);
 		return -1;
 	}
 	if (v.result == REGS_R_OK) {

@@ -17,8 +17,6 @@ struct flow {
 /* Fills f from the PAM handle and connects to regsd. Returns a PAM code. */
 int flow_start(struct flow *f, pam_handle_t *pamh, int argc, const char **argv);
 void flow_end(struct flow *f);
-/* What to return when regsd cannot be reached (failmode). */
-int flow_unreachable(struct flow *f, int secure_code, int open_code);
 
 int flow_select(struct flow *f);
 int flow_authfail(struct flow *f);

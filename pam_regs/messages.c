@@ -12,6 +12,12 @@ const char *msg_unreachable(void)
 	         "Please contact your administrator.");
 }
 
+const char *msg_service_error(void)
+{
+	return _("The two-factor login service could not record this attempt (a storage "
+	         "error on the server); login refused. Please contact your administrator.");
+}
+
 const char *msg_otp_prompt(void)
 {
 	return _("OTP code: ");

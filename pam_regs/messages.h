@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 const char *msg_unreachable(void);
+const char *msg_service_error(void);
 const char *msg_otp_prompt(void);
 const char *msg_enrol_prompt(void);
 const char *msg_bound_log_in_again(void);

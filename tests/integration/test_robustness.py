@@ -1,6 +1,9 @@
 """Robustness: regsd down, crashes during a login burst, hostile bus callers."""
 
+import errno
 import os
+import shutil
+import subprocess
 import sys
 import threading
 import time
@@ -128,6 +131,59 @@ def test_verifier_gets_answers_never_secrets(env):
         check(rc != 0 and _denied(dbus_error_name(err)),
               "%s as verifier: want AccessDenied, got rc %d %r" % (method, rc, err), out)
     check(not env.is_bound("bob"), "bob got a pending binding from a verifier")
+
+
+def _fill(path):
+    """Writes zeros to path until the file system says it is full."""
+    with open(path, "wb", buffering=0) as f:
+        chunk = b"\0" * 4096
+        try:
+            while True:
+                f.write(chunk)
+        except OSError as e:
+            check(e.errno == errno.ENOSPC, "filling the disk: %s" % e)
+
+
+def test_full_disk_refuses_login_clearly_and_loses_nothing(env):
+    """The state directory on a small tmpfs, filled up: a login whose attempt
+    cannot be recorded is refused with a clear message (never let in), and
+    once space is back every earlier binding is intact."""
+    user = "user10"
+    secret = env.enrol(user)
+    mnt = env.path("smalldisk")
+    os.makedirs(mnt)
+    env.stop_regsd()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", mnt],
+                   check=True)
+    try:
+        for name in os.listdir(env.path("state")):
+            shutil.copy2(os.path.join(env.path("state"), name), mnt)
+        env.write_conf(state_dir=mnt, seal_key_file=os.path.join(mnt, "seal.key"))
+        env.start_regsd()
+        env.login_ok(user)
+        _fill(os.path.join(mnt, "filler"))
+        # LMDB first reuses the pages it already has: grow the activity log
+        # (every recorded attempt is a record) until a commit needs new ones.
+        for i in range(5000):
+            rc, out, err = env.dbus_call("RecordFailure", "string:user9", "string:password",
+                                         "string:filler", "string:")
+            if rc != 0:
+                break
+        check(dbus_error_name(err) == "tw.regs.Error.Storage",
+              "a full disk gave no storage error after %d records: %r" % (i, err))
+        r = env.login(user, env.fresh_code(secret))
+        check(r.auth != "PAM_SUCCESS", "login accepted although nothing could be recorded", r)
+        check_in("storage error", r.error_text, "full-disk message", r)
+        check("disk full" in env.regsd_log(), "regsd did not log the full disk")
+        os.unlink(os.path.join(mnt, "filler"))
+        check(env.is_bound(user), "binding lost after the disk filled up")
+        env.login_ok(user)
+    finally:
+        env.stop_regsd()
+        subprocess.run(["umount", mnt])
+        env.write_conf(state_dir=env.path("state"),
+                       seal_key_file=os.path.join(env.path("state"), "seal.key"))
+        env.start_regsd()
 
 
 def test_malformed_bus_arguments_named_error_daemon_keeps_serving(env):
