@@ -1,6 +1,7 @@
 /* The activity log: records keyed by time (all accounts) with a per-account index. */
 #include "audit.h"
 #include "record.h"
+#include "text.h"
 #include <string.h>
 #include <syslog.h>
 
@@ -32,8 +33,8 @@ void audit_record(struct request *r, const struct audit_event *e)
 	rec_copy(rec.user, sizeof(rec.user), e->user);
 	rec_copy(rec.event, sizeof(rec.event), e->event);
 	rec_copy(rec.method, sizeof(rec.method), e->method);
-	rec_copy(rec.service, sizeof(rec.service), e->service);
-	rec_copy(rec.rhost, sizeof(rec.rhost), e->rhost);
+	text_sanitize(e->service, rec.service, sizeof(rec.service));
+	text_sanitize(e->rhost, rec.rhost, sizeof(rec.rhost));
 	audit_key(key, r->now, r->d->audit_seq++);
 	struct store_val k = {key, AUDIT_KEY}, v = {buf, audit_rec_encode(&rec, buf)};
 	store_put(r->txn, STORE_AUDIT, k, v);

@@ -174,10 +174,6 @@ void handle_confirm_otp_enrol(struct request *r)
 	struct pending_rec p;
 	int64_t step = -1;
 	request_strings(r, arg, 4);
-	if (!valid_field(arg[2]) || !valid_field(arg[3])) {
-		reply_error(r, REGS_E_INVALID_ARGS, "service or rhost invalid");
-		return;
-	}
 	if (!find_pending(r, arg[0], &p))
 		return;
 	uint32_t result =
@@ -186,8 +182,8 @@ void handle_confirm_otp_enrol(struct request *r)
 		bind_otp(r, &p, step);
 	else if (result == REGS_R_EXPIRED)
 		pending_delete(r, p.user);
-	else if (result != REGS_R_MALFORMED)
-		count_enrol_try(r, &p);
+	else
+		count_enrol_try(r, &p); /* malformed answers too: no client can loop */
 	uint32_t tries_left = 0;
 	if (result != REGS_R_OK && result != REGS_R_EXPIRED && p.tries < ENROL_TRIES)
 		tries_left = ENROL_TRIES - p.tries;

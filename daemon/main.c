@@ -76,7 +76,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 			return -1;
 		}
 	}
-	return optind == argc ? 0 : -1;
+	if (optind == argc)
+		return 0;
+	fprintf(stderr, "regsd: unexpected argument '%s'\n", argv[optind]);
+	usage(stderr);
+	return -1;
 }
 
 /* The database first: it creates the state directory the key may live in. */
@@ -99,7 +103,7 @@ static int open_state(struct daemon *d, int check_only)
 		regsd_log(
 		    LOG_ERR,
 		    "seal key %s refused: %s (it must be a regular file of 32 bytes, owned by "
-		    "root, mode 0600)",
+		    "the user regsd runs as, with no access for group or others: 0600)",
 		    d->cfg.seal_key_file, regs_strerror(err));
 		return -1;
 	}

@@ -50,17 +50,6 @@ int valid_user_name(const char *user)
 	       len;
 }
 
-int valid_field(const char *s)
-{
-	size_t len = strlen(s);
-	if (len > 127)
-		return 0;
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return 0;
-	return 1;
-}
-
 const char *request_target(struct request *r, const char *user, int allow_verifier)
 {
 	const struct caller *c = &r->caller;

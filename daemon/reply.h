@@ -14,8 +14,6 @@ void reply_storage_error(struct request *r, int err);
 
 /* A user name regsd accepts: 1..63 bytes of [A-Za-z0-9._@-], not starting with '-'. */
 int valid_user_name(const char *user);
-/* A free-text field (service, rhost): at most 127 bytes, no control characters. */
-int valid_field(const char *s);
 
 /* Resolves the account a call acts on: "" means the caller's own account.
  * Acting on another account needs admin (or verifier when allow_verifier).

@@ -315,8 +315,9 @@ enum regs_err config_read_file_safely(const char *path, char **out, opt_report_f
 void regs_config_defaults(struct regs_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	strcpy(cfg->state_dir, "/var/lib/regs");
-	strcpy(cfg->seal_key_file, "/var/lib/regs/seal.key");
+	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", REGS_DEFAULT_STATE_DIR);
+	snprintf(cfg->seal_key_file, sizeof(cfg->seal_key_file), "%s/seal.key",
+	         REGS_DEFAULT_STATE_DIR);
 	strcpy(cfg->issuer, "pam_regs");
 	cfg->lock_threshold = 3;
 	cfg->lock_minutes = 15;
@@ -345,7 +346,7 @@ const struct opt_desc regs_config_options[] = {
     CFG_STRING(verifier_group),
     CFG_INT(lock_threshold, 1, 100),
     CFG_INT(lock_minutes, 1, 1440),
-    CFG_INT(otp_window, 0, 2),
+    CFG_INT(otp_window, 0, 1),
     CFG_INT(drift_hint_window, 2, 120),
     CFG_INT(enrol_timeout_seconds, 60, 3600),
     CFG_INT(map_size_mb, 16, 1048576),

@@ -6,7 +6,15 @@
 #include <stdio.h>
 
 #define REGS_CONFIG_MAX_BYTES (64 * 1024)
-#define REGS_DEFAULT_CONFIG "/etc/regs/regs.conf"
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+#ifndef LOCALSTATEDIR
+#define LOCALSTATEDIR "/var"
+#endif
+/* Where configure put them (make install writes regs.conf there). */
+#define REGS_DEFAULT_CONFIG SYSCONFDIR "/regs/regs.conf"
+#define REGS_DEFAULT_STATE_DIR LOCALSTATEDIR "/lib/regs"
 
 enum opt_type { OPT_INT, OPT_STRING, OPT_ENUM, OPT_FLAG };
 
@@ -51,7 +59,7 @@ struct regs_config {
 	char verifier_group[64];   /* may verify for other accounts (web apps) */
 	int lock_threshold;        /* consecutive failures before a lock (3) */
 	int lock_minutes;          /* lock length (15) */
-	int otp_window;            /* steps either side accepted (1) */
+	int otp_window; /* steps either side accepted (1; R2.5 never wider) */
 	int drift_hint_window;     /* steps either side checked for the clock hint (10) */
 	int enrol_timeout_seconds; /* pending enrolment lifetime (300) */
 	int map_size_mb;           /* LMDB map size (4096) */

@@ -12,9 +12,9 @@ enum store_table {
 	STORE_META,          /* "schema" -> u32 version */
 	STORE_ACCOUNTS,      /* user -> account record */
 	STORE_OTP,           /* user -> otp record (sealed secret, last step) */
-	STORE_PENDING,       /* enrolment handle -> pending record */
-	STORE_AUDIT,         /* be64 time_ns | be64 seq -> audit record */
-	STORE_AUDIT_BY_USER, /* user NUL be64 time_ns | be64 seq -> (empty) */
+	STORE_PENDING,       /* user -> pending enrolment (one per account) */
+	STORE_AUDIT,         /* be64 time (s) | be64 seq -> audit record */
+	STORE_AUDIT_BY_USER, /* user NUL be64 time (s) | be64 seq -> (empty) */
 	STORE_TABLE_COUNT
 };
 

@@ -48,12 +48,11 @@ int flow_start(struct flow *f, pam_handle_t *pamh, int argc, const char **argv)
 	int rc = pam_get_user(pamh, &f->user, NULL);
 	if (rc != PAM_SUCCESS || !f->user || !*f->user)
 		return rc == PAM_SUCCESS ? PAM_USER_UNKNOWN : rc;
-	pam_get_item(pamh, PAM_SERVICE, (const void **)&f->service);
-	pam_get_item(pamh, PAM_RHOST, (const void **)&f->rhost);
-	if (!f->service)
-		f->service = "";
-	if (!f->rhost)
-		f->rhost = "";
+	const void *service = NULL, *rhost = NULL;
+	pam_get_item(pamh, PAM_SERVICE, &service);
+	pam_get_item(pamh, PAM_RHOST, &rhost);
+	text_sanitize(service, f->service, sizeof(f->service));
+	text_sanitize(rhost, f->rhost, sizeof(f->rhost));
 	f->client = shared_client(pamh, f->opt.timeout_ms);
 	return PAM_SUCCESS;
 }
@@ -65,16 +64,18 @@ void flow_end(struct flow *f)
 
 static int flow_unreachable(struct flow *f, int secure_code, int open_code)
 {
-	if (f->opt.failmode == REGS_FAILMODE_OPEN) {
+	int open = f->opt.failmode == REGS_FAILMODE_OPEN;
+	int rc = open ? open_code : secure_code;
+	if (open && (rc == PAM_SUCCESS || rc == PAM_IGNORE)) {
 		pam_syslog(f->pamh, LOG_CRIT,
-		           "regsd not reachable: failmode=open lets %s in without a second factor",
+		           "regsd not reachable: failmode=open lets %s past pam_regs without a "
+		           "second factor",
 		           f->user);
-		return open_code;
+		return rc;
 	}
-	pam_syslog(f->pamh, LOG_ERR, "regsd not reachable: login of %s refused (failmode=secure)",
-	           f->user);
+	pam_syslog(f->pamh, LOG_ERR, "regsd not reachable: login of %s refused", f->user);
 	conv_show(f->pamh, PAM_ERROR_MSG, msg_unreachable());
-	return secure_code;
+	return rc;
 }
 
 /* regsd answered with an error (storage, protocol): always fail closed;

@@ -3,13 +3,14 @@
 #define PAM_REGS_FLOWS_H
 #include "client.h"
 #include "options.h"
+#include "text.h"
 #include <security/pam_modules.h>
 
 struct flow {
 	pam_handle_t *pamh;
 	const char *user;
-	const char *service;
-	const char *rhost;
+	char service[TEXT_FIELD_MAX]; /* cleaned: valid UTF-8, no control characters */
+	char rhost[TEXT_FIELD_MAX];
 	struct module_options opt;
 	struct regs_client *client; /* NULL: regsd is not reachable */
 };

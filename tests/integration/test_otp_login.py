@@ -132,6 +132,23 @@ def test_R9_1_wrong_passwords_count_toward_lock(env):
     check_in("Try again in", r.error_text, "lock message", r)
 
 
+def test_R9_1_odd_remote_host_cannot_dodge_lockout(env):
+    """A remote host name that is long, has control characters or is not
+    UTF-8 (sshd with UseDNS, a web application's header) still counts and
+    is stored cleaned."""
+    user = "user16"
+    secret = env.enrol(user)
+    hosts = ["h" * 300, "evil\x1b[2J\nhost", "caf\udce9-latin1"]  # the last: byte 0xE9 alone, not UTF-8
+    for host in hosts:
+        r = env.pam("login", user, ["wrong", env.totp(secret)], rhost=host)
+        check(r.auth != "PAM_SUCCESS", "wrong password accepted", r)
+    check(env.is_locked(user), "odd remote hosts dodged the lock: %r" % (env.get_account(user),))
+    rc, out, err = env.regsctl(["log", "--json", "--user", user])
+    check(rc == 0, "regsctl log failed: %s" % err)
+    check("\x1b" not in out and "\\u001b" not in out, "control character stored", out)
+    check("h" * 128 not in out, "remote host not cut to the field size", out)
+
+
 def test_R9_1_success_clears_failure_count(env):
     user = "user10"
     secret = env.enrol(user)

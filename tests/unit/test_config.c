@@ -82,8 +82,8 @@ static void test_config_defaults(void **state)
 	(void)state;
 	struct regs_config cfg;
 	regs_config_defaults(&cfg);
-	assert_string_equal(cfg.state_dir, "/var/lib/regs");
-	assert_string_equal(cfg.seal_key_file, "/var/lib/regs/seal.key");
+	assert_string_equal(cfg.state_dir, REGS_DEFAULT_STATE_DIR);
+	assert_string_equal(cfg.seal_key_file, REGS_DEFAULT_STATE_DIR "/seal.key");
 	assert_string_equal(cfg.issuer, "pam_regs");
 	assert_string_equal(cfg.admin_group, "");
 	assert_string_equal(cfg.verifier_group, "");
@@ -118,7 +118,7 @@ static void test_config_file_values_loaded(void **state)
 	assert_int_equal(load(f, &cfg), REGS_OK);
 	assert_int_equal(f->log.count, 0);
 	assert_string_equal(cfg.state_dir, "/srv/regs");
-	assert_string_equal(cfg.seal_key_file, "/var/lib/regs/seal.key");
+	assert_string_equal(cfg.seal_key_file, REGS_DEFAULT_STATE_DIR "/seal.key");
 	assert_string_equal(cfg.issuer, "Acme Corp");
 	assert_string_equal(cfg.admin_group, "wheel");
 	assert_string_equal(cfg.verifier_group, "");
@@ -165,7 +165,7 @@ static void test_config_every_bad_line_reported(void **state)
 	assert_string_equal(f->log.msg[1],
 	                    "value '0' for 'lock_minutes' is not a number in 1..1440");
 	assert_int_equal(f->log.line[2], 5);
-	assert_string_equal(f->log.msg[2], "value '3' for 'otp_window' is not a number in 0..2");
+	assert_string_equal(f->log.msg[2], "value '3' for 'otp_window' is not a number in 0..1");
 	assert_int_equal(f->log.line[3], 6);
 	assert_string_equal(f->log.msg[3], "missing value for 'issuer'");
 }
