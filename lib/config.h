@@ -59,7 +59,7 @@ struct regs_config {
 	char verifier_group[64];   /* may verify for other accounts (web apps) */
 	int lock_threshold;        /* consecutive failures before a lock (3) */
 	int lock_minutes;          /* lock length (15) */
-	int otp_window; /* steps either side accepted (1; R2.5 never wider) */
+	int otp_window;            /* steps either side accepted (1; R2.5 never wider) */
 	int drift_hint_window;     /* steps either side checked for the clock hint (10) */
 	int enrol_timeout_seconds; /* pending enrolment lifetime (300) */
 	int map_size_mb;           /* LMDB map size (4096) */
