@@ -108,13 +108,14 @@ static int take_batch(DBusConnection *bus, DBusMessage **batch)
 	return n;
 }
 
-/* Replaces every success reply with a storage error: nothing of the batch was kept. */
+/* Nothing of the batch was kept (or it never started): every call that
+ * would have succeeded, or was not answered yet, gets a storage error. */
 static void fail_batch(struct request *req, int n, enum regs_err err)
 {
-	regsd_log(LOG_ERR, "storage: commit failed (%s); %d calls refused, none of them kept",
+	regsd_log(LOG_ERR, "storage: transaction failed (%s); %d calls refused, none of them kept",
 	          regs_strerror(err), n);
 	for (int i = 0; i < n; i++)
-		if (req[i].reply && dbus_message_get_type(req[i].reply) != DBUS_MESSAGE_TYPE_ERROR)
+		if (!req[i].reply || dbus_message_get_type(req[i].reply) != DBUS_MESSAGE_TYPE_ERROR)
 			reply_error(&req[i], REGS_E_STORAGE, "storage error: %s",
 			            regs_strerror(err));
 }

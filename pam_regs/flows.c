@@ -86,7 +86,7 @@ static int call_failed(struct flow *f, enum regs_client_err err, int secure_code
 		return flow_unreachable(f, secure_code, open_code);
 	pam_syslog(f->pamh, LOG_ERR, "regsd refused the call for %s: %s", f->user,
 	           regs_client_error_message(f->client));
-	conv_show(f->pamh, PAM_ERROR_MSG, msg_service_error());
+	conv_show(f->pamh, PAM_ERROR_MSG, msg_service_error(err == RC_STORAGE));
 	return secure_code;
 }
 
@@ -239,7 +239,10 @@ static int enrol_try(struct flow *f, const char *handle, const char *info)
 		conv_show(f->pamh, PAM_TEXT_INFO, msg_bound_log_in_again());
 		return 1;
 	}
-	msg_verdict(text, sizeof(text), v.result, 0, v.failures_left);
+	if (v.result == REGS_R_WRONG || v.result == REGS_R_MALFORMED)
+		msg_enrol_wrong(text, sizeof(text), v.failures_left);
+	else
+		msg_verdict(text, sizeof(text), v.result, 0, v.failures_left);
 	conv_show(f->pamh, PAM_ERROR_MSG, text);
 	if (v.result == REGS_R_EXPIRED || v.failures_left == 0) {
 		if (v.result != REGS_R_EXPIRED)

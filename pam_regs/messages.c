@@ -12,10 +12,21 @@ const char *msg_unreachable(void)
 	         "Please contact your administrator.");
 }
 
-const char *msg_service_error(void)
+const char *msg_service_error(int storage)
 {
-	return _("The two-factor login service could not record this attempt (a storage "
-	         "error on the server); login refused. Please contact your administrator.");
+	if (storage)
+		return _("The two-factor login service could not record this attempt (a storage "
+		         "error on the server); login refused. Please contact your administrator.");
+	return _("The two-factor login service refused this request; login refused. Please "
+	         "contact your administrator.");
+}
+
+void msg_enrol_wrong(char *buf, size_t size, uint32_t tries_left)
+{
+	snprintf(buf, size,
+	         dngettext(REGS_TEXTDOMAIN, "Wrong code. %lu more try for this binding.",
+	                   "Wrong code. %lu more tries for this binding.", tries_left),
+	         (unsigned long)tries_left);
 }
 
 const char *msg_otp_prompt(void)

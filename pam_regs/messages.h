@@ -5,7 +5,10 @@
 #include <stdint.h>
 
 const char *msg_unreachable(void);
-const char *msg_service_error(void);
+/* regsd answered with an error: storage (nothing recorded) or another refusal. */
+const char *msg_service_error(int storage);
+/* A wrong first code during inline enrolment, with the tries it has left. */
+void msg_enrol_wrong(char *buf, size_t size, uint32_t tries_left);
 const char *msg_otp_prompt(void);
 const char *msg_enrol_prompt(void);
 const char *msg_bound_log_in_again(void);
