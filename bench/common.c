@@ -1,4 +1,5 @@
-/* Shared by the benchmark programs: user names, deterministic secrets, codes, sampling and percentiles. */
+/* Shared by the benchmark programs: user names, deterministic secrets, codes, sampling and
+ * percentiles. */
 #include "common.h"
 #include "totp.h"
 #include <errno.h>

@@ -1,4 +1,5 @@
-/* Shared by the benchmark programs: user names, deterministic secrets, codes, sampling and percentiles. */
+/* Shared by the benchmark programs: user names, deterministic secrets, codes, sampling and
+ * percentiles. */
 #ifndef REGS_BENCH_COMMON_H
 #define REGS_BENCH_COMMON_H
 #include <stddef.h>

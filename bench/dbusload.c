@@ -1,4 +1,5 @@
-/* regsd throughput: C concurrent client processes, each on its own bus connection, send VerifyOtp for distinct users with correct codes. */
+/* regsd throughput: C concurrent client processes, each on its own bus connection, send VerifyOtp
+ * for distinct users with correct codes. */
 #include "bus.h"
 #include "client.h"
 #include "common.h"
@@ -48,9 +49,25 @@ static int read_all(int fd, void *buf, size_t len)
 	return 0;
 }
 
+/* pam_regs' pattern for one login: a new private connection, GetAccount, VerifyOtp, close. */
+static enum regs_client_err pam_pattern_call(const char *user, const char *code,
+                                             struct regs_verdict *v)
+{
+	struct regs_client *c;
+	struct regs_account_info info;
+	enum regs_client_err err = regs_client_open(10000, &c);
+	if (err != RC_OK)
+		return err;
+	err = regs_get_account(c, user, &info);
+	if (err == RC_OK)
+		err = regs_verify_otp(c, user, code, "bench", "", v);
+	regs_client_close(c);
+	return err;
+}
+
 /* The child: connect, say ready, wait for the start, run the calls, report. */
-static void run_client(const char *seed, const unsigned *users, size_t calls, int ready_fd,
-                       int go_fd, int report_fd)
+static void run_client(const char *seed, const unsigned *users, size_t calls, int pam_pattern,
+                       int ready_fd, int go_fd, int report_fd)
 {
 	struct regs_client *c;
 	struct client_report rep = {0, 0, 0, 0};
@@ -72,15 +89,18 @@ static void run_client(const char *seed, const unsigned *users, size_t calls, in
 		if (bench_code(seed, user, code) != 0)
 			_exit(1);
 		int64_t t0 = bench_now_ns();
-		enum regs_client_err err = regs_verify_otp(c, user, code, "bench", "", &v);
+		enum regs_client_err err = pam_pattern
+		                               ? pam_pattern_call(user, code, &v)
+		                               : regs_verify_otp(c, user, code, "bench", "", &v);
 		lat[i] = bench_now_ns() - t0;
 		if (err == RC_OK && v.result == REGS_R_OK) {
 			rep.ok++;
 		} else {
 			if (rep.failed++ < 3)
 				fprintf(stderr, "dbusload: %s: %s\n", user,
-				        err == RC_OK ? regs_result_name(v.result)
-				                     : regs_client_error_message(c));
+				        err == RC_OK  ? regs_result_name(v.result)
+				        : pam_pattern ? "D-Bus error"
+				                      : regs_client_error_message(c));
 		}
 	}
 	rep.end_ns = bench_now_ns();
@@ -98,7 +118,7 @@ struct round_result {
 };
 
 static int run_round(const char *seed, const unsigned *users, unsigned clients, size_t calls,
-                     struct round_result *out)
+                     int pam_pattern, struct round_result *out)
 {
 	int ready[2], go[2], report[MAX_CLIENTS][2];
 	pid_t pid[MAX_CLIENTS];
@@ -118,8 +138,8 @@ static int run_round(const char *seed, const unsigned *users, unsigned clients, 
 			close(ready[0]);
 			close(go[1]);
 			close(report[k][0]);
-			run_client(seed, users + (size_t)k * calls, calls, ready[1], go[0],
-			           report[k][1]);
+			run_client(seed, users + (size_t)k * calls, calls, pam_pattern, ready[1],
+			           go[0], report[k][1]);
 		}
 		close(report[k][1]);
 	}
@@ -172,23 +192,29 @@ static int run_round(const char *seed, const unsigned *users, unsigned clients, 
 static void usage(void)
 {
 	fprintf(stderr, "Usage: dbusload --users N --calls M [--clients 1,2,4,8] [--used FILE] "
-	                "[--rng-seed S]\n"
-	                "Each client process makes M VerifyOtp calls for distinct users.\n");
+	                "[--rng-seed S] [--pam-pattern]\n"
+	                "Each client process makes M VerifyOtp calls for distinct users on one\n"
+	                "connection; --pam-pattern makes each call what pam_regs does per login:\n"
+	                "new connection, GetAccount, VerifyOtp, close.\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"users", required_argument, NULL, 'n'},   {"calls", required_argument, NULL, 'm'},
-	    {"clients", required_argument, NULL, 'c'}, {"used", required_argument, NULL, 'u'},
-	    {"rng-seed", required_argument, NULL, 'r'}, {NULL, 0, NULL, 0},
+	    {"users", required_argument, NULL, 'n'},
+	    {"calls", required_argument, NULL, 'm'},
+	    {"clients", required_argument, NULL, 'c'},
+	    {"used", required_argument, NULL, 'u'},
+	    {"rng-seed", required_argument, NULL, 'r'},
+	    {"pam-pattern", no_argument, NULL, 'p'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *clients_arg = "1,2,4,8", *used = NULL, *seed = getenv("BENCH_SEED");
 	unsigned users = 0;
 	size_t calls = 0;
 	uint64_t rng_seed = 2;
-	int c, failed = 0;
+	int c, failed = 0, pam_pattern = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
@@ -206,6 +232,9 @@ int main(int argc, char **argv)
 		case 'r':
 			rng_seed = bench_parse_ulong("--rng-seed", optarg);
 			break;
+		case 'p':
+			pam_pattern = 1;
+			break;
 		default:
 			usage();
 		}
@@ -222,18 +251,20 @@ int main(int argc, char **argv)
 		if (n == 0 || n > MAX_CLIENTS)
 			usage();
 		unsigned *pick = bench_pick_users(users, (size_t)n * calls, used, rng_seed++);
-		if (!pick || run_round(seed, pick, n, calls, &r) != 0) {
+		if (!pick || run_round(seed, pick, n, calls, pam_pattern, &r) != 0) {
 			fprintf(stderr, "dbusload: round with %u clients failed\n", n);
 			return 1;
 		}
-		printf("RESULT clients=%u calls=%llu failures=%llu calls_per_s=%.0f p50_us=%.0f "
+		printf("RESULT pattern=%s clients=%u calls=%llu failures=%llu calls_per_s=%.0f "
+		       "p50_us=%.0f "
 		       "p99_us=%.0f\n",
-		       n, (unsigned long long)(r.ok + r.failed), (unsigned long long)r.failed,
-		       r.calls_per_s, r.p50_ns / 1e3, r.p99_ns / 1e3);
+		       pam_pattern ? "pam" : "verify", n, (unsigned long long)(r.ok + r.failed),
+		       (unsigned long long)r.failed, r.calls_per_s, r.p50_ns / 1e3, r.p99_ns / 1e3);
 		fflush(stdout);
 		if (r.failed * 1000 > (r.ok + r.failed) * 5) {
 			fprintf(stderr, "dbusload: %llu of %llu calls failed (> 0.5%%)\n",
-			        (unsigned long long)r.failed, (unsigned long long)(r.ok + r.failed));
+			        (unsigned long long)r.failed,
+			        (unsigned long long)(r.ok + r.failed));
 			failed = 1;
 		}
 		free(pick);

@@ -1,4 +1,5 @@
-/* Bulk-loads benchmark users: regsd's LMDB store (sealed exactly as regsd seals), google-authenticator files, a pam_oath usersfile, a passwd file. */
+/* Bulk-loads benchmark users: regsd's LMDB store (sealed exactly as regsd seals),
+ * google-authenticator files, a pam_oath usersfile, a passwd file. */
 #include "base32.h"
 #include "common.h"
 #include "record.h"
