@@ -132,6 +132,7 @@ void handle_verify_otp(struct request *r)
 		reply_storage_error(r, err);
 		return;
 	}
+	struct account_rec before = a;
 	uint32_t result = verify_login(r, user, &a, &o, arg[1]);
 	if (result == REGS_R_OK) {
 		policy_clear(&a);
@@ -139,7 +140,8 @@ void handle_verify_otp(struct request *r)
 	} else if (result != REGS_R_LOCKED && result != REGS_R_MALFORMED) {
 		count_failure(r, user, &a, "otp", arg[2], arg[3]);
 	}
-	account_save(r, user, &a);
+	if (memcmp(&before, &a, sizeof(a)) != 0) /* most logins change only the OTP step */
+		account_save(r, user, &a);
 	struct audit_event e = {user, "login", "otp", arg[2], arg[3], result};
 	audit_record(r, &e);
 	reply_verdict(r, result, &a);
