@@ -15,6 +15,12 @@ enum regs_client_err {
 	RC_STORAGE,
 	RC_PROTOCOL, /* unexpected reply signature or other error */
 	RC_NOMEM,
+	RC_STEP_UP_REQUIRED, /* tw.regs.Error.StepUpRequired (R7.1) */
+	RC_NOT_ALLOWED,      /* tw.regs.Error.NotAllowed (R6.1): the message says why */
+	RC_CONTACT_ADMIN,    /* tw.regs.Error.ContactAdministrator (R8.5) */
+	RC_NO_VERIFIED_EMAIL,
+	RC_MAIL_FAILED, /* the mail could not be sent: no code is live */
+	RC_TOO_SOON,    /* resend cooldown */
 };
 
 struct regs_client;
@@ -92,6 +98,47 @@ enum regs_client_err regs_list_accounts(struct regs_client *c, const char *filte
                                         struct regs_account_row **out, size_t *n);
 enum regs_client_err regs_unlock(struct regs_client *c, const char *user);
 enum regs_client_err regs_reset(struct regs_client *c, const char *user, const char *method);
+
+/* Step-up (R7.1): proves the caller with a code; the proof stays with this
+ * connection for valid_for seconds. */
+struct regs_step_up {
+	struct regs_verdict verdict;
+	uint32_t valid_for;
+};
+enum regs_client_err regs_step_up(struct regs_client *c, const char *purpose, const char *code,
+                                  const char *service, const char *rhost, struct regs_step_up *out);
+enum regs_client_err regs_set_password_login(struct regs_client *c, const char *user, int enabled);
+enum regs_client_err regs_password_changed(struct regs_client *c, const char *user);
+
+struct regs_code_sent {
+	char prefix[8]; /* "KX": matches the newest mail (R8.2); "" when none was sent */
+	uint32_t expires_in;
+	uint32_t resend_after; /* reset codes: seconds before another may be sent */
+};
+enum regs_client_err regs_set_email(struct regs_client *c, const char *user, const char *address,
+                                    struct regs_code_sent *out);
+struct regs_code_verdict {
+	uint32_t result; /* enum regs_result: ok, wrong, malformed, expired */
+	uint32_t tries_left;
+};
+enum regs_client_err regs_verify_email(struct regs_client *c, const char *code,
+                                       struct regs_code_verdict *out);
+struct regs_email {
+	char address[256];
+	int verified;
+	char pending[256];
+};
+enum regs_client_err regs_get_email(struct regs_client *c, const char *user,
+                                    struct regs_email *out);
+/* purpose REGS_RESET_BINDING or REGS_RESET_PASSWORD (bus.h) */
+enum regs_client_err regs_request_reset_code(struct regs_client *c, const char *user,
+                                             const char *purpose, const char *service,
+                                             const char *rhost, struct regs_code_sent *out);
+enum regs_client_err regs_redeem_reset_code(struct regs_client *c, const char *user,
+                                            const char *purpose, const char *code,
+                                            const char *service, const char *rhost,
+                                            struct regs_code_verdict *out);
+enum regs_client_err regs_set_class(struct regs_client *c, const char *user, const char *cls);
 
 const char *regs_result_name(uint32_t result); /* "ok", "wrong", ... */
 

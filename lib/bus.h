@@ -33,6 +33,42 @@
 /* admin: (s user, s method) -> () ; method "" = all bindings */
 #define REGS_M_RESET "Reset"
 
+/* Step-up (R7.1) for the caller's own account with a bound method (OTP):
+ * (s purpose, s code, s service, s rhost)
+ *   -> (u result, u lock_seconds_left, u failures_left, u valid_for)
+ * On REGS_R_OK the caller's bus connection holds a proof for that purpose
+ * for valid_for seconds. A change consumes its proof; "view" does not. */
+#define REGS_M_STEP_UP "StepUp"
+#define REGS_PURPOSE_VIEW "view"                     /* GetStatus, GetLog of one's own account */
+#define REGS_PURPOSE_OTP "otp"                       /* rebind OTP */
+#define REGS_PURPOSE_PASSWORD_LOGIN "password-login" /* disable or enable password login */
+#define REGS_PURPOSE_EMAIL "email"                   /* set the e-mail address */
+/* (s user, b enabled) -> () ; self needs proof "password-login" (disable
+ * also needs a card or Google binding, R6.1); admins for anyone. Enabling
+ * forces a password change at the next password login (R6.4). */
+#define REGS_M_SET_PASSWORD_LOGIN "SetPasswordLogin"
+/* (s user) -> () ; root or verifier: pam_regs's password phase after a
+ * successful change (R9.2, R6.4). */
+#define REGS_M_PASSWORD_CHANGED "PasswordChanged"
+/* (s user, s address) -> (s prefix, u expires_in) ; self with proof
+ * "email": a verification code is mailed, the address is used once
+ * verified (R8.6); admins set a verified address directly (prefix ""). */
+#define REGS_M_SET_EMAIL "SetEmail"
+/* (s code) -> (u result, u tries_left) ; the caller's own pending address */
+#define REGS_M_VERIFY_EMAIL "VerifyEmail"
+/* (s user, s purpose, s service, s rhost) -> (s prefix, u expires_in, u resend_after)
+ * purpose REGS_RESET_BINDING (lost phone, R8) or REGS_RESET_PASSWORD (R9.5);
+ * user "" = caller; root may ask for another account (the login prompt). */
+#define REGS_M_REQUEST_RESET_CODE "RequestResetCode"
+/* (s user, s purpose, s code, s service, s rhost) -> (u result, u tries_left) */
+#define REGS_M_REDEEM_RESET_CODE "RedeemResetCode"
+#define REGS_RESET_BINDING "binding"
+#define REGS_RESET_PASSWORD "password"
+/* admin: (s user, s class) -> () ; class "personal" or "institution" (R1.2) */
+#define REGS_M_SET_CLASS "SetClass"
+/* (s user) -> (s address, b verified, s pending_address) ; self or admin */
+#define REGS_M_GET_EMAIL "GetEmail"
+
 /* Named errors. Verification outcomes are results, not errors. */
 #define REGS_E_ACCESS_DENIED "tw.regs.Error.AccessDenied"
 #define REGS_E_INVALID_ARGS "tw.regs.Error.InvalidArgs"
@@ -41,6 +77,12 @@
 #define REGS_E_NO_SUCH_ENROLMENT "tw.regs.Error.NoSuchEnrolment"
 #define REGS_E_STORAGE "tw.regs.Error.Storage"
 #define REGS_E_UNKNOWN_METHOD "tw.regs.Error.UnknownMethod"
+#define REGS_E_STEP_UP_REQUIRED "tw.regs.Error.StepUpRequired"    /* R7.1 */
+#define REGS_E_NOT_ALLOWED "tw.regs.Error.NotAllowed"             /* R6.1; message says why */
+#define REGS_E_CONTACT_ADMIN "tw.regs.Error.ContactAdministrator" /* R8.5 */
+#define REGS_E_NO_VERIFIED_EMAIL "tw.regs.Error.NoVerifiedEmail"  /* R8.1, R9.5 */
+#define REGS_E_MAIL_FAILED "tw.regs.Error.MailFailed"             /* no code is live */
+#define REGS_E_TOO_SOON "tw.regs.Error.TooSoon"                   /* resend cooldown */
 
 /* Account flags (GetAccount, ListAccounts). */
 enum regs_account_flag {
@@ -50,7 +92,11 @@ enum regs_account_flag {
 	REGS_F_MOBILE_BOUND = 1u << 3,
 	REGS_F_PASSWORD_LOGIN_DISABLED = 1u << 4,
 	REGS_F_LOCKED = 1u << 5,
-	REGS_F_KNOWN = 1u << 6, /* regsd has a record for this account */
+	REGS_F_KNOWN = 1u << 6,                /* regsd has a record for this account */
+	REGS_F_MUST_CHANGE_PASSWORD = 1u << 7, /* re-enabled or reset (R6.4, R9.5) */
+	REGS_F_PASSWORD_EXPIRED = 1u << 8,     /* older than password_max_age_days (R9.2) */
+	REGS_F_EMAIL_VERIFIED = 1u << 9,
+	REGS_F_INSTITUTION = 1u << 10, /* account class (R1.2); personal otherwise */
 };
 
 /* Verification results (VerifyOtp, RecordFailure, ConfirmOtpEnrol). */

@@ -326,7 +326,17 @@ void regs_config_defaults(struct regs_config *cfg)
 	cfg->enrol_timeout_seconds = 300;
 	cfg->map_size_mb = 4096;
 	cfg->audit_keep_days = 365;
+	cfg->step_up_seconds = 300;
+	cfg->password_max_age_days = 90;
+	strcpy(cfg->system_name, "pam_regs");
+	cfg->smtp_starttls = REGS_SMTP_TLS_REQUIRED;
+	cfg->smtp_timeout_seconds = 20;
+	cfg->reset_code_seconds = 300;
+	cfg->reset_resend_seconds = 60;
+	cfg->reset_code_tries = 3;
 }
+
+static const char *const smtp_tls_modes[] = {"required", "optional", NULL};
 
 #define CFG_STRING(field)                                                                          \
 	{                                                                                          \
@@ -351,6 +361,20 @@ const struct opt_desc regs_config_options[] = {
     CFG_INT(enrol_timeout_seconds, 60, 3600),
     CFG_INT(map_size_mb, 16, 1048576),
     CFG_INT(audit_keep_days, 1, 3650),
+    CFG_INT(step_up_seconds, 30, 3600),
+    CFG_INT(password_max_age_days, 0, 3650),
+    CFG_STRING(system_name),
+    CFG_STRING(smtp_url),
+    CFG_STRING(smtp_from),
+    {"smtp_starttls", OPT_ENUM, offsetof(struct regs_config, smtp_starttls), sizeof(int), 0, 0,
+     smtp_tls_modes},
+    CFG_STRING(smtp_user),
+    CFG_STRING(smtp_password_file),
+    CFG_STRING(smtp_ca_file),
+    CFG_INT(smtp_timeout_seconds, 1, 300),
+    CFG_INT(reset_code_seconds, 60, 3600),
+    CFG_INT(reset_resend_seconds, 0, 3600),
+    CFG_INT(reset_code_tries, 1, 10),
     {NULL, OPT_INT, 0, 0, 0, 0, NULL},
 };
 

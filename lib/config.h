@@ -64,7 +64,23 @@ struct regs_config {
 	int enrol_timeout_seconds; /* pending enrolment lifetime (300) */
 	int map_size_mb;           /* LMDB map size (4096) */
 	int audit_keep_days;       /* activity log retention (365) */
+	int step_up_seconds;       /* how long a step-up proof lasts (300, R7.1) */
+	int password_max_age_days; /* R9.2: 90; 0 = passwords do not expire */
+	/* E-mail (R8): codes are mailed over SMTP; an empty smtp_url disables them. */
+	char system_name[64];         /* names the system in mail subjects (R8.6) */
+	char smtp_url[256];           /* smtp://host:port (STARTTLS) or smtps://host:port */
+	char smtp_from[256];          /* envelope and From: address */
+	int smtp_starttls;            /* enum regs_smtp_tls: required (default) or optional */
+	char smtp_user[128];          /* AUTH user; "" = no AUTH */
+	char smtp_password_file[256]; /* root-only file holding the AUTH password */
+	char smtp_ca_file[256];       /* CA bundle for the server's certificate ("" = system) */
+	int smtp_timeout_seconds;     /* whole transaction (20) */
+	int reset_code_seconds;       /* a code's life (300, R8.3) */
+	int reset_resend_seconds;     /* resend cooldown (60, R8.3) */
+	int reset_code_tries;         /* wrong entries that kill a code (3) */
 };
+
+enum regs_smtp_tls { REGS_SMTP_TLS_REQUIRED = 0, REGS_SMTP_TLS_OPTIONAL = 1 };
 
 void regs_config_defaults(struct regs_config *cfg);
 extern const struct opt_desc regs_config_options[];
