@@ -42,6 +42,12 @@ static const struct {
     {REGS_E_ALREADY_BOUND, RC_ALREADY_BOUND},
     {REGS_E_NO_SUCH_ENROLMENT, RC_NO_ENROLMENT},
     {REGS_E_STORAGE, RC_STORAGE},
+    {REGS_E_STEP_UP_REQUIRED, RC_STEP_UP_REQUIRED},
+    {REGS_E_NOT_ALLOWED, RC_NOT_ALLOWED},
+    {REGS_E_CONTACT_ADMIN, RC_CONTACT_ADMIN},
+    {REGS_E_NO_VERIFIED_EMAIL, RC_NO_VERIFIED_EMAIL},
+    {REGS_E_MAIL_FAILED, RC_MAIL_FAILED},
+    {REGS_E_TOO_SOON, RC_TOO_SOON},
 };
 
 static const char *const result_names[] = {
@@ -100,7 +106,8 @@ static enum regs_client_err append_string(struct regs_client *c, DBusMessageIter
 	return RC_OK;
 }
 
-/* Appends the arguments named by in_sig ('s' const char *, 'u' uint32_t, 't' int64_t). */
+/* Appends the arguments named by in_sig ('s' const char *, 'u' uint32_t, 't' int64_t,
+ * 'b' int). */
 static enum regs_client_err append_args(struct regs_client *c, DBusMessage *msg, const char *in_sig,
                                         va_list ap)
 {
@@ -111,6 +118,7 @@ static enum regs_client_err append_args(struct regs_client *c, DBusMessage *msg,
 	for (const char *p = in_sig; *p && rc == RC_OK; p++) {
 		dbus_uint32_t u;
 		dbus_uint64_t t;
+		dbus_bool_t b;
 		int64_t since;
 
 		switch (*p) {
@@ -126,6 +134,11 @@ static enum regs_client_err append_args(struct regs_client *c, DBusMessage *msg,
 			since = va_arg(ap, int64_t);
 			t = since > 0 ? (dbus_uint64_t)since : 0;
 			if (!dbus_message_iter_append_basic(&it, DBUS_TYPE_UINT64, &t))
+				rc = set_error(c, RC_NOMEM, DBUS_ERROR_NO_MEMORY, "out of memory");
+			break;
+		case 'b':
+			b = va_arg(ap, int) ? TRUE : FALSE;
+			if (!dbus_message_iter_append_basic(&it, DBUS_TYPE_BOOLEAN, &b))
 				rc = set_error(c, RC_NOMEM, DBUS_ERROR_NO_MEMORY, "out of memory");
 			break;
 		default:
@@ -279,24 +292,106 @@ static enum regs_client_err call_rows(struct regs_client *c, const char *method,
 	return rc;
 }
 
+/* Calls a method whose reply is only uint32s (reply_sig "uu...") and stores them in vals. */
+static enum regs_client_err call_uints_va(struct regs_client *c, const char *method,
+                                          const char *in_sig, const char *reply_sig, uint32_t *vals,
+                                          va_list ap)
+{
+	DBusMessage *reply;
+	DBusMessageIter it;
+	enum regs_client_err rc;
+
+	rc = call_va(c, method, in_sig, reply_sig, &reply, ap);
+	if (rc != RC_OK)
+		return rc;
+	dbus_message_iter_init(reply, &it);
+	for (size_t i = 0; reply_sig[i]; i++)
+		vals[i] = next_uint32(&it);
+	dbus_message_unref(reply);
+	return RC_OK;
+}
+
+static enum regs_client_err call_uints(struct regs_client *c, const char *method,
+                                       const char *in_sig, const char *reply_sig, uint32_t *vals,
+                                       ...)
+{
+	va_list ap;
+	enum regs_client_err rc;
+
+	va_start(ap, vals);
+	rc = call_uints_va(c, method, in_sig, reply_sig, vals, ap);
+	va_end(ap);
+	return rc;
+}
+
+static void verdict_from(const uint32_t v[3], struct regs_verdict *out)
+{
+	out->result = v[0];
+	out->lock_seconds = v[1];
+	out->failures_left = v[2];
+}
+
 /* Calls a method that answers (u result, u lock_seconds_left, u failures_left). */
 static enum regs_client_err call_verdict(struct regs_client *c, const char *method,
                                          const char *in_sig, struct regs_verdict *out, ...)
 {
 	va_list ap;
-	DBusMessage *reply;
-	DBusMessageIter it;
+	uint32_t v[3];
 	enum regs_client_err rc;
 
 	va_start(ap, out);
-	rc = call_va(c, method, in_sig, "uuu", &reply, ap);
+	rc = call_uints_va(c, method, in_sig, "uuu", v, ap);
+	va_end(ap);
+	if (rc == RC_OK)
+		verdict_from(v, out);
+	return rc;
+}
+
+/* Calls a method that answers (u result, u tries_left). */
+static enum regs_client_err call_code_verdict(struct regs_client *c, const char *method,
+                                              const char *in_sig, struct regs_code_verdict *out,
+                                              ...)
+{
+	va_list ap;
+	uint32_t v[2];
+	enum regs_client_err rc;
+
+	va_start(ap, out);
+	rc = call_uints_va(c, method, in_sig, "uu", v, ap);
+	va_end(ap);
+	if (rc == RC_OK) {
+		out->result = v[0];
+		out->tries_left = v[1];
+	}
+	return rc;
+}
+
+/* Calls a method that answers (s prefix, u expires_in[, u resend_after]) about a mailed code. */
+static enum regs_client_err call_code_sent(struct regs_client *c, const char *method,
+                                           const char *in_sig, const char *reply_sig,
+                                           struct regs_code_sent *out, ...)
+{
+	va_list ap;
+	DBusMessage *reply;
+	DBusMessageIter it;
+	enum regs_client_err rc;
+	size_t len;
+
+	memset(out, 0, sizeof(*out));
+	va_start(ap, out);
+	rc = call_va(c, method, in_sig, reply_sig, &reply, ap);
 	va_end(ap);
 	if (rc != RC_OK)
 		return rc;
 	dbus_message_iter_init(reply, &it);
-	out->result = next_uint32(&it);
-	out->lock_seconds = next_uint32(&it);
-	out->failures_left = next_uint32(&it);
+	copy_string(out->prefix, sizeof(out->prefix), next_string(&it));
+	/* The prefix is the letters only ("KX"); a dash sent along is dropped. */
+	len = strlen(out->prefix);
+	if (len > 0 && out->prefix[len - 1] == '-')
+		out->prefix[len - 1] = '\0';
+	out->expires_in = next_uint32(&it);
+	if (dbus_message_iter_get_arg_type(&it) == DBUS_TYPE_UINT32)
+		out->resend_after = next_uint32(&it);
 	dbus_message_unref(reply);
 	return RC_OK;
 }
@@ -350,18 +445,15 @@ const char *regs_client_error_message(const struct regs_client *c)
 enum regs_client_err regs_get_account(struct regs_client *c, const char *user,
                                       struct regs_account_info *out)
 {
-	DBusMessage *reply;
-	DBusMessageIter it;
+	uint32_t v[3];
 	enum regs_client_err rc;
 
-	rc = call(c, REGS_M_GET_ACCOUNT, "s", "uuu", &reply, user);
+	rc = call_uints(c, REGS_M_GET_ACCOUNT, "s", "uuu", v, user);
 	if (rc != RC_OK)
 		return rc;
-	dbus_message_iter_init(reply, &it);
-	out->flags = next_uint32(&it);
-	out->lock_seconds = next_uint32(&it);
-	out->failures = next_uint32(&it);
-	dbus_message_unref(reply);
+	out->flags = v[0];
+	out->lock_seconds = v[1];
+	out->failures = v[2];
 	return RC_OK;
 }
 
@@ -513,6 +605,82 @@ enum regs_client_err regs_unlock(struct regs_client *c, const char *user)
 enum regs_client_err regs_reset(struct regs_client *c, const char *user, const char *method)
 {
 	return call(c, REGS_M_RESET, "ss", "", NULL, user, method);
+}
+
+enum regs_client_err regs_step_up(struct regs_client *c, const char *purpose, const char *code,
+                                  const char *service, const char *rhost, struct regs_step_up *out)
+{
+	uint32_t v[4];
+	enum regs_client_err rc;
+
+	rc = call_uints(c, REGS_M_STEP_UP, "ssss", "uuuu", v, purpose, code, service, rhost);
+	if (rc != RC_OK)
+		return rc;
+	verdict_from(v, &out->verdict);
+	out->valid_for = v[3];
+	return RC_OK;
+}
+
+enum regs_client_err regs_set_password_login(struct regs_client *c, const char *user, int enabled)
+{
+	return call(c, REGS_M_SET_PASSWORD_LOGIN, "sb", "", NULL, user, enabled);
+}
+
+enum regs_client_err regs_password_changed(struct regs_client *c, const char *user)
+{
+	return call(c, REGS_M_PASSWORD_CHANGED, "s", "", NULL, user);
+}
+
+enum regs_client_err regs_set_email(struct regs_client *c, const char *user, const char *address,
+                                    struct regs_code_sent *out)
+{
+	return call_code_sent(c, REGS_M_SET_EMAIL, "ss", "su", out, user, address);
+}
+
+enum regs_client_err regs_verify_email(struct regs_client *c, const char *code,
+                                       struct regs_code_verdict *out)
+{
+	return call_code_verdict(c, REGS_M_VERIFY_EMAIL, "s", out, code);
+}
+
+enum regs_client_err regs_get_email(struct regs_client *c, const char *user, struct regs_email *out)
+{
+	DBusMessage *reply;
+	DBusMessageIter it;
+	enum regs_client_err rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = call(c, REGS_M_GET_EMAIL, "s", "sbs", &reply, user);
+	if (rc != RC_OK)
+		return rc;
+	dbus_message_iter_init(reply, &it);
+	copy_string(out->address, sizeof(out->address), next_string(&it));
+	out->verified = next_bool(&it);
+	copy_string(out->pending, sizeof(out->pending), next_string(&it));
+	dbus_message_unref(reply);
+	return RC_OK;
+}
+
+enum regs_client_err regs_request_reset_code(struct regs_client *c, const char *user,
+                                             const char *purpose, const char *service,
+                                             const char *rhost, struct regs_code_sent *out)
+{
+	return call_code_sent(c, REGS_M_REQUEST_RESET_CODE, "ssss", "suu", out, user, purpose,
+	                      service, rhost);
+}
+
+enum regs_client_err regs_redeem_reset_code(struct regs_client *c, const char *user,
+                                            const char *purpose, const char *code,
+                                            const char *service, const char *rhost,
+                                            struct regs_code_verdict *out)
+{
+	return call_code_verdict(c, REGS_M_REDEEM_RESET_CODE, "sssss", out, user, purpose, code,
+	                         service, rhost);
+}
+
+enum regs_client_err regs_set_class(struct regs_client *c, const char *user, const char *cls)
+{
+	return call(c, REGS_M_SET_CLASS, "ss", "", NULL, user, cls);
 }
 
 const char *regs_result_name(uint32_t result)

@@ -2,6 +2,7 @@
  * transaction. */
 #include "account.h"
 #include "bus.h"
+#include "reply.h"
 #include <string.h>
 
 enum regs_err account_load(struct request *r, const char *user, struct account_rec *a)
@@ -75,6 +76,17 @@ void pending_delete(struct request *r, const char *user)
 	store_del(r->txn, STORE_PENDING, store_str(user));
 }
 
+/* R9.2 for accounts that log in with passwords (R6.3: not while disabled).
+ * An account regsd has never seen a change for counts from its creation. */
+static int password_expired(const struct request *r, const struct account_rec *a)
+{
+	int64_t max_age = (int64_t)r->d->cfg.password_max_age_days * 86400;
+	int64_t since = a->password_changed ? a->password_changed : a->created;
+	if (max_age == 0 || (a->flags & REGS_F_PASSWORD_LOGIN_DISABLED))
+		return 0;
+	return r->now - since > max_age;
+}
+
 uint32_t account_flags(struct request *r, const char *user, const struct account_rec *a)
 {
 	struct store_val v;
@@ -86,5 +98,23 @@ uint32_t account_flags(struct request *r, const char *user, const struct account
 		flags |= REGS_F_OTP_BOUND;
 	if (policy_lock_seconds_left(a, r->now) > 0)
 		flags |= REGS_F_LOCKED;
+	if (a->must_change_password)
+		flags |= REGS_F_MUST_CHANGE_PASSWORD;
+	if (password_expired(r, a))
+		flags |= REGS_F_PASSWORD_EXPIRED;
+	if (a->email_verified_at)
+		flags |= REGS_F_EMAIL_VERIFIED;
+	if (a->class == ACCOUNT_INSTITUTION)
+		flags |= REGS_F_INSTITUTION;
 	return flags;
+}
+
+int account_open_for_change(struct request *r, const char *user, struct account_rec *a)
+{
+	enum regs_err err = account_load_or_new(r, user, a);
+	if (err == REGS_ERR_NOT_FOUND)
+		reply_error(r, REGS_E_NO_SUCH_USER, "no such user");
+	else if (err != REGS_OK)
+		reply_storage_error(r, err);
+	return err == REGS_OK;
 }

@@ -10,6 +10,9 @@ enum regs_err account_load(struct request *r, const char *user, struct account_r
  * (REGS_ERR_NOT_FOUND when it does not). Not saved until account_save. */
 enum regs_err account_load_or_new(struct request *r, const char *user, struct account_rec *a);
 void account_save(struct request *r, const char *user, const struct account_rec *a);
+/* account_load_or_new for a change: on failure sets NoSuchUser or the
+ * storage error reply and returns 0. */
+int account_open_for_change(struct request *r, const char *user, struct account_rec *a);
 
 enum regs_err otp_load(struct request *r, const char *user, struct otp_rec *o);
 void otp_save(struct request *r, const char *user, const struct otp_rec *o);

@@ -44,14 +44,19 @@ void handle_get_status(struct request *r)
 	struct otp_rec o;
 	DBusMessageIter it, arr;
 	request_strings(r, arg, 1);
+	struct account_rec a;
 	const char *user = request_target(r, arg[0], 0);
-	if (!user)
+	if (!user || !require_step_up(r, user, REGS_PURPOSE_VIEW, 0))
 		return;
+	enum regs_err aerr = account_load(r, user, &a);
 	enum regs_err err = otp_load(r, user, &o);
-	if (err != REGS_OK && err != REGS_ERR_NOT_FOUND) {
-		reply_storage_error(r, err);
+	if ((err != REGS_OK && err != REGS_ERR_NOT_FOUND) ||
+	    (aerr != REGS_OK && aerr != REGS_ERR_NOT_FOUND)) {
+		reply_storage_error(r, err != REGS_OK && err != REGS_ERR_NOT_FOUND ? err : aerr);
 		return;
 	}
+	if (aerr == REGS_ERR_NOT_FOUND)
+		memset(&a, 0, sizeof(a));
 	r->reply = dbus_message_new_method_return(r->msg);
 	if (!r->reply)
 		return;
@@ -61,6 +66,9 @@ void handle_get_status(struct request *r)
 	append_method(&arr, "card", 0, 0);
 	append_method(&arr, "google", 0, 0);
 	append_method(&arr, "mobile", 0, 0);
+	/* R7.2: bound here means password login is DISABLED, since that date. */
+	append_method(&arr, "password-login", (a.flags & REGS_F_PASSWORD_LOGIN_DISABLED) != 0,
+	              a.password_login_disabled_at);
 	dbus_message_iter_close_container(&it, &arr);
 }
 
@@ -187,8 +195,11 @@ void handle_list_accounts(struct request *r)
 		l.want = REGS_F_OTP_BOUND;
 	else if (strcmp(arg[0], "unbound") == 0)
 		l.unbound = 1;
+	else if (strcmp(arg[0], "password-login-disabled") == 0)
+		l.want = REGS_F_PASSWORD_LOGIN_DISABLED;
 	else if (*arg[0]) {
-		reply_error(r, REGS_E_INVALID_ARGS, "unknown filter (locked, otp, unbound)");
+		reply_error(r, REGS_E_INVALID_ARGS,
+		            "unknown filter (locked, otp, unbound, password-login-disabled)");
 		return;
 	}
 	r->reply = dbus_message_new_method_return(r->msg);
@@ -210,12 +221,7 @@ static int admin_account(struct request *r, const char *user, struct account_rec
 		reply_error(r, REGS_E_INVALID_ARGS, "invalid user name");
 		return 0;
 	}
-	enum regs_err err = account_load_or_new(r, user, a);
-	if (err == REGS_ERR_NOT_FOUND)
-		reply_error(r, REGS_E_NO_SUCH_USER, "no such user");
-	else if (err != REGS_OK)
-		reply_storage_error(r, err);
-	return err == REGS_OK;
+	return account_open_for_change(r, user, a);
 }
 
 static void admin_done(struct request *r, const char *user, const char *event, const char *method)

@@ -3,8 +3,10 @@
 #define REGSD_DAEMON_H
 #include "caller.h"
 #include "config.h"
+#include "mailer.h"
 #include "policy.h"
 #include "seal.h"
+#include "stepup.h"
 #include "store.h"
 #include <dbus/dbus.h>
 #include <stdint.h>
@@ -18,6 +20,8 @@ struct daemon {
 	struct lock_policy lock;
 	uint64_t audit_seq; /* makes audit keys unique; starts at the start-up time in ns */
 	int64_t next_sweep;
+	struct stepup_table stepups; /* R7.1 proofs, in memory only */
+	struct mailer mailer;
 };
 
 /* One method call inside a batch: all calls of a batch share one write
@@ -29,6 +33,7 @@ struct request {
 	struct caller caller; /* resolved from the bus, never from arguments */
 	int64_t now;
 	DBusMessage *reply;
+	struct mail_job *job; /* a mail to send once the batch is committed; reply waits */
 };
 
 /* Logs to syslog (and stderr with --stderr). Never pass a secret. */

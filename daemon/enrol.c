@@ -30,6 +30,11 @@ static const char *enrol_target(struct request *r, const char *user)
 	}
 	struct otp_rec o;
 	enum regs_err err = otp_load(r, target, &o);
+	if (err == REGS_OK && strcmp(target, r->caller.name) == 0) {
+		/* Rebinding (R7.2, R2.6): the old binding stays until the new one is
+		 * confirmed; it needs a step-up for "otp", used up here. */
+		return require_step_up(r, target, REGS_PURPOSE_OTP, 1) ? target : NULL;
+	}
 	if (err == REGS_OK) {
 		reply_error(r, REGS_E_ALREADY_BOUND, "OTP is already bound to this account");
 		return NULL;

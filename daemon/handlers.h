@@ -14,12 +14,33 @@ void handle_get_log(struct request *r);
 void handle_list_accounts(struct request *r);
 void handle_unlock(struct request *r);
 void handle_reset(struct request *r);
+void handle_step_up(struct request *r);
+void handle_set_password_login(struct request *r);
+void handle_password_changed(struct request *r);
+void handle_set_class(struct request *r);
+void handle_set_email(struct request *r);
+void handle_verify_email(struct request *r);
+void handle_get_email(struct request *r);
+void handle_request_reset_code(struct request *r);
+void handle_redeem_reset_code(struct request *r);
 
 /* Reads the string arguments of r->msg (its signature is already checked). */
 void request_strings(struct request *r, const char **out, int n);
 /* Unseals an OTP secret bound to user; the caller wipes it. */
 enum regs_err otp_unseal(struct request *r, const char *user, const uint8_t *sealed,
                          size_t sealed_len, uint8_t secret[20]);
+/* One OTP attempt (login or step-up); see login.c. */
+int otp_attempt(struct request *r, const char *user, const char *code, const char *event,
+                const char *service, const char *rhost, struct account_rec *a, uint32_t *result);
+/* R7.1: the caller may act on user for purpose: an administrator acting on
+ * another account, an account with nothing bound, or a step-up proof held
+ * by this connection (consumed when consume is set). Otherwise sets the
+ * StepUpRequired reply and returns 0. */
+int require_step_up(struct request *r, const char *user, const char *purpose, int consume);
+int stepup_purpose_known(const char *purpose);
+/* Finishes a mailed-code call once its mail went out or failed (email.c). */
+void mail_complete(struct request *r, struct mail_job *job);
+
 /* Counts a failed attempt on a (saved by the caller); logs a lock it causes. */
 void count_failure(struct request *r, const char *user, struct account_rec *a, const char *method,
                    const char *service, const char *rhost);

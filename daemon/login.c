@@ -6,6 +6,7 @@
 #include "clock.h"
 #include "handlers.h"
 #include "reply.h"
+#include "stepup.h"
 #include "totp.h"
 #include "wipe.h"
 #include <string.h>
@@ -112,39 +113,76 @@ static uint32_t verify_login(struct request *r, const char *user, struct account
 	return check_code(r, user, o, code);
 }
 
+/* One OTP attempt on user's account for event ("login", "step-up"): checks
+ * the lock, verifies, counts a failure or clears the count, keeps the used
+ * step (R2.4) and records the attempt. Replies only on a storage error
+ * (returns 0 then); otherwise *result is the verdict and a the account. */
+int otp_attempt(struct request *r, const char *user, const char *code, const char *event,
+                const char *service, const char *rhost, struct account_rec *a, uint32_t *result)
+{
+	struct otp_rec o;
+	enum regs_err err = account_load(r, user, a);
+	if (err == REGS_OK)
+		err = otp_load(r, user, &o);
+	if (err == REGS_ERR_NOT_FOUND) {
+		*result = REGS_R_NOT_BOUND;
+		return 1;
+	}
+	if (err != REGS_OK) {
+		reply_storage_error(r, err);
+		return 0;
+	}
+	struct account_rec before = *a;
+	*result = verify_login(r, user, a, &o, code);
+	if (*result == REGS_R_OK) {
+		policy_clear(a);
+		otp_save(r, user, &o);
+	} else if (*result != REGS_R_LOCKED && *result != REGS_R_MALFORMED) {
+		count_failure(r, user, a, "otp", service, rhost);
+	}
+	if (memcmp(&before, a, sizeof(*a)) != 0) /* most logins change only the OTP step */
+		account_save(r, user, a);
+	struct audit_event e = {user, event, "otp", service, rhost, *result};
+	audit_record(r, &e);
+	return 1;
+}
+
 void handle_verify_otp(struct request *r)
 {
 	const char *arg[4];
 	struct account_rec a;
-	struct otp_rec o;
+	uint32_t result;
 	request_strings(r, arg, 4);
 	const char *user = request_target(r, arg[0], 1);
-	if (!user)
+	if (!user || !otp_attempt(r, user, arg[1], "login", arg[2], arg[3], &a, &result))
 		return;
-	enum regs_err err = account_load(r, user, &a);
-	if (err == REGS_OK)
-		err = otp_load(r, user, &o);
-	if (err == REGS_ERR_NOT_FOUND) {
-		reply_verdict(r, REGS_R_NOT_BOUND, NULL);
+	reply_verdict(r, result, result == REGS_R_NOT_BOUND ? NULL : &a);
+}
+
+/* StepUp (R7.1): the caller proves itself again with a code for one purpose. */
+void handle_step_up(struct request *r)
+{
+	const char *arg[4];
+	struct account_rec a;
+	uint32_t result, valid_for = 0;
+	request_strings(r, arg, 4);
+	if (!stepup_purpose_known(arg[0])) {
+		reply_error(r, REGS_E_INVALID_ARGS, "unknown step-up purpose");
 		return;
 	}
-	if (err != REGS_OK) {
-		reply_storage_error(r, err);
+	const char *user = request_target(r, "", 0);
+	if (!user || !otp_attempt(r, user, arg[1], "step-up", arg[2], arg[3], &a, &result))
 		return;
-	}
-	struct account_rec before = a;
-	uint32_t result = verify_login(r, user, &a, &o, arg[1]);
 	if (result == REGS_R_OK) {
-		policy_clear(&a);
-		otp_save(r, user, &o);
-	} else if (result != REGS_R_LOCKED && result != REGS_R_MALFORMED) {
-		count_failure(r, user, &a, "otp", arg[2], arg[3]);
+		valid_for = (uint32_t)r->d->cfg.step_up_seconds;
+		stepup_grant(&r->d->stepups, dbus_message_get_sender(r->msg), r->caller.uid, arg[0],
+		             r->now + valid_for, r->now);
 	}
-	if (memcmp(&before, &a, sizeof(a)) != 0) /* most logins change only the OTP step */
-		account_save(r, user, &a);
-	struct audit_event e = {user, "login", "otp", arg[2], arg[3], result};
-	audit_record(r, &e);
-	reply_verdict(r, result, &a);
+	uint32_t lock = result == REGS_R_NOT_BOUND ? 0 : policy_lock_seconds_left(&a, r->now);
+	uint32_t left =
+	    result == REGS_R_NOT_BOUND ? 0 : policy_failures_left(&a, &r->d->lock, r->now);
+	reply_args(r, DBUS_TYPE_UINT32, &result, DBUS_TYPE_UINT32, &lock, DBUS_TYPE_UINT32, &left,
+	           DBUS_TYPE_UINT32, &valid_for, DBUS_TYPE_INVALID);
 }
 
 void handle_record_failure(struct request *r)

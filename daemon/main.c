@@ -2,6 +2,7 @@
 #include "bus.h"
 #include "daemon.h"
 #include "error.h"
+#include "mail.h"
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -147,6 +148,7 @@ static void shutdown_daemon(struct daemon *d)
 		dbus_connection_close(d->bus);
 		dbus_connection_unref(d->bus);
 	}
+	mailer_stop(&d->mailer);
 	store_close(d->store);
 	seal_key_wipe(&d->key);
 }
@@ -162,6 +164,11 @@ int main(int argc, char **argv)
 	openlog("regsd", LOG_PID | (o.log_stderr || o.check_only ? LOG_PERROR : 0), LOG_AUTHPRIV);
 	if (regs_config_load(&d.cfg, o.config, 1, regs_report_stderr, NULL) != REGS_OK)
 		return 1;
+	if (*d.cfg.smtp_url && !mail_address_valid(d.cfg.smtp_from)) {
+		fprintf(stderr, "%s: smtp_from '%s' is not a plausible address (smtp_url is set)\n",
+		        o.config, d.cfg.smtp_from);
+		return 1;
+	}
 	if (open_state(&d, o.check_only) != 0)
 		return 1;
 	if (o.check_only) {
@@ -176,6 +183,11 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	d.audit_seq = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	install_signals();
+	dbus_threads_init_default(); /* the mail worker shares nothing with libdbus, but be safe */
+	if (mailer_start(&d.mailer, &d.cfg) != 0) {
+		regsd_log(LOG_ERR, "cannot start the mail worker");
+		return 1;
+	}
 	int rc = claim_bus_name(&d);
 	if (rc == 0) {
 		regsd_log(LOG_INFO, "serving %s, database %s", REGS_BUS_NAME, d.cfg.state_dir);

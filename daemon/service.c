@@ -29,6 +29,15 @@ static const struct method methods[] = {
     {REGS_M_LIST_ACCOUNTS, "s", handle_list_accounts},
     {REGS_M_UNLOCK, "s", handle_unlock},
     {REGS_M_RESET, "ss", handle_reset},
+    {REGS_M_STEP_UP, "ssss", handle_step_up},
+    {REGS_M_SET_PASSWORD_LOGIN, "sb", handle_set_password_login},
+    {REGS_M_PASSWORD_CHANGED, "s", handle_password_changed},
+    {REGS_M_SET_CLASS, "ss", handle_set_class},
+    {REGS_M_SET_EMAIL, "ss", handle_set_email},
+    {REGS_M_VERIFY_EMAIL, "s", handle_verify_email},
+    {REGS_M_GET_EMAIL, "s", handle_get_email},
+    {REGS_M_REQUEST_RESET_CODE, "ssss", handle_request_reset_code},
+    {REGS_M_REDEEM_RESET_CODE, "sssss", handle_redeem_reset_code},
 };
 
 static const struct method *find_method(const char *name)
@@ -133,9 +142,38 @@ static void send_replies(struct daemon *d, struct request *req, int n)
 	dbus_connection_flush(d->bus);
 }
 
+/* After the commit: staged mails go to the worker (their calls wait);
+ * after a failed commit they are dropped, and their calls were refused. */
+static void release_jobs(struct daemon *d, struct request *req, int n, int committed)
+{
+	for (int i = 0; i < n; i++) {
+		if (!req[i].job)
+			continue;
+		if (committed && !req[i].reply)
+			mailer_submit(&d->mailer, req[i].job);
+		else
+			mail_job_free(req[i].job);
+		req[i].job = NULL;
+	}
+}
+
+/* Mails finished since the last batch: each becomes a request of this batch. */
+static int take_finished_mail(struct daemon *d, struct request *req, int n, struct mail_job **jobs)
+{
+	int k = 0;
+	for (struct mail_job *j = mailer_take_done(&d->mailer, BATCH_MAX), *next; j; j = next) {
+		next = j->next;
+		req[n + k].msg = dbus_message_ref(j->msg);
+		req[n + k].caller = j->caller;
+		jobs[k++] = j;
+	}
+	return k;
+}
+
 static void run_batch(struct daemon *d, DBusMessage **batch, int n)
 {
-	struct request req[BATCH_MAX];
+	struct request req[2 * BATCH_MAX];
+	struct mail_job *finished[BATCH_MAX];
 	struct store_txn *txn = NULL;
 	int64_t now = regs_now();
 	enum regs_err err = store_begin(d->store, 1, &txn);
@@ -145,6 +183,15 @@ static void run_batch(struct daemon *d, DBusMessage **batch, int n)
 		if (err == REGS_OK)
 			dispatch(&req[i]);
 	}
+	int k = take_finished_mail(d, req, n, finished);
+	for (int i = 0; i < k; i++) {
+		req[n + i].d = d;
+		req[n + i].txn = txn;
+		req[n + i].now = now;
+		if (err == REGS_OK)
+			mail_complete(&req[n + i], finished[i]);
+		mail_job_free(finished[i]);
+	}
 	if (err == REGS_OK && now >= d->next_sweep) {
 		service_sweep(d, txn, now);
 		d->next_sweep = now + SWEEP_SECONDS;
@@ -152,21 +199,22 @@ static void run_batch(struct daemon *d, DBusMessage **batch, int n)
 	if (err == REGS_OK)
 		err = store_commit(txn);
 	if (err != REGS_OK)
-		fail_batch(req, n, err);
-	send_replies(d, req, n);
+		fail_batch(req, n + k, err);
+	release_jobs(d, req, n, err == REGS_OK);
+	send_replies(d, req, n + k);
 }
 
 int service_run(struct daemon *d, volatile int *stop)
 {
 	DBusMessage *batch[BATCH_MAX];
 	while (!*stop) {
-		if (!dbus_connection_read_write(d->bus, 1000))
+		/* While mail is out, look for finished jobs often. */
+		int wait_ms = mailer_in_flight(&d->mailer) ? 20 : 1000;
+		if (!dbus_connection_read_write(d->bus, wait_ms))
 			return -1; /* disconnected from the bus */
 		int n = take_batch(d->bus, batch);
-		if (n > 0)
+		if (n > 0 || mailer_in_flight(&d->mailer) || regs_now() >= d->next_sweep)
 			run_batch(d, batch, n);
-		else if (regs_now() >= d->next_sweep)
-			run_batch(d, batch, 0);
 	}
 	return 0;
 }

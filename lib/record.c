@@ -124,6 +124,9 @@ size_t account_rec_encode(const struct account_rec *a, uint8_t *buf)
 	w_i64(&w, a->created);
 	w_i64(&w, a->password_changed);
 	w_i64(&w, a->password_login_disabled_at);
+	w_u8(&w, a->must_change_password);
+	w_i64(&w, a->email_verified_at);
+	w_str(&w, a->email);
 	return w.n;
 }
 
@@ -140,6 +143,11 @@ enum regs_err account_rec_decode(const void *data, size_t len, struct account_re
 	a->created = r_i64(&r);
 	a->password_changed = r_i64(&r);
 	a->password_login_disabled_at = r_i64(&r);
+	if (r.off == r.n)
+		return r_end(&r); /* written before the e-mail fields existed */
+	a->must_change_password = r_u8(&r);
+	a->email_verified_at = r_i64(&r);
+	r_bytes(&r, a->email, sizeof(a->email), 1);
 	return r_end(&r);
 }
 
@@ -224,5 +232,36 @@ enum regs_err audit_rec_decode(const void *data, size_t len, struct audit_rec *a
 	r_bytes(&r, a->method, sizeof(a->method), 1);
 	r_bytes(&r, a->service, sizeof(a->service), 1);
 	r_bytes(&r, a->rhost, sizeof(a->rhost), 1);
+	return r_end(&r);
+}
+
+size_t code_rec_encode(const struct code_rec *c, uint8_t *buf)
+{
+	struct wbuf w = {buf, 0};
+	w_u8(&w, REC_VERSION);
+	w_bytes(&w, c->salt, sizeof(c->salt));
+	w_bytes(&w, c->hash, sizeof(c->hash));
+	w_str(&w, c->prefix);
+	w_i64(&w, c->sent_at);
+	w_i64(&w, c->expires);
+	w_u8(&w, c->tries);
+	w_str(&w, c->address);
+	return w.n;
+}
+
+enum regs_err code_rec_decode(const void *data, size_t len, struct code_rec *c)
+{
+	struct rbuf r;
+	memset(c, 0, sizeof(*c));
+	if (r_begin(&r, data, len) != REGS_OK)
+		return REGS_ERR_INVALID;
+	if (r_bytes(&r, c->salt, sizeof(c->salt), 0) != sizeof(c->salt) ||
+	    r_bytes(&r, c->hash, sizeof(c->hash), 0) != sizeof(c->hash))
+		return REGS_ERR_INVALID;
+	r_bytes(&r, c->prefix, sizeof(c->prefix), 1);
+	c->sent_at = r_i64(&r);
+	c->expires = r_i64(&r);
+	c->tries = r_u8(&r);
+	r_bytes(&r, c->address, sizeof(c->address), 1);
 	return r_end(&r);
 }

@@ -5,6 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define REC_NAME_MAX 64
+#define REC_FIELD_MAX 128
+
 enum account_class { ACCOUNT_PERSONAL = 0, ACCOUNT_INSTITUTION = 1 };
 
 struct account_rec {
@@ -15,6 +18,10 @@ struct account_rec {
 	int64_t created;
 	int64_t password_changed; /* 0 = unknown */
 	int64_t password_login_disabled_at;
+	/* appended fields (still version 1: older records decode with defaults) */
+	uint8_t must_change_password; /* R6.4, R9.5 */
+	int64_t email_verified_at;    /* 0 = no verified address */
+	char email[REC_FIELD_MAX];    /* the verified address, the only one mail goes to */
 };
 
 #define OTP_SEALED_MAX 64
@@ -25,7 +32,6 @@ struct otp_rec {
 	uint8_t sealed[OTP_SEALED_MAX];
 };
 
-#define REC_NAME_MAX 64
 struct pending_rec {
 	uint32_t owner_uid; /* the caller that began the enrolment */
 	int64_t created;
@@ -37,7 +43,6 @@ struct pending_rec {
 	uint8_t sealed[OTP_SEALED_MAX];
 };
 
-#define REC_FIELD_MAX 128
 struct audit_rec {
 	int64_t time; /* seconds */
 	uint32_t actor_uid;
@@ -47,6 +52,17 @@ struct audit_rec {
 	char method[16]; /* "otp", "password", "card", ... */
 	char service[REC_FIELD_MAX];
 	char rhost[REC_FIELD_MAX];
+};
+
+/* A mailed code (R8.2, R8.3): only its salted hash is kept. */
+struct code_rec {
+	uint8_t salt[16];
+	uint8_t hash[32];
+	char prefix[3];
+	int64_t sent_at;
+	int64_t expires;
+	uint8_t tries;               /* wrong entries so far */
+	char address[REC_FIELD_MAX]; /* where it was sent; a change of address kills it */
 };
 
 #define REC_BUF_MAX 512
@@ -63,6 +79,8 @@ size_t pending_rec_encode(const struct pending_rec *r, uint8_t *buf);
 enum regs_err pending_rec_decode(const void *data, size_t len, struct pending_rec *r);
 size_t audit_rec_encode(const struct audit_rec *r, uint8_t *buf);
 enum regs_err audit_rec_decode(const void *data, size_t len, struct audit_rec *r);
+size_t code_rec_encode(const struct code_rec *r, uint8_t *buf);
+enum regs_err code_rec_decode(const void *data, size_t len, struct code_rec *r);
 
 /* Copies src into a fixed field, truncating; returns dst. */
 char *rec_copy(char *dst, size_t dstsz, const char *src);

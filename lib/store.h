@@ -15,6 +15,7 @@ enum store_table {
 	STORE_PENDING,       /* user -> pending enrolment (one per account) */
 	STORE_AUDIT,         /* be64 time (s) | be64 seq -> audit record */
 	STORE_AUDIT_BY_USER, /* user NUL be64 time (s) | be64 seq -> (empty) */
+	STORE_CODES,         /* user NUL kind ("verify", "binding", "password") -> code record */
 	STORE_TABLE_COUNT
 };
 

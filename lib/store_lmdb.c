@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 static const char *const table_names[STORE_TABLE_COUNT] = {
-    "meta", "accounts", "otp", "pending", "audit", "audit_by_user",
+    "meta", "accounts", "otp", "pending", "audit", "audit_by_user", "codes",
 };
 
 struct lmdb_store {

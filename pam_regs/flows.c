@@ -9,6 +9,7 @@
 #include <security/pam_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <syslog.h>
 
 #define ENROL_INFO_MAX 16384
@@ -118,6 +119,11 @@ int flow_select(struct flow *f)
 		show_locked(f, info.lock_seconds);
 		return PAM_MAXTRIES;
 	}
+	if (info.flags & REGS_F_PASSWORD_LOGIN_DISABLED) {
+		conv_show(f->pamh, PAM_ERROR_MSG, msg_password_login_disabled());
+		return PAM_AUTH_ERR; /* R6.3: the methods that still work come with the card/Google
+		                        work */
+	}
 	return PAM_IGNORE; /* password + OTP: the password module asks next */
 }
 
@@ -156,13 +162,18 @@ static int otp_call_failed(struct flow *f, enum regs_client_err err)
 }
 
 /* Asks for the code and has regsd check it. */
-static int ask_and_verify(struct flow *f)
+static int ask_and_verify(struct flow *f, int can_reset)
 {
 	struct regs_verdict v;
 	char *code = NULL;
-	int rc = conv_ask(f->pamh, NULL, msg_otp_prompt(), 0, &code);
+	int rc =
+	    conv_ask(f->pamh, NULL, can_reset ? msg_otp_prompt_lost() : msg_otp_prompt(), 0, &code);
 	if (rc != PAM_SUCCESS)
 		return rc == PAM_CONV_AGAIN ? PAM_INCOMPLETE : PAM_AUTH_ERR;
+	if (can_reset && strcasecmp(code, "lost") == 0) {
+		conv_free_answer(code);
+		return flow_lost_phone(f);
+	}
 	enum regs_client_err err =
 	    regs_verify_otp(f->client, f->user, code, f->service, f->rhost, &v);
 	conv_free_answer(code);
@@ -175,7 +186,7 @@ static int ask_and_verify(struct flow *f)
  * documented stack reaches this line only then), so authentication passes
  * and the account phase forces binding (R1.4). Without a password in this
  * transaction (an OTP-only stack) there is no factor at all: refuse. */
-static int first_factor_only(struct flow *f)
+int flow_password_only(struct flow *f)
 {
 	if (!password_given(f)) {
 		conv_show(f->pamh, PAM_ERROR_MSG, msg_forced_binding_refusal());
@@ -204,9 +215,9 @@ int flow_otp(struct flow *f)
 			conv_show(f->pamh, PAM_ERROR_MSG, msg_card_only());
 			return PAM_AUTH_ERR;
 		}
-		return first_factor_only(f);
+		return flow_password_only(f);
 	}
-	return ask_and_verify(f);
+	return ask_and_verify(f, (info.flags & REGS_F_EMAIL_VERIFIED) != 0);
 }
 
 /* Builds the text shown above the first-code prompt. */
@@ -274,6 +285,34 @@ static int enrol_inline(struct flow *f)
 	return PAM_PERM_DENIED;
 }
 
+/* R9.2, R6.4, R9.5: a password login with a password that must change. */
+static int password_age(struct flow *f, uint32_t flags)
+{
+	if (flags & REGS_F_MUST_CHANGE_PASSWORD) {
+		conv_show(f->pamh, PAM_ERROR_MSG, msg_password_change(MSG_PASSWORD_MUST_CHANGE));
+		return PAM_NEW_AUTHTOK_REQD;
+	}
+	if (flags & REGS_F_PASSWORD_EXPIRED) {
+		conv_show(f->pamh, PAM_ERROR_MSG, msg_password_change(MSG_PASSWORD_EXPIRED));
+		return PAM_NEW_AUTHTOK_REQD;
+	}
+	return PAM_SUCCESS;
+}
+
+/* The password phase, after the password module changed it (requisite before us). */
+int flow_password(struct flow *f, int flags)
+{
+	if (!(flags & PAM_UPDATE_AUTHTOK))
+		return PAM_IGNORE; /* the preliminary check: nothing to do yet */
+	enum regs_client_err err = RC_UNREACHABLE;
+	if (f->client && (err = regs_password_changed(f->client, f->user)) == RC_OK)
+		return PAM_SUCCESS;
+	/* The password did change; regsd keeps asking for a change until it hears of it. */
+	pam_syslog(f->pamh, LOG_ERR, "password change of %s not recorded by regsd (%d)", f->user,
+	           (int)err);
+	return PAM_IGNORE;
+}
+
 int flow_account(struct flow *f)
 {
 	struct regs_account_info info;
@@ -285,7 +324,7 @@ int flow_account(struct flow *f)
 		return PAM_PERM_DENIED;
 	}
 	if (info.flags & (REGS_F_OTP_BOUND | REGS_F_CARD_BOUND))
-		return PAM_SUCCESS;
+		return password_age(f, info.flags);
 	const void *pending = NULL;
 	if (f->opt.enrol == ENROL_INLINE &&
 	    pam_get_data(f->pamh, BIND_PENDING_KEY, &pending) == PAM_SUCCESS && pending)

@@ -23,5 +23,11 @@ int flow_select(struct flow *f);
 int flow_authfail(struct flow *f);
 int flow_otp(struct flow *f);
 int flow_account(struct flow *f);
+int flow_password(struct flow *f, int flags);
+/* Authentication passes on the password alone because nothing is bound (or
+ * was just reset): the account phase then forces binding (R1.4, R8.4). */
+int flow_password_only(struct flow *f);
+/* "lost" at the OTP prompt: an emergency code by e-mail (R8). */
+int flow_lost_phone(struct flow *f);
 
 #endif

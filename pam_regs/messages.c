@@ -34,6 +34,59 @@ const char *msg_otp_prompt(void)
 	return _("OTP code: ");
 }
 
+const char *msg_otp_prompt_lost(void)
+{
+	return _("OTP code (or 'lost' if you lost your phone): ");
+}
+
+const char *msg_reset_code_prompt(void)
+{
+	return _("Emergency code from the mail: ");
+}
+
+const char *msg_bindings_deleted(void)
+{
+	return _("All login bindings of this account were deleted. Bind OTP again now.");
+}
+
+const char *msg_reset_refused(int reason)
+{
+	switch (reason) {
+	case MSG_RESET_CONTACT_ADMIN:
+		return _("Resetting the login binding by e-mail is not available for this account. "
+		         "Please contact an administrator.");
+	case MSG_RESET_NO_EMAIL:
+		return _("This account has no verified e-mail address, so no emergency code can be "
+		         "sent. Please contact an administrator.");
+	default:
+		return _("The mail could not be sent, so no emergency code is valid. Please try "
+		         "again later or contact an administrator.");
+	}
+}
+
+void msg_code_sent(char *buf, size_t size, const char *prefix, uint32_t seconds)
+{
+	snprintf(buf, size,
+	         _("An emergency code was sent to your verified e-mail address. Its prefix is %s- "
+	           "(match it with the newest mail); it is valid for %lu minutes. Do not share "
+	           "it with anyone."),
+	         prefix, (unsigned long)(seconds + 59) / 60);
+}
+
+const char *msg_code_recent(void)
+{
+	return _("An emergency code was sent to your verified e-mail address a moment ago: "
+	         "use the newest mail.");
+}
+
+const char *msg_password_change(int reason)
+{
+	if (reason == MSG_PASSWORD_EXPIRED)
+		return _("Your password has not been changed for too long: change it now.");
+	return _("Your password must be changed now (password login was re-enabled or the "
+	         "password was reset).");
+}
+
 const char *msg_enrol_prompt(void)
 {
 	return _("Enter the 6-digit code from the app: ");

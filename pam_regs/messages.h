@@ -11,6 +11,18 @@ const char *msg_service_error(int storage);
 void msg_enrol_wrong(char *buf, size_t size, uint32_t tries_left);
 const char *msg_otp_prompt(void);
 const char *msg_enrol_prompt(void);
+/* The OTP prompt when the account can get an emergency code (R8.1). */
+const char *msg_otp_prompt_lost(void);
+const char *msg_reset_code_prompt(void);
+const char *msg_bindings_deleted(void);
+enum { MSG_RESET_CONTACT_ADMIN, MSG_RESET_NO_EMAIL, MSG_RESET_MAIL_FAILED };
+const char *msg_reset_refused(int reason);
+/* The prefix of the code just mailed (R8.2). */
+void msg_code_sent(char *buf, size_t size, const char *prefix, uint32_t seconds);
+/* A code was mailed a moment ago (resend cooldown, R8.3). */
+const char *msg_code_recent(void);
+enum { MSG_PASSWORD_MUST_CHANGE, MSG_PASSWORD_EXPIRED };
+const char *msg_password_change(int reason);
 const char *msg_bound_log_in_again(void);
 const char *msg_forced_binding_refusal(void);
 const char *msg_password_login_disabled(void);

@@ -63,9 +63,15 @@ PAM_REGS_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc
 	return PAM_IGNORE;
 }
 
-/* Password age and forced changes arrive with the account-lifecycle work (R9.2, R6.4). */
+/* Records a successful password change (R9.2, R6.4); list it after the
+ * password module with "requisite" there, so only a real change gets here. */
 PAM_REGS_EXPORT int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	(void)pamh, (void)flags, (void)argc, (void)argv;
-	return PAM_IGNORE;
+	struct flow f;
+	init_i18n();
+	int rc = flow_start(&f, pamh, argc, argv);
+	if (rc == PAM_SUCCESS)
+		rc = flow_password(&f, flags);
+	flow_end(&f);
+	return rc;
 }

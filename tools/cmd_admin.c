@@ -1,4 +1,5 @@
-/* regsctl's administrator commands (R9.4): list accounts, unlock, reset bindings. */
+/* regsctl's administrator commands (R9.4): list accounts, unlock, reset bindings, set e-mail
+ * address and account class. */
 #include "bus.h"
 #include "i18n.h"
 #include "output.h"
@@ -41,10 +42,27 @@ static void format_bound_methods(uint32_t flags, char *buf, size_t size)
 	}
 }
 
+/* Password login: disabled (R6), or enabled with a change due (R6.4, R9.5) or expired (R9.2). */
+static const char *password_login_state(uint32_t flags)
+{
+	if (flags & REGS_F_PASSWORD_LOGIN_DISABLED)
+		return _("disabled");
+	if (flags & REGS_F_MUST_CHANGE_PASSWORD)
+		return _("enabled, must change");
+	if (flags & REGS_F_PASSWORD_EXPIRED)
+		return _("enabled, expired");
+	return _("enabled");
+}
+
+static const char *account_class(uint32_t flags)
+{
+	return flags & REGS_F_INSTITUTION ? "institution" : "personal";
+}
+
 static int add_account_row(struct output_table *t, const struct regs_account_row *a)
 {
 	char methods[64], failures[16], lock[64];
-	const char *row[5];
+	const char *row[7];
 
 	format_bound_methods(a->flags, methods, sizeof(methods));
 	snprintf(failures, sizeof(failures), "%u", a->failures);
@@ -54,18 +72,20 @@ static int add_account_row(struct output_table *t, const struct regs_account_row
 	else
 		lock[0] = '\0';
 	row[0] = a->user;
-	row[1] = methods;
-	row[2] = a->flags & REGS_F_PASSWORD_LOGIN_DISABLED ? _("disabled") : _("enabled");
-	row[3] = failures;
-	row[4] = lock;
+	row[1] = a->flags & REGS_F_INSTITUTION ? _("institution") : _("personal");
+	row[2] = methods;
+	row[3] = password_login_state(a->flags);
+	row[4] = a->flags & REGS_F_EMAIL_VERIFIED ? _("verified") : "";
+	row[5] = failures;
+	row[6] = lock;
 	return output_table_add(t, row);
 }
 
 static int print_accounts_table(const struct regs_account_row *rows, size_t n)
 {
-	const char *header[] = {_("User"), _("Methods"), _("Password login"), _("Failures"),
-	                        _("Lock")};
-	struct output_table *t = output_table_new(5);
+	const char *header[] = {_("User"),   _("Class"),    _("Methods"), _("Password login"),
+	                        _("E-mail"), _("Failures"), _("Lock")};
+	struct output_table *t = output_table_new(7);
 	int code = REGSCTL_EXIT_OK;
 
 	if (!t || output_table_add(t, header) < 0)
@@ -94,10 +114,18 @@ static json_object *account_json(const struct regs_account_row *a)
 			                      json_object_new_string(bound_flags[i].method));
 	}
 	output_json_add_string(o, "user", a->user);
+	output_json_add_string(o, "class", account_class(a->flags));
 	json_object_object_add(o, "methods", methods);
 	json_object_object_add(
 	    o, "password_login",
 	    json_object_new_boolean(!(a->flags & REGS_F_PASSWORD_LOGIN_DISABLED)));
+	json_object_object_add(
+	    o, "must_change_password",
+	    json_object_new_boolean((a->flags & REGS_F_MUST_CHANGE_PASSWORD) != 0));
+	json_object_object_add(o, "password_expired",
+	                       json_object_new_boolean((a->flags & REGS_F_PASSWORD_EXPIRED) != 0));
+	json_object_object_add(o, "email_verified",
+	                       json_object_new_boolean((a->flags & REGS_F_EMAIL_VERIFIED) != 0));
 	json_object_object_add(o, "failures", json_object_new_int64(a->failures));
 	json_object_object_add(o, "locked", json_object_new_boolean(is_locked(a)));
 	json_object_object_add(o, "lock_seconds_left", json_object_new_int64(a->lock_seconds));
@@ -169,5 +197,44 @@ int cmd_reset(struct regsctl_context *ctx)
 		printf(_("All bindings of %s are deleted; they must bind a method at their next "
 		         "login.\n"),
 		       user);
+	return REGSCTL_EXIT_OK;
+}
+
+int cmd_set_email(struct regsctl_context *ctx)
+{
+	const char *user = ctx->args.operands[0], *address = ctx->args.operands[1];
+	struct regs_code_sent sent;
+	enum regs_client_err err;
+
+	err = regs_set_email(ctx->client, user, address, &sent);
+	if (err != RC_OK)
+		return regsctl_report_failure(ctx->client, err);
+	if (*sent.prefix) /* regsd mailed a code after all (e.g. for one's own account) */
+		printf(_("A verification code was sent to %s; %s must enter it with 'regsctl email "
+		         "verify CODE'.\n"),
+		       address, user);
+	else
+		printf(_("The e-mail address of %s is now %s (verified).\n"), user, address);
+	return REGSCTL_EXIT_OK;
+}
+
+int cmd_set_class(struct regsctl_context *ctx)
+{
+	const char *user = ctx->args.operands[0], *cls = ctx->args.operands[1];
+	enum regs_client_err err;
+	int institution = strcmp(cls, "institution") == 0;
+
+	if (!institution && strcmp(cls, "personal") != 0) {
+		regsctl_error(_("unknown account class '%s': use 'personal' or 'institution'"),
+		              cls);
+		return REGSCTL_EXIT_USAGE;
+	}
+	err = regs_set_class(ctx->client, user, cls);
+	if (err != RC_OK)
+		return regsctl_report_failure(ctx->client, err);
+	if (institution)
+		printf(_("%s is now an institution account (organisation certificate).\n"), user);
+	else
+		printf(_("%s is now a personal account (citizen certificate).\n"), user);
 	return REGSCTL_EXIT_OK;
 }

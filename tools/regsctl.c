@@ -36,10 +36,16 @@ enum option_index {
 	OPTION_LOCKED,
 	OPTION_UNBOUND,
 	OPTION_OTP,
+	OPTION_PASSWORD_LOGIN_DISABLED,
+	OPTION_YES,
+	OPTION_NO_WAIT,
+	OPTION_PASSWORD,
 	OPTION_HELP,
 };
 #define TAKES(o) (1u << (o))
-#define TAKES_FILTER (TAKES(OPTION_LOCKED) | TAKES(OPTION_UNBOUND) | TAKES(OPTION_OTP))
+#define TAKES_FILTER                                                                               \
+	(TAKES(OPTION_LOCKED) | TAKES(OPTION_UNBOUND) | TAKES(OPTION_OTP) |                        \
+	 TAKES(OPTION_PASSWORD_LOGIN_DISABLED))
 
 static const struct option long_options[] = {
     {"json", no_argument, NULL, OPTION_VALUE_BASE + OPTION_JSON},
@@ -50,6 +56,11 @@ static const struct option long_options[] = {
     {"locked", no_argument, NULL, OPTION_VALUE_BASE + OPTION_LOCKED},
     {"unbound", no_argument, NULL, OPTION_VALUE_BASE + OPTION_UNBOUND},
     {"otp", no_argument, NULL, OPTION_VALUE_BASE + OPTION_OTP},
+    {"password-login-disabled", no_argument, NULL,
+     OPTION_VALUE_BASE + OPTION_PASSWORD_LOGIN_DISABLED},
+    {"yes", no_argument, NULL, OPTION_VALUE_BASE + OPTION_YES},
+    {"no-wait", no_argument, NULL, OPTION_VALUE_BASE + OPTION_NO_WAIT},
+    {"password", no_argument, NULL, OPTION_VALUE_BASE + OPTION_PASSWORD},
     {"help", no_argument, NULL, OPTION_VALUE_BASE + OPTION_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -61,9 +72,12 @@ struct regsctl_command {
 	int admin;
 	unsigned options; /* TAKES() bits */
 	int min_operands, max_operands;
-	const char *synopsis; /* N_() */
+	const char *synopsis; /* N_(); several forms are separated by newlines */
 	const char *summary;  /* N_() */
 	const char *details;  /* N_(), options and notes; may be "" */
+	/* N_(), or NULL: the administrator's use of a user command, listed with theirs */
+	const char *admin_synopsis;
+	const char *admin_summary;
 };
 
 static int cmd_help(struct regsctl_context *ctx);
@@ -71,40 +85,98 @@ static int cmd_help(struct regsctl_context *ctx);
 static const struct regsctl_command commands[] = {
     {"status", cmd_status, 1, 0, TAKES(OPTION_JSON) | TAKES(OPTION_USER), 0, 0,
      N_("status [--json] [--user NAME]"),
-     N_("Show your login methods: method, action and binding status."),
+     N_("Show your login methods, password login and e-mail address, with an action for "
+        "each."),
      N_("  --json       print JSON instead of a table\n"
-        "  --user NAME  show another account (administrators)\n")},
+        "  --user NAME  show another account (administrators)\n"
+        "  When a method is bound, you are first asked for an OTP code (re-verification).\n"),
+     NULL, NULL},
     {"enrol", cmd_enrol, 1, 0, 0, 1, 1, N_("enrol otp"),
      N_("Bind an authenticator app (OTP): scan the QR code, then enter a code from the app."),
-     N_("  The code is read from standard input; three wrong codes cancel the enrolment.\n")},
+     N_("  The code is read from standard input; three wrong codes cancel the enrolment.\n"
+        "  When OTP is already bound, use 'regsctl rebind otp'.\n"),
+     NULL, NULL},
+    {"rebind", cmd_rebind, 1, 0, 0, 1, 1, N_("rebind otp"),
+     N_("Move OTP to a new phone: re-verify with the current app, then enrol the new one."),
+     N_("  You are asked for a code from the current app (re-verification), then shown a new\n"
+        "  QR code. The old binding stays until the new app's code is confirmed.\n"
+        "  Lost the old phone? Use 'regsctl reset-code request'.\n"),
+     NULL, NULL},
+    {"password-login", cmd_password_login, 1, 0, TAKES(OPTION_YES), 1, 2,
+     N_("password-login disable [--yes]\npassword-login enable [USER]"),
+     N_("Disable password login (card or Google login only), or enable it again."),
+     N_("  disable  needs a citizen certificate or a Google account bound; says what you\n"
+        "           can still log in with and asks for confirmation\n"
+        "  enable   a new password is required at the next password login\n"
+        "  --yes    do not ask for confirmation\n"
+        "  USER     enable another account's password login (administrators)\n"
+        "  For your own account you are first asked for an OTP code (re-verification).\n"),
+     N_("password-login enable USER"),
+     N_("Enable USER's password login again; a new password is then required.")},
+    {"email", cmd_email, 1, 0, TAKES(OPTION_NO_WAIT), 1, 2,
+     N_("email set ADDRESS [--no-wait]\nemail verify CODE\nemail show"),
+     N_("Set, verify or show the e-mail address that receives emergency codes."),
+     N_("  set ADDRESS  mails a verification code to ADDRESS, then asks for it; the address\n"
+        "               is used once verified (you are first asked for an OTP code)\n"
+        "  verify CODE  verify the address later with the code from the mail\n"
+        "  show         show the address and whether it is verified\n"
+        "  --no-wait    only send the code; verify later with 'email verify CODE'\n"),
+     NULL, NULL},
+    {"reset-code", cmd_reset_code, 1, 0, TAKES(OPTION_PASSWORD) | TAKES(OPTION_NO_WAIT), 1, 2,
+     N_("reset-code request [--password] [--no-wait]\nreset-code redeem CODE [--password]"),
+     N_("Lost your phone? Get an emergency code by e-mail and delete all login bindings."),
+     N_("  request     mails an emergency code (KX-123456; valid a few minutes), then asks\n"
+        "              for it; a new request makes the previous code invalid\n"
+        "  redeem CODE enter the code later\n"
+        "  --password  the code is for a forgotten password: your password must be\n"
+        "              changed at your next login\n"
+        "  --no-wait   only send the code\n"
+        "  Not available when only a card is bound or password login is disabled:\n"
+        "  contact an administrator.\n"),
+     NULL, NULL},
     {"log", cmd_log, 1, 0,
      TAKES(OPTION_JSON) | TAKES(OPTION_SINCE) | TAKES(OPTION_LIMIT) | TAKES(OPTION_USER) |
          TAKES(OPTION_ALL),
-     0, 0, N_("log [--json] [--since YYYY-MM-DD|EPOCH] [--limit N] [--user NAME|--all]"),
+     0, 1, N_("log [--json] [--since YYYY-MM-DD|EPOCH] [--limit N] [USER|--user NAME|--all]"),
      N_("Show your activity log: time, event, method, service, remote host, result."),
      N_("  --json         print JSON instead of a table\n"
         "  --since WHEN   only entries from WHEN on (local date, or seconds since the epoch)\n"
         "  --limit N      at most N entries (default 100)\n"
-        "  --user NAME    another account's log (administrators)\n"
-        "  --all          every account's log (administrators)\n")},
+        "  USER, --user NAME\n"
+        "                 another account's log (administrators)\n"
+        "  --all          every account's log (administrators)\n"
+        "  When a method is bound, you are first asked for an OTP code (re-verification).\n"),
+     NULL, NULL},
     {"list", cmd_list, 1, 1, TAKES(OPTION_JSON) | TAKES_FILTER, 0, 0,
-     N_("list [--json] [--locked|--unbound|--otp]"),
-     N_("List accounts with their bound methods, failures and lock state."),
-     N_("  --json     print JSON instead of a table\n"
-        "  --locked   only locked accounts\n"
-        "  --unbound  only accounts with no method bound\n"
-        "  --otp      only accounts with OTP bound\n")},
+     N_("list [--json] [--locked|--unbound|--otp|--password-login-disabled]"),
+     N_("List accounts: class, bound methods, password login, e-mail, failures and lock "
+        "state."),
+     N_("  --json      print JSON instead of a table\n"
+        "  --locked    only locked accounts\n"
+        "  --unbound   only accounts with no method bound\n"
+        "  --otp       only accounts with OTP bound\n"
+        "  --password-login-disabled\n"
+        "              only accounts whose password login is disabled\n"),
+     NULL, NULL},
     {"unlock", cmd_unlock, 1, 1, 0, 1, 1, N_("unlock USER"),
-     N_("Unlock an account locked after wrong passwords or codes."), ""},
+     N_("Unlock an account locked after wrong passwords or codes."), "", NULL, NULL},
     {"reset", cmd_reset, 1, 1, 0, 1, 2, N_("reset USER [otp]"),
-     N_("Delete an account's bindings (all, or only OTP); the user must bind again."), ""},
-    {"help", cmd_help, 0, 0, 0, 0, 1, N_("help [COMMAND]"), N_("Show help for a command."), ""},
+     N_("Delete an account's bindings (all, or only OTP); the user must bind again."), "", NULL,
+     NULL},
+    {"set-email", cmd_set_email, 1, 1, 0, 2, 2, N_("set-email USER ADDRESS"),
+     N_("Set an account's e-mail address for emergency codes (verified at once)."), "", NULL, NULL},
+    {"set-class", cmd_set_class, 1, 1, 0, 2, 2, N_("set-class USER personal|institution"),
+     N_("Set an account's class: personal or institution (which certificates it binds)."), "", NULL,
+     NULL},
+    {"help", cmd_help, 0, 0, 0, 0, 1, N_("help [COMMAND]"), N_("Show help for a command."), "",
+     NULL, NULL},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static const char *const exit_status_help = N_("Exit status:\n"
                                                "  0  success\n"
-                                               "  1  usage error, or arguments refused by regsd\n"
+                                               "  1  usage error, arguments refused by regsd, "
+                                               "or a confirmation answered no\n"
                                                "  2  regsd unreachable\n"
                                                "  3  access denied\n"
                                                "  4  verification failed (wrong, replayed, "
@@ -113,7 +185,10 @@ static const char *const exit_status_help = N_("Exit status:\n"
                                                "  5  account locked\n"
                                                "  6  not found (no such user or enrolment)\n"
                                                "  7  already bound\n"
-                                               "  8  other error (storage, protocol, memory)\n");
+                                               "  8  other error (storage, protocol, memory)\n"
+                                               "  9  refused by policy (not allowed, contact an "
+                                               "administrator, no verified e-mail, too soon, "
+                                               "mail not sent)\n");
 
 /* How a failed regsd call is told to the user and which exit code it gives. */
 static const struct {
@@ -133,6 +208,16 @@ static const struct {
     {RC_STORAGE, REGSCTL_EXIT_OTHER, N_("regsd could not read or write its database")},
     {RC_PROTOCOL, REGSCTL_EXIT_OTHER, N_("unexpected answer from regsd")},
     {RC_NOMEM, REGSCTL_EXIT_OTHER, N_("out of memory")},
+    {RC_STEP_UP_REQUIRED, REGSCTL_EXIT_DENIED,
+     N_("re-verification with a bound method is required")},
+    {RC_NOT_ALLOWED, REGSCTL_EXIT_REFUSED, N_("not allowed")},
+    {RC_CONTACT_ADMIN, REGSCTL_EXIT_REFUSED,
+     N_("Not available for this account: contact an administrator.")},
+    {RC_NO_VERIFIED_EMAIL, REGSCTL_EXIT_REFUSED,
+     N_("the account has no verified e-mail address (set one with 'regsctl email set "
+        "ADDRESS', or ask an administrator)")},
+    {RC_MAIL_FAILED, REGSCTL_EXIT_REFUSED, N_("the mail could not be sent; no code is valid")},
+    {RC_TOO_SOON, REGSCTL_EXIT_REFUSED, N_("too soon for another code; wait and try again")},
 };
 
 void regsctl_error(const char *fmt, ...)
@@ -146,10 +231,36 @@ void regsctl_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* The first number in regsd's TooSoon message: the seconds before another code may be sent. */
+static int seconds_in(const char *message, unsigned *out)
+{
+	unsigned long n;
+
+	message += strcspn(message, "0123456789");
+	if (!*message)
+		return -1;
+	errno = 0;
+	n = strtoul(message, NULL, 10);
+	if (errno || n > UINT_MAX)
+		return -1;
+	*out = (unsigned)n;
+	return 0;
+}
+
 int regsctl_report_failure(const struct regs_client *c, enum regs_client_err err)
 {
 	const char *detail = regs_client_error_message(c);
+	unsigned seconds;
 
+	/* NotAllowed: regsd's message says why (R6.1). */
+	if (err == RC_NOT_ALLOWED && *detail) {
+		regsctl_error("%s", detail);
+		return REGSCTL_EXIT_REFUSED;
+	}
+	if (err == RC_TOO_SOON && seconds_in(detail, &seconds) == 0) {
+		regsctl_error(_("too soon for another code: try again in %u s"), seconds);
+		return REGSCTL_EXIT_REFUSED;
+	}
 	for (size_t i = 0; i < sizeof(failures) / sizeof(failures[0]); i++) {
 		if (failures[i].err != err)
 			continue;
@@ -177,19 +288,41 @@ static const struct regsctl_command *find_command(const char *name)
 	return NULL;
 }
 
+/* Prints each form of a synopsis as "regsctl FORM", the first after first, the others after
+ * next. */
+static void print_synopsis(FILE *f, const char *first, const char *next, const char *synopsis)
+{
+	const char *prefix = first;
+
+	for (const char *form = synopsis; *form; prefix = next) {
+		size_t len = strcspn(form, "\n");
+
+		fprintf(f, "%sregsctl %.*s\n", prefix, (int)len, form);
+		form += len + (form[len] == '\n');
+	}
+}
+
 static void print_usage(FILE *f)
 {
 	fprintf(f, _("Usage: regsctl COMMAND [OPTIONS]\n"
 	             "       regsctl help COMMAND\n"
 	             "       regsctl --help | --version\n"
-	             "Two-factor login (pam_regs): your login methods, OTP enrolment and "
-	             "activity log.\n"));
+	             "Two-factor login (pam_regs): your login methods, OTP enrolment, "
+	             "password login, e-mail, emergency codes and activity log.\n"));
 	for (int admin = 0; admin <= 1; admin++) {
 		fputs(admin ? _("\nAdministrator commands:\n") : _("\nCommands:\n"), f);
 		for (size_t i = 0; i < N_COMMANDS; i++) {
-			if (commands[i].admin == admin)
-				fprintf(f, "  regsctl %s\n      %s\n", _(commands[i].synopsis),
-				        _(commands[i].summary));
+			const char *synopsis = commands[i].synopsis;
+			const char *summary = commands[i].summary;
+
+			if (admin && !commands[i].admin && commands[i].admin_synopsis) {
+				synopsis = commands[i].admin_synopsis;
+				summary = commands[i].admin_summary;
+			} else if (commands[i].admin != admin) {
+				continue;
+			}
+			print_synopsis(f, "  ", "  ", _(synopsis));
+			fprintf(f, "      %s\n", _(summary));
 		}
 	}
 	fprintf(f, "\n%s", _(exit_status_help));
@@ -197,7 +330,8 @@ static void print_usage(FILE *f)
 
 static void print_command_help(const struct regsctl_command *cmd)
 {
-	printf(_("Usage: regsctl %s\n"), _(cmd->synopsis));
+	/* TRANSLATORS: followed by "regsctl COMMAND ..."; the next forms are indented by 7. */
+	print_synopsis(stdout, _("Usage: "), "       ", _(cmd->synopsis));
 	printf("%s\n", _(cmd->summary));
 	if (*cmd->details)
 		printf("\n%s", _(cmd->details));
@@ -286,7 +420,8 @@ static int parse_limit(const char *s, uint32_t *out)
 static int set_filter(struct regsctl_args *a, const char *filter)
 {
 	if (*a->filter) {
-		regsctl_error(_("--locked, --unbound and --otp exclude each other"));
+		regsctl_error(_(
+		    "--locked, --unbound, --otp and --password-login-disabled exclude each other"));
 		return -1;
 	}
 	a->filter = filter;
@@ -333,6 +468,17 @@ static int apply_option(enum option_index option, const char *value, struct regs
 		return set_filter(a, "unbound");
 	case OPTION_OTP:
 		return set_filter(a, "otp");
+	case OPTION_PASSWORD_LOGIN_DISABLED:
+		return set_filter(a, "password-login-disabled");
+	case OPTION_YES:
+		a->yes = 1;
+		return 0;
+	case OPTION_NO_WAIT:
+		a->no_wait = 1;
+		return 0;
+	case OPTION_PASSWORD:
+		a->password = 1;
+		return 0;
 	case OPTION_HELP:
 		*help = 1;
 		return 0;
@@ -454,6 +600,9 @@ int main(int argc, char **argv)
 
 	setlocale(LC_ALL, "");
 	bindtextdomain(REGS_TEXTDOMAIN, LOCALEDIR);
+	/* Codes are read from stdin: unbuffered, so no copy stays in stdio's buffer and each
+	 * prompt reads only its own line. */
+	setvbuf(stdin, NULL, _IONBF, 0);
 	code = dispatch(argc, argv);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		regsctl_error(_("cannot write the output: %s"), strerror(errno));

@@ -389,6 +389,10 @@ static enum regs_err decode_kind(int kind, const void *data, size_t len)
 	}
 }
 
+/* version, class, flags, failures, locked_until, created, password_changed,
+ * password_login_disabled_at: the first layout of an account record */
+#define ACCOUNT_REC_V1_BASE (1 + 1 + 4 + 4 + 8 + 8 + 8 + 8)
+
 static void test_record_truncated_is_invalid(void **state)
 {
 	uint8_t buf[REC_BUF_MAX];
@@ -402,7 +406,11 @@ static void test_record_truncated_is_invalid(void **state)
 			uint8_t *copy = malloc(len ? len : 1);
 			assert_non_null(copy);
 			memcpy(copy, buf, len);
-			assert_int_equal(decode_kind(kind, copy, len), REGS_ERR_INVALID);
+			/* An account record that ends where the e-mail fields begin was written
+			 * before they existed: it is complete, not truncated. */
+			enum regs_err want =
+			    kind == 0 && len == ACCOUNT_REC_V1_BASE ? REGS_OK : REGS_ERR_INVALID;
+			assert_int_equal(decode_kind(kind, copy, len), want);
 			free(copy);
 		}
 	}

@@ -1,0 +1,28 @@
+/* Step-up proofs (R7.1): held in memory, tied to one bus connection and one purpose, short-lived.
+ */
+#ifndef REGSD_STEPUP_H
+#define REGSD_STEPUP_H
+#include <stdint.h>
+#include <sys/types.h>
+
+#define STEPUP_SLOTS 128
+
+struct stepup_proof {
+	char sender[32]; /* the unique bus name of the connection that proved itself */
+	uid_t uid;
+	char purpose[16];
+	int64_t expires; /* 0 = free slot */
+};
+
+struct stepup_table {
+	struct stepup_proof proof[STEPUP_SLOTS];
+};
+
+void stepup_grant(struct stepup_table *t, const char *sender, uid_t uid, const char *purpose,
+                  int64_t expires, int64_t now);
+/* True when sender (as uid) holds an unexpired proof for purpose; consume
+ * removes it (a change uses its proof up). */
+int stepup_take(struct stepup_table *t, const char *sender, uid_t uid, const char *purpose,
+                int64_t now, int consume);
+
+#endif
