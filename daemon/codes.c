@@ -8,6 +8,7 @@
 #include "reply.h"
 #include "resetcode.h"
 #include "wipe.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -165,7 +166,15 @@ uint32_t code_redeem(struct request *r, const char *user, const char *kind, cons
 		code_delete(r, user, kind);
 		return REGS_R_EXPIRED;
 	}
-	if (!resetcode_well_formed(input) || !resetcode_matches(c->salt, c->hash, input))
+	char full[RESETCODE_SIZE + 8];
+	if (strlen(input) == 6 && strspn(input, "0123456789") == 6) {
+		/* the digits alone: the prefix is the one shown on screen */
+		snprintf(full, sizeof(full), "%s-%s", c->prefix, input);
+		input = full;
+	}
+	int match = resetcode_well_formed(input) && resetcode_matches(c->salt, c->hash, input);
+	regs_wipe(full, sizeof(full));
+	if (!match)
 		return count_try(r, user, kind, c, tries_left);
 	code_delete(r, user, kind); /* one use */
 	return REGS_R_OK;

@@ -39,7 +39,7 @@
  * On REGS_R_OK the caller's bus connection holds a proof for that purpose
  * for valid_for seconds. A change consumes its proof; "view" does not. */
 #define REGS_M_STEP_UP "StepUp"
-#define REGS_PURPOSE_VIEW "view"                     /* GetStatus, GetLog of one's own account */
+#define REGS_PURPOSE_VIEW "view"                     /* GetStatus of one's own account */
 #define REGS_PURPOSE_OTP "otp"                       /* rebind OTP */
 #define REGS_PURPOSE_PASSWORD_LOGIN "password-login" /* disable or enable password login */
 #define REGS_PURPOSE_EMAIL "email"                   /* set the e-mail address */

@@ -646,25 +646,41 @@ static const char *disable_warning(uint32_t flags)
 	return NULL;
 }
 
+/* Reads the account's flags; says so and returns -1 when password login is already as wanted.
+ * GetAccount needs no proof: the change alone asks for an OTP code. */
+static int password_login_flags(struct regsctl_context *ctx, const struct password_login_change *c,
+                                uint32_t *flags, int *code)
+{
+	struct regs_account_info info;
+	enum regs_client_err err;
+
+	err = regs_get_account(ctx->client, c->user, &info);
+	if (err != RC_OK) {
+		*code = regsctl_report_failure(ctx->client, err);
+		return -1;
+	}
+	*flags = info.flags;
+	*code = REGSCTL_EXIT_OK;
+	/* Enabling is for a disabled password login, disabling for an enabled one. */
+	if (((info.flags & REGS_F_PASSWORD_LOGIN_DISABLED) != 0) == (c->enabled != 0))
+		return 0;
+	printf("%s\n", c->enabled ? _("Password login is already enabled.")
+	                          : _("Password login is already disabled."));
+	return -1;
+}
+
 static int disable_password_login(struct regsctl_context *ctx, char **args, int n_args)
 {
 	struct password_login_change change = {"", 0};
-	struct regs_account_info info;
+	uint32_t flags;
 	const char *warning;
-	enum regs_client_err err;
 	int code;
 
 	(void)args;
 	(void)n_args;
-	/* GetAccount's flags need no proof: one OTP code (for the change) is enough. */
-	err = regs_get_account(ctx->client, "", &info);
-	if (err != RC_OK)
-		return regsctl_report_failure(ctx->client, err);
-	if (info.flags & REGS_F_PASSWORD_LOGIN_DISABLED) {
-		printf("%s\n", _("Password login is already disabled."));
-		return REGSCTL_EXIT_OK;
-	}
-	warning = disable_warning(info.flags);
+	if (password_login_flags(ctx, &change, &flags, &code) < 0)
+		return code;
+	warning = disable_warning(flags);
 	if (!warning) {
 		regsctl_error("%s", _("Bind a citizen certificate or a Google account first."));
 		return REGSCTL_EXIT_REFUSED;
@@ -684,8 +700,11 @@ static int disable_password_login(struct regsctl_context *ctx, char **args, int 
 static int enable_password_login(struct regsctl_context *ctx, char **args, int n_args)
 {
 	struct password_login_change change = {n_args > 0 ? args[0] : "", 1};
+	uint32_t flags;
 	int code;
 
+	if (password_login_flags(ctx, &change, &flags, &code) < 0)
+		return code;
 	code = run_with_step_up(ctx, REGS_PURPOSE_PASSWORD_LOGIN, set_password_login, &change);
 	if (code != REGSCTL_EXIT_OK)
 		return code;
