@@ -59,8 +59,10 @@ static const char *account_class(uint32_t flags)
 	return flags & REGS_F_INSTITUTION ? "institution" : "personal";
 }
 
-static int add_account_row(struct output_table *t, const struct regs_account_row *a)
+/* An output_row_fn: row i of the regs_account_row array behind data. */
+static int add_account_row(struct output_table *t, const void *data, size_t i)
 {
+	const struct regs_account_row *a = (const struct regs_account_row *)data + i;
 	char methods[64], failures[16], lock[64];
 	const char *row[7];
 
@@ -85,22 +87,10 @@ static int print_accounts_table(const struct regs_account_row *rows, size_t n)
 {
 	const char *header[] = {_("User"),   _("Class"),    _("Methods"), _("Password login"),
 	                        _("E-mail"), _("Failures"), _("Lock")};
-	struct output_table *t = output_table_new(7);
-	int code = REGSCTL_EXIT_OK;
 
-	if (!t || output_table_add(t, header) < 0)
-		goto nomem;
-	for (size_t i = 0; i < n; i++) {
-		if (add_account_row(t, &rows[i]) < 0)
-			goto nomem;
-	}
-	output_table_print(t, stdout);
-	goto out;
-nomem:
-	code = regsctl_report_nomem();
-out:
-	output_table_free(t);
-	return code;
+	return output_table_print_rows(stdout, 7, header, n, add_account_row, rows) < 0
+	           ? regsctl_report_nomem()
+	           : REGSCTL_EXIT_OK;
 }
 
 static json_object *account_json(const struct regs_account_row *a)

@@ -139,6 +139,25 @@ void output_table_free(struct output_table *t)
 	free(t);
 }
 
+int output_table_print_rows(FILE *f, size_t ncols, const char *const *header, size_t n,
+                            output_row_fn add_row, const void *data)
+{
+	struct output_table *t = output_table_new(ncols);
+	int ret = -1;
+
+	if (!t || output_table_add(t, header) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		if (add_row(t, data, i) < 0)
+			goto out;
+	}
+	output_table_print(t, f);
+	ret = 0;
+out:
+	output_table_free(t);
+	return ret;
+}
+
 int output_json_emit(json_object *obj, FILE *f)
 {
 	if (!obj)

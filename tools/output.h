@@ -18,6 +18,13 @@ int output_table_add(struct output_table *t, const char *const *cells);
 void output_table_print(const struct output_table *t, FILE *f);
 void output_table_free(struct output_table *t);
 
+/* Adds row i of the rows behind data to t; returns 0, or -1 when out of memory. */
+typedef int (*output_row_fn)(struct output_table *t, const void *data, size_t i);
+/* Prints on f a table of ncols columns: header, then the n rows add_row adds. Returns 0, or -1
+ * when out of memory (then nothing is printed). */
+int output_table_print_rows(FILE *f, size_t ncols, const char *const *header, size_t n,
+                            output_row_fn add_row, const void *data);
+
 /* Prints obj as pretty JSON followed by a newline and releases it. Returns 0, or -1 when
  * obj is NULL (out of memory while building it). */
 int output_json_emit(json_object *obj, FILE *f);

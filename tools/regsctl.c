@@ -355,10 +355,28 @@ static int cmd_help(struct regsctl_context *ctx)
 	return REGSCTL_EXIT_OK;
 }
 
-static int usage_error(const struct regsctl_command *cmd)
+int regsctl_usage_error(const char *command)
 {
-	fprintf(stderr, _("Try 'regsctl help %s'.\n"), cmd->name);
+	fprintf(stderr, _("Try 'regsctl help %s'.\n"), command);
 	return REGSCTL_EXIT_USAGE;
+}
+
+int regsctl_run_subcommand(struct regsctl_context *ctx, const char *command,
+                           const struct regsctl_subcommand *subs, size_t n)
+{
+	const char *name = ctx->args.operands[0];
+	int n_args = ctx->args.n_operands - 1;
+
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(name, subs[i].name) != 0)
+			continue;
+		if (n_args >= subs[i].min_args && n_args <= subs[i].max_args)
+			return subs[i].run(ctx, ctx->args.operands + 1, n_args);
+		regsctl_error(_("wrong number of arguments for '%s %s'"), command, name);
+		return regsctl_usage_error(command);
+	}
+	regsctl_error(_("unknown action '%s' for '%s'"), name, command);
+	return regsctl_usage_error(command);
 }
 
 static int all_digits(const char *s)
@@ -516,21 +534,21 @@ static int parse_arguments(const struct regsctl_command *cmd, int argc, char **a
 
 		if (c == ':' || c == '?') {
 			report_bad_option(c, argv);
-			return usage_error(cmd);
+			return regsctl_usage_error(cmd->name);
 		}
 		if (option != OPTION_HELP && !(cmd->options & TAKES(option))) {
 			regsctl_error(_("'%s' does not take --%s"), cmd->name,
 			              long_options[option].name);
-			return usage_error(cmd);
+			return regsctl_usage_error(cmd->name);
 		}
 		if (apply_option(option, optarg, a, help) < 0)
-			return usage_error(cmd);
+			return regsctl_usage_error(cmd->name);
 	}
 	a->operands = argv + optind;
 	a->n_operands = argc - optind;
 	if (!*help && (a->n_operands < cmd->min_operands || a->n_operands > cmd->max_operands)) {
 		regsctl_error(_("wrong number of arguments for '%s'"), cmd->name);
-		return usage_error(cmd);
+		return regsctl_usage_error(cmd->name);
 	}
 	return REGSCTL_EXIT_OK;
 }

@@ -2,6 +2,7 @@
 #ifndef REGSCTL_H
 #define REGSCTL_H
 #include "client.h"
+#include <stddef.h>
 #include <stdint.h>
 
 /* Exit codes; documented in --help and regsctl(1). */
@@ -38,7 +39,11 @@ struct regsctl_context {
 	struct regsctl_args args;
 };
 
-/* User commands (cmd_user.c). */
+/* The service name regsctl gives regsd with codes (shown in the activity log). */
+#define REGSCTL_SERVICE "regsctl"
+
+/* User commands, a file each: cmd_status.c, cmd_enrol.c (enrol and rebind), cmd_password.c,
+ * cmd_email.c, cmd_reset.c, cmd_log.c. */
 int cmd_status(struct regsctl_context *ctx);
 int cmd_enrol(struct regsctl_context *ctx);
 int cmd_rebind(struct regsctl_context *ctx);
@@ -60,6 +65,98 @@ __attribute__((format(printf, 1, 2))) void regsctl_error(const char *fmt, ...);
 int regsctl_report_failure(const struct regs_client *c, enum regs_client_err err);
 /* Says on stderr that we ran out of memory; returns REGSCTL_EXIT_OTHER. */
 int regsctl_report_nomem(void);
+
+/* Points to 'regsctl help COMMAND' on stderr; returns REGSCTL_EXIT_USAGE. */
+int regsctl_usage_error(const char *command);
+
+/* ---- subcommands: password-login, email, reset-code (regsctl.c) ---- */
+
+struct regsctl_subcommand {
+	const char *name;
+	int min_args, max_args; /* operands after the subcommand */
+	int (*run)(struct regsctl_context *ctx, char **args, int n_args);
+};
+
+/* Runs the subcommand named by the first operand of command; returns the exit code. */
+int regsctl_run_subcommand(struct regsctl_context *ctx, const char *command,
+                           const struct regsctl_subcommand *subs, size_t n);
+
+/* ---- questions on the terminal and re-verification (prompt.c) ---- */
+
+/* Wipes and frees a secret string; NULL is fine. */
+void regsctl_free_secret(char *s);
+/* Makes Ctrl-C (and SIGTERM) interrupt the read of an answer instead of ending regsctl. */
+void regsctl_catch_interrupt(void);
+/* Asks question; only "y" or "yes" (or the translated yes) is a yes. */
+int regsctl_ask_yes(const char *question);
+
+/* One code given to regsd; says what the answer means and sets *tries to how many more codes
+ * regsd allows (0: do not ask again). Returns the exit code. */
+typedef int (*regsctl_code_attempt_fn)(struct regsctl_context *ctx, const char *code, void *data,
+                                       unsigned *tries);
+
+/* Asking for a code: from the command line (given) or up to 3 times on stdin. */
+struct regsctl_code_dialog {
+	const char *prompt;    /* translated */
+	const char *given;     /* the code from the command line, or NULL to ask */
+	const char *no_code;   /* translated: said on end of input */
+	const char *exhausted; /* translated or NULL: said after the last failed attempt */
+	regsctl_code_attempt_fn attempt;
+	void *data;
+};
+
+/* Runs the dialog; returns the exit code of the last attempt. */
+int regsctl_run_code_dialog(struct regsctl_context *ctx, const struct regsctl_code_dialog *d);
+
+/* Says why an OTP code was not accepted (anything but ok and expired); returns the exit code
+ * and sets *tries to how many more codes may be tried. */
+int regsctl_report_verdict(const struct regs_verdict *v, unsigned *tries);
+
+/* One call to regsd that may need a step-up proof. */
+typedef enum regs_client_err (*regsctl_call_fn)(struct regsctl_context *ctx, void *data);
+
+/* Makes the call; when regsd answers StepUpRequired, re-verifies this connection for purpose
+ * (an OTP code from stdin) and makes it once more. Returns REGSCTL_EXIT_OK with the call's own
+ * outcome in *err (not reported), or the exit code of a failed re-verification (reported).
+ * purpose NULL: no re-verification. */
+int regsctl_call_with_step_up(struct regsctl_context *ctx, const char *purpose,
+                              regsctl_call_fn call, void *data, enum regs_client_err *err);
+/* regsctl_call_with_step_up that also reports a failed call; returns the exit code. */
+int regsctl_run_with_step_up(struct regsctl_context *ctx, const char *purpose, regsctl_call_fn call,
+                             void *data);
+
+/* ---- codes sent by mail: e-mail verification and emergency codes (mailcode.c) ---- */
+
+/* A code from a mail: how it is given to regsd and what success means. */
+struct regsctl_mailed_code {
+	enum regs_client_err (*submit)(struct regsctl_context *ctx, const char *code,
+	                               struct regs_code_verdict *v);
+	const char *again;   /* the command that sends a new code */
+	const char *prompt;  /* N_() */
+	const char *no_code; /* N_() */
+	const char *done;    /* N_() */
+};
+
+/* Says that a code was mailed: to address (e-mail verification), or for NULL an emergency code
+ * to the verified address; with its prefix and how long it is valid. */
+void regsctl_print_code_sent(const char *address, const struct regs_code_sent *sent);
+/* Gives regsd the code given on the command line, or asks for it. Returns the exit code. */
+int regsctl_enter_mailed_code(struct regsctl_context *ctx, const struct regsctl_mailed_code *m,
+                              const char *given);
+
+/* ---- the e-mail address, also shown by status (cmd_email.c) ---- */
+
+struct json_object;
+
+struct regsctl_email_query {
+	const char *user;
+	struct regs_email email;
+};
+
+/* A regsctl_call_fn: GetEmail for the regsctl_email_query behind data. */
+enum regs_client_err regsctl_fetch_email(struct regsctl_context *ctx, void *data);
+void regsctl_print_email(const struct regs_email *e);
+struct json_object *regsctl_email_json(const struct regs_email *e);
 
 /* Whole minutes left, rounded up, for lock and expiry messages. */
 static inline unsigned regsctl_minutes(uint32_t seconds)
