@@ -124,6 +124,7 @@ void mail_complete(struct request *r, struct mail_job *job)
 	if (!job->sent) {
 		regsd_log(LOG_ERR, "mail for %s (%s code) not sent: %s", job->user, job->kind,
 		          job->error);
+		code_delete(r, job->user, job->kind); /* a resend kills the old code (R8.3) */
 		reply_error(r, REGS_E_MAIL_FAILED, "the mail could not be sent: no code is valid");
 		return;
 	}

@@ -8,9 +8,18 @@ prints ``ok``/``not ok`` lines with the failure and a traceback as comments.
 
 Environment: REGS_BUILDDIR, REGS_SRCDIR (default: the tree this file is in),
 OATHTOOL (default oathtool), REGS_KEEP=1 keeps the temp dir.
+
+Mail (R8): Env(smtp=True) also runs tests/fixtures/smtp_server.py (aiosmtpd,
+STARTTLS with a test CA made by tests/fixtures/make_certs.sh) on a free
+loopback port and points regs.conf at it; env.mails() and env.last_code()
+read what it delivered. env.bus_session(uid) keeps ONE D-Bus connection
+(step-up proofs belong to a connection, R7.1).
 """
 
 import base64
+import email
+import email.policy
+import email.utils
 import errno
 import fcntl
 import hashlib
@@ -23,6 +32,7 @@ import re
 import select
 import shutil
 import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -50,7 +60,15 @@ F_LOCKED = 1 << 5
 F_KNOWN = 1 << 6
 R_OK, R_WRONG, R_REPLAYED, R_CLOCK_DRIFT, R_LOCKED, R_NOT_BOUND, R_MALFORMED, R_EXPIRED = range(8)
 
+F_MUST_CHANGE_PASSWORD = 1 << 7
+F_PASSWORD_EXPIRED = 1 << 8
+F_EMAIL_VERIFIED = 1 << 9
+F_INSTITUTION = 1 << 10
+
 BOUND_MSG = "OTP bound; log in again with a bound method."
+FIXTURES = os.path.join(SRCDIR, "tests", "fixtures")
+MAIL_FROM = "pam_regs@test.invalid"
+RESET_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2}-\d{6})(?!\d)")
 
 LIBDIRS = ["/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib", "/lib/x86_64-linux-gnu"]
 
@@ -251,9 +269,16 @@ def _read_avail(fd):
 
 
 class Env:
-    def __init__(self, conf=None, regsd=True):
+    def __init__(self, conf=None, regsd=True, smtp=False):
+        """smtp: False (no mail), True or "starttls" (STARTTLS offered and
+        required by regsd), "require-starttls" (the server also refuses mail
+        before STARTTLS) or "plain" (no TLS at all)."""
         self.conf_overrides = dict(conf or {})
         self.want_regsd = regsd
+        self.want_smtp = "starttls" if smtp is True else smtp
+        self.smtp = None          # the server regs.conf points at
+        self.smtp_servers = []    # every server started, stopped at cleanup
+        self.smtp_conf = {}
         self.tmp = None
         self.offset = 0
         self.dbus_proc = None
@@ -297,6 +322,9 @@ class Env:
         self._write_nss()
         self._write_clock()
         self._write_pam()
+        if self.want_smtp:
+            self.smtp = self.start_smtp("smtp", tls=self.want_smtp)
+            self.use_smtp(self.smtp)
         self.write_conf()
         self._find_pamdrive()
         self._start_dbus()
@@ -313,6 +341,9 @@ class Env:
                     proc.kill()
                     proc.wait()
         self.regsd_proc = self.dbus_proc = None
+        for srv in self.smtp_servers:
+            srv.stop()
+        self.smtp_servers = []
         if self.tmp and os.path.isdir(self.tmp):
             if os.environ.get("REGS_KEEP") == "1":
                 print("# kept %s" % self.tmp, flush=True)
@@ -365,6 +396,7 @@ class Env:
             "admin_group": "admins",
             "verifier_group": "verifiers",
         }
+        vals.update(self.smtp_conf)
         vals.update(self.conf_overrides)
         return {k: v for k, v in vals.items() if v is not None}
 
@@ -561,7 +593,137 @@ class Env:
         except FileNotFoundError:
             return ""
 
+    # -- mail
+    def make_certs(self):
+        """The test CA and server certificate (made once per Env): their directory."""
+        d = self.path("certs")
+        if not os.path.exists(os.path.join(d, "server.pem")):
+            subprocess.run(["sh", os.path.join(FIXTURES, "make_certs.sh"), d], check=True,
+                           timeout=60)
+        return d
+
+    def start_smtp(self, name="smtp", tls="starttls"):
+        """Starts another SMTP sink writing <tmp>/<name>.maildir; see SmtpServer."""
+        certs = self.make_certs() if tls in ("starttls", "require-starttls") else None
+        srv = SmtpServer(self.path(name + ".maildir"), self.path(name + ".log"), tls, certs)
+        self.smtp_servers.append(srv)
+        srv.start()
+        return srv
+
+    def use_smtp(self, srv):
+        """Points regs.conf at srv (written now; regsd reads it at its next start)."""
+        self.smtp_conf = {
+            "smtp_url": "smtp://127.0.0.1:%d" % srv.port,
+            "smtp_from": MAIL_FROM,
+            "smtp_starttls": "required",
+            "smtp_timeout_seconds": "10",
+        }
+        if srv.certs:
+            self.smtp_conf["smtp_ca_file"] = os.path.join(srv.certs, "ca.pem")
+        if self.tmp and os.path.exists(self.path("regs.conf")):
+            self.write_conf()
+
+    def restart_regsd(self):
+        self.stop_regsd()
+        self.start_regsd()
+
+    def mail_messages(self, to=None, server=None):
+        """The delivered mails (email.message.EmailMessage), oldest first."""
+        srv = server or self.smtp
+        check(srv is not None, "this Env has no SMTP server (Env(smtp=True))")
+        return srv.messages(to)
+
+    def mails(self, to=None, server=None):
+        """[(subject, body)] of the delivered mails, decoded, newest last."""
+        return [(str(m.get("Subject", "")), m.get_content().replace("\r\n", "\n"))
+                for m in self.mail_messages(to, server)]
+
+    def last_code(self, to):
+        """The code (like "KX-123456") in the newest mail to `to`."""
+        got = self.mails(to)
+        check(got, "no mail to %s was delivered" % to)
+        codes = RESET_CODE.findall(got[-1][1])
+        check(codes, "no code like KX-123456 in the newest mail to %s:\n%s" % (to, got[-1][1]))
+        return codes[0]
+
+    def bus_session(self, uid=None):
+        """One D-Bus connection to regsd (as uid) that stays open across calls."""
+        return BusSession(self, uid)
+
     # -- clients
+    def regsctl_dialog(self, args, uid=None, steps=(), timeout=30):
+        """Runs regsctl ARGS and answers its prompts: steps is a list of
+        (text, answer); once text appears (stdout or stderr) after the previous
+        one, answer is typed: a string, or a callable given the output so far
+        (stdout + stderr) that returns one.
+        Standard input is closed after the last answer. Returns (rc, out, err)."""
+        cmd = self.as_user(uid)
+        if shutil.which("stdbuf"):
+            cmd += ["stdbuf", "-oL"]
+        cmd += [self.regsctl_bin] + list(args)
+        p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env=self.base_env())
+        out_fd, err_fd = p.stdout.fileno(), p.stderr.fileno()
+        _set_nonblock(out_fd)
+        _set_nonblock(err_fd)
+        out, err = b"", b""
+        steps = list(steps)
+        seen = {out_fd: 0, err_fd: 0}
+        open_fds = {out_fd, err_fd}
+        deadline = time.monotonic() + timeout
+        if not steps:
+            p.stdin.close()
+        try:
+            while open_fds:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError("regsctl %s timed out waiting for %r\nstdout:\n%s\n"
+                                         "stderr:\n%s" % (" ".join(args),
+                                                          steps[0][0] if steps else None,
+                                                          out.decode(errors="replace"),
+                                                          err.decode(errors="replace")))
+                r, _, _ = select.select(list(open_fds), [], [], left)
+                for fd in r:
+                    data, eof = _read_avail(fd)
+                    if fd == out_fd:
+                        out += data
+                    else:
+                        err += data
+                    if eof:
+                        open_fds.discard(fd)
+                while steps:
+                    want = steps[0][0].encode()
+                    hit = None
+                    for fd, buf in ((out_fd, out), (err_fd, err)):
+                        i = buf.find(want, seen[fd])
+                        if i >= 0:
+                            hit = (fd, i + len(want))
+                    if not hit:
+                        break
+                    seen[hit[0]] = hit[1]
+                    answer = steps.pop(0)[1]
+                    if callable(answer):
+                        answer = answer(out.decode(errors="replace") + "\n"
+                                        + err.decode(errors="replace"))
+                    try:
+                        p.stdin.write((str(answer) + "\n").encode())
+                        p.stdin.flush()
+                        if not steps:
+                            p.stdin.close()
+                    except BrokenPipeError:
+                        pass
+            rc = p.wait(timeout=max(1, deadline - time.monotonic()))
+        finally:
+            if not p.stdin.closed:
+                try:
+                    p.stdin.close()
+                except BrokenPipeError:
+                    pass
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        return rc, out.decode(errors="replace"), err.decode(errors="replace")
+
     def regsctl(self, args, uid=None, input=None, timeout=30):
         """Runs regsctl ARGS (as uid if given); returns (rc, stdout, stderr)."""
         cmd = self.as_user(uid) + [self.regsctl_bin] + list(args)
@@ -795,6 +957,344 @@ class Env:
 
     def regsd_tail(self, n=20):
         return "--- regsd.log (tail):\n" + "\n".join(self.regsd_log().splitlines()[-n:])
+
+
+# ---------------------------------------------------------------- SMTP sink
+
+
+def _smtp_python():
+    """A python with aiosmtpd: this one, else the system's (the fixture's #!)."""
+    for py in (sys.executable, "/usr/bin/python3"):
+        if py and subprocess.run([py, "-c", "import aiosmtpd"], capture_output=True,
+                                 timeout=30).returncode == 0:
+            return py
+    raise RuntimeError("aiosmtpd is not installed (Debian: python3-aiosmtpd); the mail "
+                       "tests need it")
+
+
+def _free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _maildir_key(name):
+    # mailbox.Maildir names: <seconds>.M<microseconds>P<pid>Q<n>.<host>
+    m = re.match(r"(\d+)\.M(\d+)P\d+Q(\d+)", name)
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3)), name) if m else (0, 0, 0, name)
+
+
+class SmtpServer:
+    """tests/fixtures/smtp_server.py on a free 127.0.0.1 port, delivering into
+    a Maildir. tls: "starttls" (offered), "require-starttls" (mail refused
+    before STARTTLS) or "plain"/None (no TLS). stop() and start() again keep
+    the port and the Maildir."""
+
+    def __init__(self, maildir, log, tls="starttls", certs=None):
+        self.maildir, self.log, self.tls, self.certs = maildir, log, tls, certs
+        self.port = None
+        self.proc = None
+
+    def start(self, timeout=15):
+        if self.proc and self.proc.poll() is None:
+            return
+        cmd = [_smtp_python(), os.path.join(FIXTURES, "smtp_server.py"),
+               "--maildir", self.maildir]
+        if self.certs:
+            cmd += ["--tls-cert", os.path.join(self.certs, "server.pem"),
+                    "--tls-key", os.path.join(self.certs, "server.key")]
+        if self.tls == "require-starttls":
+            cmd.append("--require-starttls")
+        for attempt in range(5):
+            port = self.port or _free_port()
+            logf = open(self.log, "ab")
+            self.proc = subprocess.Popen(cmd + ["--port", str(port)], stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.PIPE, stderr=logf)
+            logf.close()
+            r, _, _ = select.select([self.proc.stdout], [], [], timeout)
+            line = self.proc.stdout.readline().decode(errors="replace").strip() if r else ""
+            if line == "ready":
+                self.port = port
+                return
+            self.stop()
+            if self.port:  # the same port again: a moment for it to be free
+                time.sleep(0.5)
+        with open(self.log, errors="replace") as f:
+            raise RuntimeError("smtp_server.py did not start:\n" + f.read()[-3000:])
+
+    def stop(self):
+        p, self.proc = self.proc, None
+        if p and p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        if p and p.stdout:
+            p.stdout.close()
+
+    def running(self):
+        return bool(self.proc and self.proc.poll() is None)
+
+    def messages(self, to=None):
+        """Delivered mails, oldest first; to: only those for this address."""
+        d = os.path.join(self.maildir, "new")
+        try:
+            names = sorted(os.listdir(d), key=_maildir_key)
+        except FileNotFoundError:
+            return []
+        msgs = []
+        for n in names:
+            with open(os.path.join(d, n), "rb") as f:
+                m = email.message_from_binary_file(f, policy=email.policy.default)
+            rcpts = [a.lower() for _, a in email.utils.getaddresses(
+                m.get_all("To", []) + m.get_all("X-RcptTo", []))]
+            if to is None or to.lower() in rcpts:
+                msgs.append(m)
+        return msgs
+
+
+# ---------------------------------------------------------------- one D-Bus connection
+
+
+class _Wire:
+    """D-Bus marshalling (little endian), enough for regsd's signatures."""
+
+    FIXED = {"y": ("B", 1), "b": ("I", 4), "n": ("h", 2), "q": ("H", 2), "i": ("i", 4),
+             "u": ("I", 4), "x": ("q", 8), "t": ("Q", 8), "d": ("d", 8), "h": ("I", 4)}
+    ALIGN = {"s": 4, "o": 4, "g": 1, "a": 4, "(": 8, "{": 8, "v": 1}
+
+    @staticmethod
+    def split(sig):
+        """A signature into its complete types."""
+        out, i = [], 0
+        while i < len(sig):
+            j = _Wire._end(sig, i)
+            out.append(sig[i:j])
+            i = j
+        return out
+
+    @staticmethod
+    def _end(sig, i):
+        c = sig[i]
+        if c == "a":
+            return _Wire._end(sig, i + 1)
+        if c in "({":
+            depth, j = 0, i
+            while True:
+                if sig[j] in "({":
+                    depth += 1
+                elif sig[j] in ")}":
+                    depth -= 1
+                    if depth == 0:
+                        return j + 1
+                j += 1
+        return i + 1
+
+    @staticmethod
+    def align_of(t):
+        return _Wire.FIXED[t[0]][1] if t[0] in _Wire.FIXED else _Wire.ALIGN[t[0]]
+
+    def __init__(self, data=b""):
+        self.buf = bytearray(data)
+        self.pos = 0
+
+    def pad(self, n):
+        while len(self.buf) % n:
+            self.buf.append(0)
+
+    def put(self, t, v):
+        c = t[0]
+        if c in self.FIXED:
+            fmt, n = self.FIXED[c]
+            self.pad(n)
+            self.buf += struct.pack("<" + fmt, int(bool(v)) if c == "b" else v)
+        elif c in "so":
+            b = v.encode()
+            self.pad(4)
+            self.buf += struct.pack("<I", len(b)) + b + b"\0"
+        elif c == "g":
+            b = v.encode()
+            self.buf += struct.pack("<B", len(b)) + b + b"\0"
+        elif c == "v":
+            sig, val = v
+            self.put("g", sig)
+            self.put(sig, val)
+        elif c == "a":
+            self.pad(4)
+            at = len(self.buf)
+            self.buf += b"\0\0\0\0"
+            self.pad(self.align_of(t[1:]))
+            start = len(self.buf)
+            for x in v:
+                self.put(t[1:], x)
+            struct.pack_into("<I", self.buf, at, len(self.buf) - start)
+        elif c in "({":
+            self.pad(8)
+            for sub, x in zip(self.split(t[1:-1]), v):
+                self.put(sub, x)
+        else:
+            raise ValueError("cannot marshal %r" % t)
+
+    def skip_to(self, n):
+        self.pos += (-self.pos) % n
+
+    def get(self, t):
+        c = t[0]
+        if c in self.FIXED:
+            fmt, n = self.FIXED[c]
+            self.skip_to(n)
+            v = struct.unpack_from("<" + fmt, self.buf, self.pos)[0]
+            self.pos += n
+            return bool(v) if c == "b" else v
+        if c in "so":
+            self.skip_to(4)
+            n = struct.unpack_from("<I", self.buf, self.pos)[0]
+            v = bytes(self.buf[self.pos + 4:self.pos + 4 + n]).decode(errors="replace")
+            self.pos += 5 + n
+            return v
+        if c == "g":
+            n = self.buf[self.pos]
+            v = bytes(self.buf[self.pos + 1:self.pos + 1 + n]).decode()
+            self.pos += 2 + n
+            return v
+        if c == "v":
+            sig = self.get("g")
+            return self.get(sig)
+        if c == "a":
+            self.skip_to(4)
+            n = struct.unpack_from("<I", self.buf, self.pos)[0]
+            self.pos += 4
+            self.skip_to(self.align_of(t[1:]))
+            end, out = self.pos + n, []
+            while self.pos < end:
+                out.append(self.get(t[1:]))
+            return out
+        if c in "({":
+            self.skip_to(8)
+            return [self.get(sub) for sub in self.split(t[1:-1])]
+        raise ValueError("cannot unmarshal %r" % t)
+
+
+def _bus_child():
+    """Runs in a child (as the test user): one connection to the bus; reads
+    JSON requests [method, signature, args] on stdin, answers JSON lines
+    {"error": name|null, "message": str, "values": [...]}."""
+    addr = os.environ["DBUS_SYSTEM_BUS_ADDRESS"]
+    path = addr.split("path=", 1)[1].split(",")[0]
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.connect(path)
+    sock.sendall(b"\0AUTH EXTERNAL " + str(os.getuid()).encode().hex().encode() + b"\r\n")
+    line = b""
+    while not line.endswith(b"\r\n"):
+        d = sock.recv(1)
+        if not d:
+            raise RuntimeError("bus closed during auth")
+        line += d
+    if not line.startswith(b"OK"):
+        raise RuntimeError("bus auth refused: %r" % line)
+    sock.sendall(b"BEGIN\r\n")
+    serial = [0]
+    rbuf = bytearray()
+
+    def recv_exact(n):
+        while len(rbuf) < n:
+            d = sock.recv(65536)
+            if not d:
+                raise RuntimeError("bus connection closed")
+            rbuf.extend(d)
+        out = bytes(rbuf[:n])
+        del rbuf[:n]
+        return out
+
+    def read_message():
+        head = recv_exact(16)
+        body_len, _, fields_len = struct.unpack_from("<III", head, 4)
+        rest = recv_exact(fields_len + (-(16 + fields_len) % 8) + body_len)
+        w = _Wire(head + rest)
+        w.pos = 12
+        fields = {code: val for code, val in w.get("a(yv)")}
+        w.skip_to(8)
+        body = _Wire(w.buf[w.pos:])
+        vals = [body.get(t) for t in _Wire.split(fields.get(8, ""))]
+        return head[1], fields, vals
+
+    def call(dest, objpath, iface, member, sig, args):
+        serial[0] += 1
+        body = _Wire()
+        for t, v in zip(_Wire.split(sig), args):
+            body.put(t, v)
+        fields = [[1, ["o", objpath]], [3, ["s", member]], [6, ["s", dest]]]
+        if iface:
+            fields.append([2, ["s", iface]])
+        if sig:
+            fields.append([8, ["g", sig]])
+        h = _Wire()
+        h.buf += struct.pack("<BBBBII", ord("l"), 1, 0, 1, len(body.buf), serial[0])
+        h.put("a(yv)", fields)
+        h.pad(8)
+        sock.sendall(bytes(h.buf) + bytes(body.buf))
+        while True:
+            mtype, f, vals = read_message()
+            if mtype in (2, 3) and f.get(5) == serial[0]:
+                if mtype == 3:
+                    return {"error": f.get(4), "message": vals[0] if vals else "",
+                            "values": vals}
+                return {"error": None, "message": "", "values": vals}
+
+    hello = call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                 "Hello", "", [])
+    print(json.dumps({"ready": hello["values"][0] if hello["values"] else ""}), flush=True)
+    for req in sys.stdin:
+        method, sig, args = json.loads(req)
+        print(json.dumps(call(BUS_NAME, BUS_PATH, BUS_IFACE, method, sig, args)), flush=True)
+
+
+class BusSession:
+    """One connection to the bus as uid, kept open across calls (a child
+    process runs _bus_child). call() returns (error_name or None, values)."""
+
+    def __init__(self, env, uid=None):
+        code = "import sys; sys.path.insert(0, %r); import harness; harness._bus_child()" % HERE
+        self.proc = subprocess.Popen(env.as_user(uid) + [sys.executable, "-c", code],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, env=env.base_env(), text=True)
+        first = self._line()
+        self.unique_name = json.loads(first)["ready"]
+
+    def _line(self, timeout=30):
+        r, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        line = self.proc.stdout.readline() if r else ""
+        if not line:
+            self.close()
+            raise AssertionError("D-Bus helper failed: " + (self.proc.stderr.read() or "")[-2000:])
+        return line
+
+    def call(self, method, signature="", *args):
+        self.proc.stdin.write(json.dumps([method, signature, list(args)]) + "\n")
+        self.proc.stdin.flush()
+        r = json.loads(self._line())
+        return r["error"], r["values"] if r["error"] is None else [r["message"]]
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.close()
+            except BrokenPipeError:
+                pass
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
 
 
 # ---------------------------------------------------------------- JSON helpers

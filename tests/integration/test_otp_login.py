@@ -27,9 +27,10 @@ def test_R2_3_enrol_binds_only_after_correct_code(env):
     check(rc == 0, "regsctl status rc %d" % rc, out, err)
     check_in("✘", harness.status_otp_line(out), "unbound OTP not marked ✘", out)
 
-    env.enrol(user)
+    secret = env.enrol(user)
     check(env.is_bound(user), "not bound after the right code: %r" % (env.get_account(user),))
-    rc, out, err = env.regsctl(["status"], uid=user)
+    # R7.1: a bound account re-verifies before seeing its bindings.
+    rc, out, err = env.regsctl(["status"], uid=user, input=env.fresh_code(secret) + "\n")
     check(rc == 0, "regsctl status rc %d" % rc, out, err)
     check_in("✔", harness.status_otp_line(out), "bound OTP not marked ✔", out)
 

@@ -37,8 +37,9 @@ def test_status_table_unbound_user(env):
 
 
 def test_status_table_bound_user(env):
-    env.enrol("erin")
-    rc, out, err = env.regsctl(["status"], uid="erin")
+    secret = env.enrol("erin")
+    # R7.1: a bound account re-verifies (OTP code on stdin) before seeing its bindings.
+    rc, out, err = env.regsctl(["status"], uid="erin", input=env.fresh_code(secret) + "\n")
     check(rc == 0, "status exit %d" % rc, out, err)
     line = harness.status_otp_line(out)
     check_in("✔", line, "bound OTP line", out)
@@ -46,9 +47,13 @@ def test_status_table_bound_user(env):
 
 
 def test_status_json_shows_otp_bound(env):
-    rc, out, err = env.regsctl(["status", "--json"], uid="erin")
+    rc, out, err = env.regsctl(["status", "--json"], uid="erin",
+                               input=env.fresh_code(env.secrets["erin"]) + "\n")
     check(rc == 0, "status --json exit %d" % rc, out, err)
     doc = harness.load_json(out, "status --json")
+    check(isinstance(doc, dict) and isinstance(doc.get("methods"), list)
+          and isinstance(doc.get("email"), dict),
+          "status --json is not {\"methods\": [...], \"email\": {...}}", out)
     check(_otp_bound_in_json(doc) is True, "status --json does not say otp bound", out)
     rc, out, err = env.regsctl(["status", "--json"], uid="dave")
     check(rc == 0, "status --json exit %d" % rc, out, err)
