@@ -198,7 +198,7 @@ class PamResult:
 
     def __init__(self, out, err, rc):
         self.out, self.err, self.rc = out, err, rc
-        self.auth = self.acct = self.start = None
+        self.auth = self.acct = self.start = self.chauthtok = None
         self.convs = []
         for line in out.splitlines():
             if line.startswith("CONV n="):
@@ -213,6 +213,8 @@ class PamResult:
                 self.acct = text
             elif kind == "START":
                 self.start = text
+            elif kind == "CHAUTHTOK":
+                self.chauthtok = text
             elif kind in ("PROMPT_OFF", "PROMPT_ON", "INFO", "ERROR", "UNKNOWN"):
                 if not self.convs:
                     self.convs.append([])
@@ -428,8 +430,10 @@ class Env:
                 "auth [success=1 default=ignore] %s\n"
                 "auth [default=die] %s authfail%s\n"
                 "auth required %s otp%s\n"
-                "account required %s%s\n" % (mod, x, matrix, mod, x, mod, x, mod,
-                                               (" " + acct) if acct else ""))
+                "account required %s%s\n"
+                "password requisite %s\n"
+                "password optional %s%s\n" % (mod, x, matrix, mod, x, mod, x, mod,
+                                               (" " + acct) if acct else "", matrix, mod, x))
 
         files = {
             "login": stack(),
@@ -857,7 +861,8 @@ class Env:
         })
         return e
 
-    def pam(self, service, user, answers=(), rhost=None, tty=None, acct=True, timeout=60):
+    def pam(self, service, user, answers=(), rhost=None, tty=None, acct=True, timeout=60,
+            chauthtok=False):
         """Runs pamdrive. Each prompt takes the next answer; an answer may be
         a callable taking the PamResult so far (e.g. to read a shown secret).
         No answer left -> EOF -> conversation error."""
@@ -868,6 +873,8 @@ class Env:
             cmd += ["--tty", tty]
         if not acct:
             cmd.append("--no-acct")
+        if chauthtok:
+            cmd.append("--chauthtok")
         cmd += [service, user]
         answers = list(answers)
         p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,

@@ -1,5 +1,5 @@
 /* pamdrive: a small PAM application for the integration tests.
- * Usage: pamdrive [--rhost H] [--tty T] [--no-acct] SERVICE USER
+ * Usage: pamdrive [--rhost H] [--tty T] [--no-acct] [--chauthtok] SERVICE USER
  * Answers one stdin line per prompt; prints every conversation call and the
  * symbolic results of pam_authenticate and pam_acct_mgmt. */
 #include <security/pam_appl.h>
@@ -91,7 +91,7 @@ static int conv(int n, const struct pam_message **msg, struct pam_response **res
 int main(int argc, char **argv)
 {
 	const char *rhost = NULL, *tty = NULL;
-	int acct = 1, i = 1;
+	int acct = 1, chauthtok = 0, i = 1;
 	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
 		if (strcmp(argv[i], "--rhost") == 0 && i + 1 < argc)
 			rhost = argv[++i];
@@ -99,11 +99,14 @@ int main(int argc, char **argv)
 			tty = argv[++i];
 		else if (strcmp(argv[i], "--no-acct") == 0)
 			acct = 0;
+		else if (strcmp(argv[i], "--chauthtok") == 0)
+			chauthtok = 1;
 		else
 			break;
 	}
 	if (argc - i != 2) {
-		fprintf(stderr, "usage: pamdrive [--rhost H] [--tty T] [--no-acct] SERVICE USER\n");
+		fprintf(stderr, "usage: pamdrive [--rhost H] [--tty T] [--no-acct] [--chauthtok] "
+		                "SERVICE USER\n");
 		return 2;
 	}
 	int sync = getenv("PAMDRIVE_SYNC") != NULL;
@@ -124,6 +127,12 @@ int main(int argc, char **argv)
 	if (rc == PAM_SUCCESS && acct) {
 		rc = pam_acct_mgmt(ph, 0);
 		printf("ACCT: %s\n", pam_name(rc));
+		fflush(stdout);
+	}
+	/* What login does when the account phase asks for a new password. */
+	if (rc == PAM_NEW_AUTHTOK_REQD && chauthtok) {
+		rc = pam_chauthtok(ph, PAM_CHANGE_EXPIRED_AUTHTOK);
+		printf("CHAUTHTOK: %s\n", pam_name(rc));
 		fflush(stdout);
 	}
 	pam_end(ph, rc);
