@@ -22,6 +22,7 @@ struct daemon {
 	int64_t next_sweep;
 	struct stepup_table stepups; /* R7.1 proofs, in memory only */
 	struct mailer mailer;
+	int fatal; /* the database environment failed: stop after replying */
 };
 
 /* One method call inside a batch: all calls of a batch share one write

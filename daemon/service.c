@@ -200,6 +200,8 @@ static void run_batch(struct daemon *d, DBusMessage **batch, int n)
 		err = store_commit(txn);
 	if (err != REGS_OK)
 		fail_batch(req, n + k, err);
+	if (err == REGS_ERR_FATAL)
+		d->fatal = 1; /* LMDB cannot go on: exit, and systemd starts a fresh regsd */
 	release_jobs(d, req, n, err == REGS_OK);
 	send_replies(d, req, n + k);
 }
@@ -215,6 +217,8 @@ int service_run(struct daemon *d, volatile int *stop)
 		int n = take_batch(d->bus, batch);
 		if (n > 0 || mailer_in_flight(&d->mailer) || regs_now() >= d->next_sweep)
 			run_batch(d, batch, n);
+		if (d->fatal)
+			return -1;
 	}
 	return 0;
 }

@@ -28,6 +28,8 @@ const char *regs_strerror(enum regs_err err)
 		return "database written by another schema version";
 	case REGS_ERR_CONFIG:
 		return "bad configuration";
+	case REGS_ERR_FATAL:
+		return "database environment failed (regsd must restart)";
 	}
 	return "unknown error";
 }

@@ -16,6 +16,7 @@ enum regs_err {
 	REGS_ERR_FULL,    /* database map or disk full */
 	REGS_ERR_SCHEMA,  /* database written by another schema version */
 	REGS_ERR_CONFIG,  /* bad configuration (message already reported) */
+	REGS_ERR_FATAL,   /* the database environment failed: only a restart recovers */
 };
 
 const char *regs_strerror(enum regs_err err);

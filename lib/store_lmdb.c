@@ -39,6 +39,8 @@ static enum regs_err map_mdb(int rc)
 	case MDB_VERSION_MISMATCH:
 	case MDB_INVALID:
 		return REGS_ERR_SCHEMA;
+	case MDB_PANIC:
+		return REGS_ERR_FATAL;
 	default:
 		return REGS_ERR_STORAGE;
 	}

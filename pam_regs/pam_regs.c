@@ -1,6 +1,7 @@
 /* pam_regs entry points: translate PAM calls into flows; the flows and regsd decide. */
 #include "flows.h"
 #include "i18n.h"
+#include "user_locale.h"
 #include <security/pam_modules.h>
 
 #define PAM_REGS_EXPORT __attribute__((visibility("default")))
@@ -13,11 +14,14 @@ static void init_i18n(void)
 static int run(pam_handle_t *pamh, int argc, const char **argv, int (*step)(struct flow *))
 {
 	struct flow f;
+	struct user_locale ul;
 	init_i18n();
+	user_locale_enter(pamh, &ul);
 	int rc = flow_start(&f, pamh, argc, argv);
 	if (rc == PAM_SUCCESS)
 		rc = step(&f);
 	flow_end(&f);
+	user_locale_leave(&ul);
 	return rc;
 }
 
@@ -68,10 +72,13 @@ PAM_REGS_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc
 PAM_REGS_EXPORT int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct flow f;
+	struct user_locale ul;
 	init_i18n();
+	user_locale_enter(pamh, &ul);
 	int rc = flow_start(&f, pamh, argc, argv);
 	if (rc == PAM_SUCCESS)
 		rc = flow_password(&f, flags);
 	flow_end(&f);
+	user_locale_leave(&ul);
 	return rc;
 }
