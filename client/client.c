@@ -367,6 +367,8 @@ static enum regs_client_err call_code_verdict(struct regs_client *c, const char 
 }
 
 /* Calls a method that answers (s prefix, u expires_in[, u resend_after]) about a mailed code. */
+#define MAIL_CALL_TIMEOUT_MS (310 * 1000)
+
 static enum regs_client_err call_code_sent(struct regs_client *c, const char *method,
                                            const char *in_sig, const char *reply_sig,
                                            struct regs_code_sent *out, ...)
@@ -378,9 +380,15 @@ static enum regs_client_err call_code_sent(struct regs_client *c, const char *me
 	size_t len;
 
 	memset(out, 0, sizeof(*out));
+	/* regsd answers once the mail is out: allow for a slow mail server
+	 * (smtp_timeout_seconds is at most 300) beyond the usual call timeout. */
+	int usual = c->timeout_ms;
+	if (c->timeout_ms < MAIL_CALL_TIMEOUT_MS)
+		c->timeout_ms = MAIL_CALL_TIMEOUT_MS;
 	va_start(ap, out);
 	rc = call_va(c, method, in_sig, reply_sig, &reply, ap);
 	va_end(ap);
+	c->timeout_ms = usual;
 	if (rc != RC_OK)
 		return rc;
 	dbus_message_iter_init(reply, &it);
