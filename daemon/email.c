@@ -42,7 +42,7 @@ void handle_set_email(struct request *r)
 	}
 	if (!account_open_for_change(r, user, &a))
 		return;
-	if (r->caller.is_admin) {
+	if (r->caller.is_admin && strcmp(user, r->caller.name) != 0) {
 		set_verified(r, user, &a, arg[1], "email-set-by-admin");
 		reply_args(r, DBUS_TYPE_STRING, &none, DBUS_TYPE_UINT32, &zero, DBUS_TYPE_INVALID);
 		return;

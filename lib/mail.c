@@ -559,12 +559,13 @@ static const struct mail_purpose mail_purpose_password = {
     .zh_request = "忘記密碼（重設密碼）",
     .zh_code_name = "緊急驗證碼",
     .zh_expiry = "，變更 E-Mail 後也會失效",
-    .zh_effect = "驗證成功後即可重設此帳號的密碼。",
+    .zh_effect = "驗證成功後，此帳號須設定新密碼；若無法變更，請洽管理者協助重設。",
     .zh_ignore = "，您的密碼不會改變",
     .en_request = "reset the password",
     .en_code_name = "emergency code",
     .en_expiry = ", and also when the e-mail address is changed",
-    .en_effect = "A correct code lets you set a new password for this account.",
+    .en_effect = "A correct code requires a new password for this account; if you cannot "
+                 "change it yourself, ask an administrator to reset it.",
     .en_ignore = "; your password stays as it is",
 };
 

@@ -7,6 +7,19 @@
 #include <string.h>
 #include <syslog.h>
 
+/* The reason regsd gave, in the user's words; other failures are the service's. */
+static void show_refusal(struct flow *f, enum regs_client_err err)
+{
+	if (err == RC_CONTACT_ADMIN)
+		conv_show(f->pamh, PAM_ERROR_MSG, msg_reset_refused(MSG_RESET_CONTACT_ADMIN));
+	else if (err == RC_NO_VERIFIED_EMAIL)
+		conv_show(f->pamh, PAM_ERROR_MSG, msg_reset_refused(MSG_RESET_NO_EMAIL));
+	else if (err == RC_MAIL_FAILED)
+		conv_show(f->pamh, PAM_ERROR_MSG, msg_reset_refused(MSG_RESET_MAIL_FAILED));
+	else
+		conv_show(f->pamh, PAM_ERROR_MSG, msg_service_error(err == RC_STORAGE));
+}
+
 /* Asks regsd to mail a code; 1 when one is live (sent now or a moment ago). */
 static int request_code(struct flow *f)
 {
@@ -23,12 +36,9 @@ static int request_code(struct flow *f)
 		conv_show(f->pamh, PAM_TEXT_INFO, msg_code_recent());
 		return 1;
 	}
-	int reason = err == RC_CONTACT_ADMIN       ? MSG_RESET_CONTACT_ADMIN
-	             : err == RC_NO_VERIFIED_EMAIL ? MSG_RESET_NO_EMAIL
-	                                           : MSG_RESET_MAIL_FAILED;
 	pam_syslog(f->pamh, LOG_NOTICE, "emergency code for %s refused: %s", f->user,
 	           regs_client_error_message(f->client));
-	conv_show(f->pamh, PAM_ERROR_MSG, msg_reset_refused(reason));
+	show_refusal(f, err);
 	return 0;
 }
 
@@ -43,16 +53,16 @@ static int redeem_once(struct flow *f)
 	                                                  code, f->service, f->rhost, &v);
 	conv_free_answer(code);
 	if (err != RC_OK) {
-		conv_show(f->pamh, PAM_ERROR_MSG, msg_reset_refused(MSG_RESET_CONTACT_ADMIN));
+		show_refusal(f, err);
 		return -1;
 	}
 	if (v.result == REGS_R_OK)
 		return 1;
 	if (v.result == REGS_R_EXPIRED || v.tries_left == 0) {
-		conv_show(f->pamh, PAM_ERROR_MSG, msg_enrol_expired());
+		conv_show(f->pamh, PAM_ERROR_MSG, msg_reset_code_dead());
 		return -1;
 	}
-	msg_enrol_wrong(text, sizeof(text), v.tries_left);
+	msg_reset_wrong(text, sizeof(text), v.tries_left);
 	conv_show(f->pamh, PAM_ERROR_MSG, text);
 	return 0;
 }

@@ -44,6 +44,20 @@ const char *msg_reset_code_prompt(void)
 	return _("Emergency code from the mail: ");
 }
 
+void msg_reset_wrong(char *buf, size_t size, uint32_t tries_left)
+{
+	snprintf(buf, size,
+	         dngettext(REGS_TEXTDOMAIN, "Wrong emergency code. %lu more try.",
+	                   "Wrong emergency code. %lu more tries.", tries_left),
+	         (unsigned long)tries_left);
+}
+
+const char *msg_reset_code_dead(void)
+{
+	return _("This emergency code has expired or is used up. Log in again and type 'lost' "
+	         "to get a new one.");
+}
+
 const char *msg_bindings_deleted(void)
 {
 	return _("All login bindings of this account were deleted. Bind OTP again now.");

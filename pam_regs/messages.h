@@ -15,6 +15,9 @@ const char *msg_enrol_prompt(void);
 const char *msg_otp_prompt_lost(void);
 const char *msg_reset_code_prompt(void);
 const char *msg_bindings_deleted(void);
+/* A wrong emergency code, with the tries left; one that expired or was used up. */
+void msg_reset_wrong(char *buf, size_t size, uint32_t tries_left);
+const char *msg_reset_code_dead(void);
 enum { MSG_RESET_CONTACT_ADMIN, MSG_RESET_NO_EMAIL, MSG_RESET_MAIL_FAILED };
 const char *msg_reset_refused(int reason);
 /* The prefix of the code just mailed (R8.2). */

@@ -415,8 +415,8 @@ static void test_R9_5_password_text_names_password_reset(void **state)
 	assert_non_null(strstr(subject, "重設密碼緊急驗證碼"));
 	assert_non_null(strstr(subject, "reset your password"));
 	assert_non_null(strstr(body, "忘記密碼"));
-	assert_non_null(strstr(body, "重設此帳號的密碼"));
-	assert_non_null(strstr(body, "set a new password"));
+	assert_non_null(strstr(body, "須設定新密碼"));
+	assert_non_null(strstr(body, "requires a new password"));
 	assert_non_null(strstr(body, "Do not share this code"));
 	assert_null(strstr(body, "綁定")); /* nothing about bindings */
 	assert_null(strstr(body, "binding"));
