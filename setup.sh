@@ -20,6 +20,9 @@ PACKAGES=(
 	locales
 	# a real SMTP server on loopback for the mail tests, and certificates made at test time
 	python3-aiosmtpd openssl
+	# the virtual citizen card (R3): a real pcscd in a private mount namespace with
+	# the vpcd driver, scriptor as an independent client, a test PKI made at test time
+	pcscd vsmartcard-vpcd pcsc-tools libpcsclite1 python3-cryptography
 	# benchmark anchors
 	libpam-google-authenticator libpam-oath
 )

@@ -50,17 +50,6 @@ static const struct {
     {REGS_E_TOO_SOON, RC_TOO_SOON},
 };
 
-static const char *const result_names[] = {
-    [REGS_R_OK] = "ok",
-    [REGS_R_WRONG] = "wrong",
-    [REGS_R_REPLAYED] = "replayed",
-    [REGS_R_CLOCK_DRIFT] = "drift",
-    [REGS_R_LOCKED] = "locked",
-    [REGS_R_NOT_BOUND] = "not-bound",
-    [REGS_R_MALFORMED] = "malformed",
-    [REGS_R_EXPIRED] = "expired",
-};
-
 static enum regs_client_err map_error_name(const char *name)
 {
 	if (!name)
@@ -107,7 +96,21 @@ static enum regs_client_err append_string(struct regs_client *c, DBusMessageIter
 }
 
 /* Appends the arguments named by in_sig ('s' const char *, 'u' uint32_t, 't' int64_t,
- * 'b' int). */
+ * 'b' int, 'y' a byte array given as const uint8_t * and size_t). */
+static enum regs_client_err append_bytes(struct regs_client *c, DBusMessageIter *it,
+                                         const uint8_t *data, size_t len)
+{
+	DBusMessageIter arr;
+	int n = (int)len;
+	if (len > INT32_MAX ||
+	    !dbus_message_iter_open_container(it, DBUS_TYPE_ARRAY, DBUS_TYPE_BYTE_AS_STRING,
+	                                      &arr) ||
+	    !dbus_message_iter_append_fixed_array(&arr, DBUS_TYPE_BYTE, &data, n) ||
+	    !dbus_message_iter_close_container(it, &arr))
+		return set_error(c, RC_NOMEM, DBUS_ERROR_NO_MEMORY, "out of memory");
+	return RC_OK;
+}
+
 static enum regs_client_err append_args(struct regs_client *c, DBusMessage *msg, const char *in_sig,
                                         va_list ap)
 {
@@ -136,6 +139,11 @@ static enum regs_client_err append_args(struct regs_client *c, DBusMessage *msg,
 			if (!dbus_message_iter_append_basic(&it, DBUS_TYPE_UINT64, &t))
 				rc = set_error(c, RC_NOMEM, DBUS_ERROR_NO_MEMORY, "out of memory");
 			break;
+		case 'y': {
+			const uint8_t *data = va_arg(ap, const uint8_t *);
+			rc = append_bytes(c, &it, data, va_arg(ap, size_t));
+			break;
+		}
 		case 'b':
 			b = va_arg(ap, int) ? TRUE : FALSE;
 			if (!dbus_message_iter_append_basic(&it, DBUS_TYPE_BOOLEAN, &b))
@@ -691,9 +699,50 @@ enum regs_client_err regs_set_class(struct regs_client *c, const char *user, con
 	return call(c, REGS_M_SET_CLASS, "ss", "", NULL, user, cls);
 }
 
-const char *regs_result_name(uint32_t result)
+enum regs_client_err regs_card_challenge(struct regs_client *c, const char *user,
+                                         const char *purpose, struct regs_card_challenge *out)
 {
-	if (result < sizeof(result_names) / sizeof(result_names[0]) && result_names[result])
-		return result_names[result];
-	return "unknown";
+	DBusMessage *reply;
+	DBusMessageIter it, arr;
+	const uint8_t *nonce = NULL;
+	int n = 0;
+	memset(out, 0, sizeof(*out));
+	enum regs_client_err rc =
+	    call(c, REGS_M_CARD_CHALLENGE, "ss", "sayu", &reply, user, purpose);
+	if (rc != RC_OK)
+		return rc;
+	dbus_message_iter_init(reply, &it);
+	copy_string(out->handle, sizeof(out->handle), next_string(&it));
+	dbus_message_iter_recurse(&it, &arr);
+	dbus_message_iter_get_fixed_array(&arr, &nonce, &n);
+	dbus_message_iter_next(&it);
+	out->expires_in = next_uint32(&it);
+	if (n > 0 && (size_t)n <= sizeof(out->nonce)) {
+		memcpy(out->nonce, nonce, (size_t)n);
+		out->nonce_len = (size_t)n;
+	} else {
+		rc = set_error(c, RC_PROTOCOL, CLIENT_ERROR_PROTOCOL, "bad challenge length %d", n);
+	}
+	dbus_message_unref(reply);
+	return rc;
+}
+
+enum regs_client_err regs_card_login(struct regs_client *c, const char *handle, const uint8_t *cert,
+                                     size_t cert_len, const uint8_t *sig, size_t sig_len,
+                                     const char *service, const char *rhost,
+                                     struct regs_verdict *out)
+{
+	return call_verdict(c, REGS_M_CARD_LOGIN, "syyss", out, handle, cert, cert_len, sig,
+	                    sig_len, service, rhost);
+}
+
+enum regs_client_err regs_bind_card(struct regs_client *c, const char *handle, const uint8_t *cert,
+                                    size_t cert_len, const uint8_t *sig, size_t sig_len,
+                                    uint32_t *result)
+{
+	uint32_t v[1] = {0};
+	enum regs_client_err rc =
+	    call_uints(c, REGS_M_BIND_CARD, "syy", "u", v, handle, cert, cert_len, sig, sig_len);
+	*result = v[0];
+	return rc;
 }

@@ -140,6 +140,23 @@ enum regs_client_err regs_redeem_reset_code(struct regs_client *c, const char *u
                                             struct regs_code_verdict *out);
 enum regs_client_err regs_set_class(struct regs_client *c, const char *user, const char *cls);
 
-const char *regs_result_name(uint32_t result); /* "ok", "wrong", ... */
+/* Citizen certificate card (R3): a challenge to sign, then the login or the binding. */
+struct regs_card_challenge {
+	char handle[40];
+	uint8_t nonce[64];
+	size_t nonce_len;
+	uint32_t expires_in;
+};
+enum regs_client_err regs_card_challenge(struct regs_client *c, const char *user,
+                                         const char *purpose, struct regs_card_challenge *out);
+enum regs_client_err regs_card_login(struct regs_client *c, const char *handle, const uint8_t *cert,
+                                     size_t cert_len, const uint8_t *sig, size_t sig_len,
+                                     const char *service, const char *rhost,
+                                     struct regs_verdict *out);
+enum regs_client_err regs_bind_card(struct regs_client *c, const char *handle, const uint8_t *cert,
+                                    size_t cert_len, const uint8_t *sig, size_t sig_len,
+                                    uint32_t *result);
+
+#include "result.h" /* regs_result_name() */
 
 #endif

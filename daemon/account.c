@@ -96,6 +96,8 @@ uint32_t account_flags(struct request *r, const char *user, const struct account
 	flags |= REGS_F_KNOWN | (a->flags & REGS_F_PASSWORD_LOGIN_DISABLED);
 	if (store_get(r->txn, STORE_OTP, store_str(user), &v) == REGS_OK)
 		flags |= REGS_F_OTP_BOUND;
+	if (store_get(r->txn, STORE_CARDS, store_str(user), &v) == REGS_OK)
+		flags |= REGS_F_CARD_BOUND;
 	if (policy_lock_seconds_left(a, r->now) > 0)
 		flags |= REGS_F_LOCKED;
 	if (a->must_change_password)

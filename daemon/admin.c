@@ -4,22 +4,13 @@
 #include "bus.h"
 #include "handlers.h"
 #include "reply.h"
+#include "result.h"
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
 #define LOG_LIMIT_DEFAULT 100
 #define LOG_LIMIT_MAX 10000
-
-static const char *const result_names[] = {
-    "ok", "wrong", "replayed", "drift", "locked", "not-bound", "malformed", "expired",
-};
-
-static const char *result_name(uint32_t result)
-{
-	return result < sizeof(result_names) / sizeof(result_names[0]) ? result_names[result]
-	                                                               : "unknown";
-}
 
 static int open_struct(DBusMessageIter *arr, DBusMessageIter *st)
 {
@@ -63,7 +54,9 @@ void handle_get_status(struct request *r)
 	dbus_message_iter_init_append(r->reply, &it);
 	dbus_message_iter_open_container(&it, DBUS_TYPE_ARRAY, "(sbt)", &arr);
 	append_method(&arr, "otp", err == REGS_OK, err == REGS_OK ? o.bound_at : 0);
-	append_method(&arr, "card", 0, 0);
+	struct card_rec card;
+	int have_card = card_load(r, user, &card) == REGS_OK;
+	append_method(&arr, "card", have_card, have_card ? card.bound_at : 0);
 	append_method(&arr, "google", 0, 0);
 	append_method(&arr, "mobile", 0, 0);
 	/* R7.2: bound here means password login is DISABLED, since that date. */
@@ -90,7 +83,7 @@ static void append_log_entry(DBusMessageIter *arr, const struct audit_rec *a)
 	DBusMessageIter st;
 	dbus_uint64_t t = (dbus_uint64_t)a->time;
 	const char *f[6] = {a->user,    a->event, a->method,
-	                    a->service, a->rhost, result_name(a->result)};
+	                    a->service, a->rhost, regs_result_name(a->result)};
 	dbus_uint32_t actor = a->actor_uid;
 	open_struct(arr, &st);
 	dbus_message_iter_append_basic(&st, DBUS_TYPE_UINT64, &t);
@@ -160,7 +153,8 @@ static int list_account(void *ctx, struct store_val key, struct store_val val)
 	memcpy(user, key.data, key.len);
 	user[key.len] = '\0';
 	uint32_t flags = account_flags(l->r, user, &a);
-	if ((l->want && !(flags & l->want)) || (l->unbound && (flags & REGS_F_OTP_BOUND)))
+	if ((l->want && !(flags & l->want)) ||
+	    (l->unbound && (flags & (REGS_F_OTP_BOUND | REGS_F_CARD_BOUND))))
 		return 0;
 	const char *u = user;
 	dbus_uint32_t failures = a.failures, lock = policy_lock_seconds_left(&a, l->r->now);
@@ -193,13 +187,15 @@ void handle_list_accounts(struct request *r)
 		l.want = REGS_F_LOCKED;
 	else if (strcmp(arg[0], "otp") == 0)
 		l.want = REGS_F_OTP_BOUND;
+	else if (strcmp(arg[0], "card") == 0)
+		l.want = REGS_F_CARD_BOUND;
 	else if (strcmp(arg[0], "unbound") == 0)
 		l.unbound = 1;
 	else if (strcmp(arg[0], "password-login-disabled") == 0)
 		l.want = REGS_F_PASSWORD_LOGIN_DISABLED;
 	else if (*arg[0]) {
 		reply_error(r, REGS_E_INVALID_ARGS,
-		            "unknown filter (locked, otp, unbound, password-login-disabled)");
+		            "unknown filter (locked, otp, card, unbound, password-login-disabled)");
 		return;
 	}
 	r->reply = dbus_message_new_method_return(r->msg);
@@ -250,14 +246,18 @@ void handle_reset(struct request *r)
 	const char *arg[2];
 	struct account_rec a;
 	request_strings(r, arg, 2);
-	if (*arg[1] && strcmp(arg[1], "otp") != 0) {
-		reply_error(r, REGS_E_INVALID_ARGS, "unknown method (otp, or empty for all)");
+	if (*arg[1] && strcmp(arg[1], "otp") != 0 && strcmp(arg[1], "card") != 0) {
+		reply_error(r, REGS_E_INVALID_ARGS, "unknown method (otp, card, or empty for all)");
 		return;
 	}
 	if (!admin_account(r, arg[0], &a))
 		return;
-	otp_delete(r, arg[0]);
-	pending_delete(r, arg[0]);
+	if (!*arg[1] || strcmp(arg[1], "otp") == 0) {
+		otp_delete(r, arg[0]);
+		pending_delete(r, arg[0]);
+	}
+	if (!*arg[1] || strcmp(arg[1], "card") == 0)
+		card_delete(r, arg[0]);
 	account_save(r, arg[0], &a);
 	admin_done(r, arg[0], "reset", arg[1]);
 }

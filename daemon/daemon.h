@@ -2,9 +2,11 @@
 #ifndef REGSD_DAEMON_H
 #define REGSD_DAEMON_H
 #include "caller.h"
+#include "challenge.h"
 #include "config.h"
 #include "mailer.h"
 #include "policy.h"
+#include "revocation.h"
 #include "seal.h"
 #include "stepup.h"
 #include "store.h"
@@ -23,6 +25,10 @@ struct daemon {
 	struct stepup_table stepups; /* R7.1 proofs, in memory only */
 	struct mailer mailer;
 	int fatal; /* the database environment failed: stop after replying */
+	struct challenge_table challenges;        /* card challenges, in memory (R3.4) */
+	struct x509_anchors *anchors_personal;    /* R1.2: MOICA chain */
+	struct x509_anchors *anchors_institution; /* R1.2: XCA chain */
+	struct revocation revocation;             /* CRLs, refreshed in the background */
 };
 
 /* One method call inside a batch: all calls of a batch share one write

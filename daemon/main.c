@@ -132,6 +132,31 @@ static int claim_bus_name(struct daemon *d)
 	return 0;
 }
 
+/* R1.2: the trust anchors of each class (none configured: no card can log in). */
+static int load_anchor(const char *file, struct x509_anchors **out)
+{
+	if (!*file)
+		return 0;
+	enum regs_err err = x509_anchors_load(file, out);
+	if (err != REGS_OK)
+		regsd_log(LOG_ERR, "trust anchors %s cannot be loaded: %s", file,
+		          regs_strerror(err));
+	return err == REGS_OK ? 0 : -1;
+}
+
+static int load_card_trust(struct daemon *d)
+{
+	if (load_anchor(d->cfg.anchors_personal, &d->anchors_personal) != 0 ||
+	    load_anchor(d->cfg.anchors_institution, &d->anchors_institution) != 0)
+		return -1;
+	if (revocation_start(&d->revocation, &d->cfg, d->anchors_personal,
+	                     d->anchors_institution) != 0) {
+		regsd_log(LOG_ERR, "cannot start the CRL refresher");
+		return -1;
+	}
+	return 0;
+}
+
 static void install_signals(void)
 {
 	struct sigaction sa;
@@ -149,6 +174,9 @@ static void shutdown_daemon(struct daemon *d)
 		dbus_connection_unref(d->bus);
 	}
 	mailer_stop(&d->mailer);
+	revocation_stop(&d->revocation);
+	x509_anchors_free(d->anchors_personal);
+	x509_anchors_free(d->anchors_institution);
 	store_close(d->store);
 	seal_key_wipe(&d->key);
 }
@@ -184,6 +212,8 @@ int main(int argc, char **argv)
 	d.audit_seq = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	install_signals();
 	dbus_threads_init_default(); /* the mail worker shares nothing with libdbus, but be safe */
+	if (load_card_trust(&d) != 0)
+		return 1;
 	if (mailer_start(&d.mailer, &d.cfg) != 0) {
 		regsd_log(LOG_ERR, "cannot start the mail worker");
 		return 1;

@@ -9,7 +9,8 @@
 #include <syslog.h>
 
 static const char *const purposes[] = {REGS_PURPOSE_VIEW, REGS_PURPOSE_OTP,
-                                       REGS_PURPOSE_PASSWORD_LOGIN, REGS_PURPOSE_EMAIL};
+                                       REGS_PURPOSE_PASSWORD_LOGIN, REGS_PURPOSE_EMAIL,
+                                       REGS_PURPOSE_CARD};
 
 int stepup_purpose_known(const char *purpose)
 {

@@ -68,6 +68,7 @@ static void delete_bindings(struct request *r, const char *user)
 {
 	otp_delete(r, user);
 	pending_delete(r, user);
+	card_delete(r, user);
 	regsd_log(LOG_NOTICE, "all bindings of %s deleted with an e-mail reset code", user);
 }
 

@@ -38,6 +38,9 @@ static const struct method methods[] = {
     {REGS_M_GET_EMAIL, "s", handle_get_email},
     {REGS_M_REQUEST_RESET_CODE, "ssss", handle_request_reset_code},
     {REGS_M_REDEEM_RESET_CODE, "sssss", handle_redeem_reset_code},
+    {REGS_M_CARD_CHALLENGE, "ss", handle_card_challenge},
+    {REGS_M_CARD_LOGIN, "sayayss", handle_card_login},
+    {REGS_M_BIND_CARD, "sayay", handle_bind_card},
 };
 
 static const struct method *find_method(const char *name)

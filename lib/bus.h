@@ -69,6 +69,26 @@
 /* (s user) -> (s address, b verified, s pending_address) ; self or admin */
 #define REGS_M_GET_EMAIL "GetEmail"
 
+/* Citizen certificate card (R3). A challenge is random, single use, short-lived
+ * and bound to the account and purpose it was made for:
+ * (s user, s purpose "login"|"bind") -> (s handle, ay challenge, u expires_in)
+ * login: root or the verifier group (the module), or the account itself;
+ * bind: the account itself (BindCard then needs a step-up for "card"). */
+#define REGS_M_CARD_CHALLENGE "CardChallenge"
+/* (s handle, ay certificate, ay signature, s service, s rhost)
+ *   -> (u result, u lock_seconds_left, u failures_left)
+ * The card's RSA PKCS#1 v1.5 SHA-256 signature over the challenge (R3.4); the
+ * certificate must be the one bound to the account (R3.6), chain to the
+ * anchors of the account's class (R1.2), be valid and not revoked (R3.5).
+ * Failures count toward the lock like wrong codes (R9.1). */
+#define REGS_M_CARD_LOGIN "CardLogin"
+/* (s handle, ay certificate, ay signature) -> (u result) ; binds or rebinds
+ * the card (R3.6: one certificate, one account; R7.1 step-up "card"). */
+#define REGS_M_BIND_CARD "BindCard"
+#define REGS_CARD_LOGIN "login"
+#define REGS_CARD_BIND "bind"
+#define REGS_PURPOSE_CARD "card" /* step-up for binding a card */
+
 /* Named errors. Verification outcomes are results, not errors. */
 #define REGS_E_ACCESS_DENIED "tw.regs.Error.AccessDenied"
 #define REGS_E_INVALID_ARGS "tw.regs.Error.InvalidArgs"
@@ -109,6 +129,14 @@ enum regs_result {
 	REGS_R_NOT_BOUND = 5,   /* no OTP bound */
 	REGS_R_MALFORMED = 6,   /* not 6 digits */
 	REGS_R_EXPIRED = 7,     /* enrolment expired */
+	/* citizen certificate card (R3) */
+	REGS_R_CERT_INVALID = 8,          /* revoked or outside its validity (R3.5) */
+	REGS_R_CERT_UNTRUSTED = 9,        /* not from the authority of the account's class */
+	REGS_R_CARD_NOT_BOUND = 10,       /* not the card bound to this account */
+	REGS_R_CARD_BOUND_ELSEWHERE = 11, /* the certificate is bound to another account */
+	REGS_R_BAD_SIGNATURE = 12,        /* the signature does not verify (R3.4) */
+	REGS_R_NO_FRESH_CRL = 13,         /* no current revocation list and policy denies */
+	REGS_R_BAD_CHALLENGE = 14,        /* unknown, used, expired or for another account */
 };
 
 #endif

@@ -334,7 +334,12 @@ void regs_config_defaults(struct regs_config *cfg)
 	cfg->reset_code_seconds = 300;
 	cfg->reset_resend_seconds = 60;
 	cfg->reset_code_tries = 3;
+	cfg->crl_refresh_seconds = 3600;
+	cfg->crl_policy = REGS_CRL_DENY;
+	cfg->crl_max_mb = 64;
 }
+
+static const char *const crl_policies[] = {"deny", "allow", NULL};
 
 static const char *const smtp_tls_modes[] = {"required", "optional", NULL};
 
@@ -375,6 +380,14 @@ const struct opt_desc regs_config_options[] = {
     CFG_INT(reset_code_seconds, 60, 3600),
     CFG_INT(reset_resend_seconds, 0, 3600),
     CFG_INT(reset_code_tries, 1, 10),
+    CFG_STRING(anchors_personal),
+    CFG_STRING(anchors_institution),
+    CFG_STRING(crl_urls),
+    CFG_STRING(crl_ca_file),
+    CFG_INT(crl_refresh_seconds, 60, 604800),
+    {"crl_policy", OPT_ENUM, offsetof(struct regs_config, crl_policy), sizeof(int), 0, 0,
+     crl_policies},
+    CFG_INT(crl_max_mb, 1, 1024),
     {NULL, OPT_INT, 0, 0, 0, 0, NULL},
 };
 

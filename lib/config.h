@@ -78,7 +78,17 @@ struct regs_config {
 	int reset_code_seconds;       /* a code's life (300, R8.3) */
 	int reset_resend_seconds;     /* resend cooldown (60, R8.3) */
 	int reset_code_tries;         /* wrong entries that kill a code (3) */
+	/* Citizen certificate (R1.2, R3.5): trust anchors per account class and CRLs. */
+	char anchors_personal[256];    /* PEM bundle: GRCA roots + MOICA intermediates */
+	char anchors_institution[256]; /* PEM bundle: XCA chain */
+	char crl_urls[1024];           /* space-separated http(s) URLs of the issuers' CRLs */
+	char crl_ca_file[256];         /* CA bundle for https CRL URLs ("" = system) */
+	int crl_refresh_seconds;       /* how often CRLs are fetched again (3600) */
+	int crl_policy;                /* enum regs_crl_policy when no fresh CRL: deny */
+	int crl_max_mb;                /* largest CRL accepted (64) */
 };
+
+enum regs_crl_policy { REGS_CRL_DENY = 0, REGS_CRL_ALLOW = 1 };
 
 enum regs_smtp_tls { REGS_SMTP_TLS_REQUIRED = 0, REGS_SMTP_TLS_OPTIONAL = 1 };
 

@@ -265,3 +265,27 @@ enum regs_err code_rec_decode(const void *data, size_t len, struct code_rec *c)
 	r_bytes(&r, c->address, sizeof(c->address), 1);
 	return r_end(&r);
 }
+
+size_t card_rec_encode(const struct card_rec *c, uint8_t *buf)
+{
+	struct wbuf w = {buf, 0};
+	w_u8(&w, REC_VERSION);
+	w_bytes(&w, c->sha256, sizeof(c->sha256));
+	w_str(&w, c->issuer);
+	w_str(&w, c->serial);
+	w_i64(&w, c->bound_at);
+	return w.n;
+}
+
+enum regs_err card_rec_decode(const void *data, size_t len, struct card_rec *c)
+{
+	struct rbuf r;
+	memset(c, 0, sizeof(*c));
+	if (r_begin(&r, data, len) != REGS_OK ||
+	    r_bytes(&r, c->sha256, sizeof(c->sha256), 0) != sizeof(c->sha256))
+		return REGS_ERR_INVALID;
+	r_bytes(&r, c->issuer, sizeof(c->issuer), 1);
+	r_bytes(&r, c->serial, sizeof(c->serial), 1);
+	c->bound_at = r_i64(&r);
+	return r_end(&r);
+}

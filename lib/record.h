@@ -65,6 +65,14 @@ struct code_rec {
 	char address[REC_FIELD_MAX]; /* where it was sent; a change of address kills it */
 };
 
+/* The bound citizen certificate (R3.6). */
+struct card_rec {
+	uint8_t sha256[32];         /* of the certificate's DER */
+	char issuer[REC_FIELD_MAX]; /* RFC 2253 */
+	char serial[80];            /* hex */
+	int64_t bound_at;
+};
+
 #define REC_BUF_MAX 512
 
 /* encode: writes into buf (REC_BUF_MAX), returns the length. decode: returns
@@ -79,6 +87,8 @@ size_t pending_rec_encode(const struct pending_rec *r, uint8_t *buf);
 enum regs_err pending_rec_decode(const void *data, size_t len, struct pending_rec *r);
 size_t audit_rec_encode(const struct audit_rec *r, uint8_t *buf);
 enum regs_err audit_rec_decode(const void *data, size_t len, struct audit_rec *r);
+size_t card_rec_encode(const struct card_rec *r, uint8_t *buf);
+enum regs_err card_rec_decode(const void *data, size_t len, struct card_rec *r);
 size_t code_rec_encode(const struct code_rec *r, uint8_t *buf);
 enum regs_err code_rec_decode(const void *data, size_t len, struct code_rec *r);
 

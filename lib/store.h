@@ -16,6 +16,8 @@ enum store_table {
 	STORE_AUDIT,         /* be64 time (s) | be64 seq -> audit record */
 	STORE_AUDIT_BY_USER, /* user NUL be64 time (s) | be64 seq -> (empty) */
 	STORE_CODES,         /* user NUL kind ("verify", "binding", "password") -> code record */
+	STORE_CARDS,         /* user -> card record (the bound certificate, R3.6) */
+	STORE_CARD_INDEX,    /* certificate SHA-256 -> user: one certificate, one account */
 	STORE_TABLE_COUNT
 };
 

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 static const char *const table_names[STORE_TABLE_COUNT] = {
-    "meta", "accounts", "otp", "pending", "audit", "audit_by_user", "codes",
+    "meta", "accounts", "otp", "pending", "audit", "audit_by_user", "codes", "cards", "card_index",
 };
 
 struct lmdb_store {

@@ -15,6 +15,9 @@
 #define ENROL_INFO_MAX 16384
 #define BIND_PENDING_KEY "pam_regs_bind_pending"
 #define CLIENT_KEY "pam_regs_client"
+#define CARD_LOGIN_KEY "pam_regs_card_login" /* this transaction logged in with the card */
+
+enum { METHOD_NONE, METHOD_CARD, METHOD_PASSWORD };
 
 static void close_client(pam_handle_t *pamh, void *data, int error_status)
 {
@@ -109,6 +112,27 @@ static int get_account(struct flow *f, struct regs_account_info *info, int secur
 	return 0;
 }
 
+/* R1.3: offers the methods this account has bound; password + OTP goes on to
+ * the password module (PAM_IGNORE). */
+static int choose_method(struct flow *f, uint32_t flags)
+{
+	int password_ok = !(flags & REGS_F_PASSWORD_LOGIN_DISABLED);
+	char *answer = NULL;
+	if (!(flags & REGS_F_CARD_BOUND))
+		return METHOD_PASSWORD;
+	if (!password_ok)
+		return METHOD_CARD;
+	if (conv_ask(f->pamh, msg_method_menu(), msg_method_prompt(), 1, &answer) != PAM_SUCCESS)
+		return METHOD_NONE;
+	int method = METHOD_NONE;
+	if (!*answer || strcmp(answer, "1") == 0)
+		method = METHOD_CARD;
+	else if (strcmp(answer, "2") == 0)
+		method = METHOD_PASSWORD;
+	conv_free_answer(answer);
+	return method;
+}
+
 int flow_select(struct flow *f)
 {
 	struct regs_account_info info;
@@ -119,10 +143,20 @@ int flow_select(struct flow *f)
 		show_locked(f, info.lock_seconds);
 		return PAM_MAXTRIES;
 	}
+	switch (choose_method(f, info.flags)) {
+	case METHOD_CARD:
+		rc = flow_card_login(f);
+		if (rc == PAM_SUCCESS)
+			pam_set_data(f->pamh, CARD_LOGIN_KEY, (void *)CARD_LOGIN_KEY, NULL);
+		return rc; /* success ends the stack: no password (R1.3b) */
+	case METHOD_PASSWORD:
+		break;
+	default:
+		return PAM_AUTH_ERR;
+	}
 	if (info.flags & REGS_F_PASSWORD_LOGIN_DISABLED) {
 		conv_show(f->pamh, PAM_ERROR_MSG, msg_password_login_disabled());
-		return PAM_AUTH_ERR; /* R6.3: the methods that still work come with the card/Google
-		                        work */
+		return PAM_AUTH_ERR; /* R6.3 */
 	}
 	return PAM_IGNORE; /* password + OTP: the password module asks next */
 }
@@ -155,7 +189,7 @@ static int password_given(struct flow *f)
 }
 
 /* failmode=open lets a verified password through alone; nothing lets no factor through. */
-static int otp_call_failed(struct flow *f, enum regs_client_err err)
+int flow_call_failed(struct flow *f, enum regs_client_err err)
 {
 	int open_code = password_given(f) ? PAM_SUCCESS : PAM_AUTHINFO_UNAVAIL;
 	return call_failed(f, err, PAM_AUTHINFO_UNAVAIL, open_code);
@@ -178,7 +212,7 @@ static int ask_and_verify(struct flow *f, int can_reset)
 	    regs_verify_otp(f->client, f->user, code, f->service, f->rhost, &v);
 	conv_free_answer(code);
 	if (err != RC_OK)
-		return otp_call_failed(f, err);
+		return flow_call_failed(f, err);
 	return v.result == REGS_R_OK ? PAM_SUCCESS : refuse_verdict(f, &v);
 }
 
@@ -201,7 +235,7 @@ int flow_otp(struct flow *f)
 	struct regs_account_info info;
 	enum regs_client_err err = RC_UNREACHABLE;
 	if (!f->client || (err = regs_get_account(f->client, f->user, &info)) != RC_OK)
-		return otp_call_failed(f, err);
+		return flow_call_failed(f, err);
 	if (info.flags & REGS_F_LOCKED) {
 		show_locked(f, info.lock_seconds);
 		return PAM_MAXTRIES;
@@ -323,6 +357,9 @@ int flow_account(struct flow *f)
 		show_locked(f, info.lock_seconds);
 		return PAM_PERM_DENIED;
 	}
+	const void *card_login = NULL;
+	if (pam_get_data(f->pamh, CARD_LOGIN_KEY, &card_login) == PAM_SUCCESS && card_login)
+		return PAM_SUCCESS; /* no password was used: its age does not matter */
 	if (info.flags & (REGS_F_OTP_BOUND | REGS_F_CARD_BOUND))
 		return password_age(f, info.flags);
 	const void *pending = NULL;

@@ -29,5 +29,9 @@ int flow_password(struct flow *f, int flags);
 int flow_password_only(struct flow *f);
 /* "lost" at the OTP prompt: an emergency code by e-mail (R8). */
 int flow_lost_phone(struct flow *f);
+/* The citizen certificate card (R3): PIN, then the card signs regsd's challenge. */
+int flow_card_login(struct flow *f);
+/* regsd answered with an error or not at all: the refusal (failmode applies). */
+int flow_call_failed(struct flow *f, enum regs_client_err err);
 
 #endif

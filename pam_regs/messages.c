@@ -2,6 +2,7 @@
  */
 #include "messages.h"
 #include "bus.h"
+#include "card.h"
 #include "i18n.h"
 #include <stdio.h>
 #include <string.h>
@@ -208,4 +209,100 @@ void msg_enrol_info(char *buf, size_t size, const char *qr, const char *secret, 
 	           "(%s)\n"
 	           "The QR code is valid for this binding only and expires in %lu minutes."),
 	         qr, secret, uri, (unsigned long)(expires_in + 59) / 60);
+}
+
+const char *msg_method_menu(void)
+{
+	return _("Login methods:\n  1) citizen certificate card (自然人憑證)\n  2) password + OTP");
+}
+
+const char *msg_method_prompt(void)
+{
+	return _("Choose a login method [1]: ");
+}
+
+const char *msg_insert_card(void)
+{
+	return _("Insert the citizen certificate card into the reader.");
+}
+
+void msg_pin_prompt(char *buf, size_t size, int tries)
+{
+	snprintf(
+	    buf, size,
+	    dngettext(REGS_TEXTDOMAIN, "PIN of the card (%d try left before it locks): ",
+	              "PIN of the card (%d tries left before it locks): ", (unsigned long)tries),
+	    tries);
+}
+
+void msg_wrong_pin(char *buf, size_t size, int tries_left)
+{
+	if (tries_left <= 0) {
+		snprintf(buf, size, "%s", msg_card_status(CARD_LOCKED));
+		return;
+	}
+	snprintf(buf, size,
+	         dngettext(REGS_TEXTDOMAIN, "Wrong PIN. %d try left before the card locks.",
+	                   "Wrong PIN. %d tries left before the card locks.",
+	                   (unsigned long)tries_left),
+	         tries_left);
+}
+
+const char *msg_card_status(int status)
+{
+	switch (status) {
+	case CARD_NO_SERVICE:
+		return _(
+		    "The smart card service (pcscd) is not running. Run 'regsctl card-check' or "
+		    "ask an administrator.");
+	case CARD_NO_READER:
+		return _("No card reader found: check that the reader is connected. Run "
+		         "'regsctl card-check' for a self-check.");
+	case CARD_NO_CARD:
+		return _("No card in the reader: insert the citizen certificate card.");
+	case CARD_REMOVED:
+		return _("The card was removed during the login: insert it and log in again.");
+	case CARD_UNKNOWN:
+		return _("This card is not a supported citizen certificate card.");
+	case CARD_SECOND_GENERATION:
+		return _(
+		    "Unsupported card generation: this citizen certificate card cannot be used "
+		    "here yet.");
+	case CARD_LOCKED:
+		return _("The card is locked after 3 wrong PINs: unlock it at the MOICA site "
+		         "(內政部憑證管理中心) before using it again.");
+	case CARD_BAD_PIN_FORMAT:
+		return _("A card PIN is 6 to 8 digits.");
+	default:
+		return _("The card could not be read: take it out, insert it again and retry.");
+	}
+}
+
+void msg_card_verdict(char *buf, size_t size, uint32_t result, uint32_t lock_seconds)
+{
+	if (result == REGS_R_LOCKED || lock_seconds > 0) {
+		msg_locked(buf, size, lock_seconds);
+		return;
+	}
+	const char *text;
+	switch (result) {
+	case REGS_R_CERT_INVALID:
+		text = _("Certificate invalid: check the card's status with the certificate "
+		         "authority (自然人憑證失效).");
+		break;
+	case REGS_R_CERT_UNTRUSTED:
+		text = _("This card's certificate is not from the authority for this account.");
+		break;
+	case REGS_R_CARD_NOT_BOUND:
+		text = _("This card is not the one bound to this account. Bind it with 'regsctl "
+		         "bind card' after logging in another way.");
+		break;
+	case REGS_R_NO_FRESH_CRL:
+		text = _("The certificate's revocation status cannot be checked right now; login "
+		         "refused. Please try again later or contact an administrator.");
+		break;
+	default:
+		text = _("The card's signature could not be verified; login refused.");
+	}
+	snprintf(buf, size, "%s", text);
 }

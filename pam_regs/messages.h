@@ -41,4 +41,13 @@ void msg_verdict(char *buf, size_t size, uint32_t result, uint32_t lock_seconds,
 void msg_enrol_info(char *buf, size_t size, const char *qr, const char *secret, const char *uri,
                     uint32_t expires_in);
 
+/* Citizen certificate card (R3). */
+const char *msg_method_menu(void);
+const char *msg_method_prompt(void);
+const char *msg_insert_card(void);
+void msg_pin_prompt(char *buf, size_t size, int tries);
+void msg_wrong_pin(char *buf, size_t size, int tries_left);
+const char *msg_card_status(int status); /* enum card_status */
+void msg_card_verdict(char *buf, size_t size, uint32_t result, uint32_t lock_seconds);
+
 #endif

@@ -40,6 +40,7 @@ enum option_index {
 	OPTION_YES,
 	OPTION_NO_WAIT,
 	OPTION_PASSWORD,
+	OPTION_WAIT,
 	OPTION_HELP,
 };
 #define TAKES(o) (1u << (o))
@@ -61,6 +62,7 @@ static const struct option long_options[] = {
     {"yes", no_argument, NULL, OPTION_VALUE_BASE + OPTION_YES},
     {"no-wait", no_argument, NULL, OPTION_VALUE_BASE + OPTION_NO_WAIT},
     {"password", no_argument, NULL, OPTION_VALUE_BASE + OPTION_PASSWORD},
+    {"wait", required_argument, NULL, OPTION_VALUE_BASE + OPTION_WAIT},
     {"help", no_argument, NULL, OPTION_VALUE_BASE + OPTION_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -147,6 +149,16 @@ static const struct regsctl_command commands[] = {
         "  --all          every account's log (administrators)\n"
         "  When a method is bound, you are first asked for an OTP code (re-verification).\n"),
      NULL, NULL},
+    {"card-check", cmd_card_check, 0, 0, TAKES(OPTION_JSON) | TAKES(OPTION_WAIT), 0, 0,
+     N_("card-check [--json] [--wait SECONDS]"),
+     N_("Check the citizen certificate card: service, reader, card, certificate, PIN tries."),
+     N_("  --json          print JSON instead of a table\n"
+        "  --wait SECONDS  wait up to SECONDS for a card to be inserted (default 0)\n"
+        "  The checks run in order and stop at the first failure, with a hint to fix it:\n"
+        "  1 PC/SC service (pcscd), 2 card reader, 3 card inserted and recognised,\n"
+        "  4 certificate readable and valid, 5 PIN tries left. No PIN is asked or sent.\n"
+        "  Exit status 0, or 10 + the number of the failed check (11-15).\n"),
+     NULL, NULL},
     {"list", cmd_list, 1, 1, TAKES(OPTION_JSON) | TAKES_FILTER, 0, 0,
      N_("list [--json] [--locked|--unbound|--otp|--password-login-disabled]"),
      N_("List accounts: class, bound methods, password login, e-mail, failures and lock "
@@ -188,7 +200,9 @@ static const char *const exit_status_help = N_("Exit status:\n"
                                                "  8  other error (storage, protocol, memory)\n"
                                                "  9  refused by policy (not allowed, contact an "
                                                "administrator, no verified e-mail, too soon, "
-                                               "mail not sent)\n");
+                                               "mail not sent)\n"
+                                               "  11-15  card-check: check 1-5 failed (PC/SC "
+                                               "service, reader, card, certificate, PIN)\n");
 
 /* How a failed regsd call is told to the user and which exit code it gives. */
 static const struct {
@@ -435,6 +449,20 @@ static int parse_limit(const char *s, uint32_t *out)
 	return 0;
 }
 
+/* --wait: whole seconds, at most an hour. */
+static int parse_wait(const char *s, unsigned *out)
+{
+	unsigned long n;
+
+	if (!all_digits(s) || strlen(s) > 4)
+		return -1;
+	n = strtoul(s, NULL, 10);
+	if (n > 3600)
+		return -1;
+	*out = (unsigned)n;
+	return 0;
+}
+
 static int set_filter(struct regsctl_args *a, const char *filter)
 {
 	if (*a->filter) {
@@ -497,6 +525,11 @@ static int apply_option(enum option_index option, const char *value, struct regs
 	case OPTION_PASSWORD:
 		a->password = 1;
 		return 0;
+	case OPTION_WAIT:
+		if (parse_wait(value, &a->wait_seconds) == 0)
+			return 0;
+		regsctl_error(_("--wait wants a number of seconds up to 3600, not '%s'"), value);
+		return -1;
 	case OPTION_HELP:
 		*help = 1;
 		return 0;

@@ -18,6 +18,7 @@ enum regsctl_exit {
 	REGSCTL_EXIT_OTHER = 8,   /* storage, protocol, memory */
 	REGSCTL_EXIT_REFUSED = 9, /* refused by policy: not allowed, contact an administrator, no
 	                           * verified e-mail, too soon, mail not sent */
+	REGSCTL_EXIT_CARD_CHECK = 10, /* card-check: 10 + the number of the failed check (11-15) */
 };
 
 /* The command line after option parsing. */
@@ -30,6 +31,8 @@ struct regsctl_args {
 	int yes;            /* --yes: do not ask for confirmation */
 	int no_wait;        /* --no-wait: only send the code, do not ask for it */
 	int password;       /* --password: the reset code is for the password (R9.5) */
+	/* --wait SECONDS: card-check waits this long for a card */
+	unsigned wait_seconds;
 	char **operands;
 	int n_operands;
 };
@@ -51,6 +54,8 @@ int cmd_password_login(struct regsctl_context *ctx);
 int cmd_email(struct regsctl_context *ctx);
 int cmd_reset_code(struct regsctl_context *ctx);
 int cmd_log(struct regsctl_context *ctx);
+/* The citizen certificate card self-check (cmd_card.c); needs no regsd. */
+int cmd_card_check(struct regsctl_context *ctx);
 
 /* Administrator commands (cmd_admin.c). */
 int cmd_list(struct regsctl_context *ctx);

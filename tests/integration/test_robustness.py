@@ -157,7 +157,9 @@ def test_full_disk_refuses_login_clearly_and_loses_nothing(env):
                    check=True)
     try:
         for name in os.listdir(env.path("state")):
-            shutil.copy2(os.path.join(env.path("state"), name), mnt)
+            src = os.path.join(env.path("state"), name)
+            if os.path.isfile(src):  # the database and the key; not the CRL cache
+                shutil.copy2(src, mnt)
         env.write_conf(state_dir=mnt, seal_key_file=os.path.join(mnt, "seal.key"))
         env.start_regsd()
         env.login_ok(user)

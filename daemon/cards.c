@@ -1,0 +1,237 @@
+/* Citizen certificate card (R3): challenges, card login, and binding a card to an account. */
+#include "account.h"
+#include "audit.h"
+#include "bus.h"
+#include "challenge.h"
+#include "handlers.h"
+#include "reply.h"
+#include "revocation.h"
+#include "x509.h"
+#include <openssl/sha.h>
+#include <string.h>
+#include <syslog.h>
+
+#define CERT_MAX (16 * 1024)
+#define SIG_MAX 512
+
+struct card_proof {
+	const uint8_t *cert;
+	int cert_len;
+	const uint8_t *sig;
+	int sig_len;
+};
+
+void handle_card_challenge(struct request *r)
+{
+	const char *arg[2];
+	request_strings(r, arg, 2);
+	int bind = strcmp(arg[1], REGS_CARD_BIND) == 0;
+	if (!bind && strcmp(arg[1], REGS_CARD_LOGIN) != 0) {
+		reply_error(r, REGS_E_INVALID_ARGS, "purpose is login or bind");
+		return;
+	}
+	/* A card is bound by its owner only; a login may be run by the module. */
+	const char *user = bind ? request_target(r, "", 0) : request_target(r, arg[0], 1);
+	if (!user)
+		return;
+	const struct challenge *c =
+	    challenge_new(&r->d->challenges, user, arg[1], dbus_message_get_sender(r->msg), r->now);
+	if (!c) {
+		reply_storage_error(r, REGS_ERR_CRYPTO);
+		return;
+	}
+	const char *handle = c->handle;
+	const uint8_t *nonce = c->nonce;
+	uint32_t expires_in = CHALLENGE_SECONDS;
+	reply_args(r, DBUS_TYPE_STRING, &handle, DBUS_TYPE_ARRAY, DBUS_TYPE_BYTE, &nonce,
+	           (int)CHALLENGE_BYTES, DBUS_TYPE_UINT32, &expires_in, DBUS_TYPE_INVALID);
+}
+
+/* Reads (s handle, ay cert, ay sig, ...) and takes the challenge. */
+static int take_proof(struct request *r, const char *purpose, struct challenge *c,
+                      struct card_proof *p, const char **service, const char **rhost)
+{
+	const char *handle, *svc = "", *host = "";
+	DBusError err;
+	dbus_error_init(&err);
+	int ok =
+	    service
+	        ? dbus_message_get_args(r->msg, &err, DBUS_TYPE_STRING, &handle, DBUS_TYPE_ARRAY,
+	                                DBUS_TYPE_BYTE, &p->cert, &p->cert_len, DBUS_TYPE_ARRAY,
+	                                DBUS_TYPE_BYTE, &p->sig, &p->sig_len, DBUS_TYPE_STRING,
+	                                &svc, DBUS_TYPE_STRING, &host, DBUS_TYPE_INVALID)
+	        : dbus_message_get_args(r->msg, &err, DBUS_TYPE_STRING, &handle, DBUS_TYPE_ARRAY,
+	                                DBUS_TYPE_BYTE, &p->cert, &p->cert_len, DBUS_TYPE_ARRAY,
+	                                DBUS_TYPE_BYTE, &p->sig, &p->sig_len, DBUS_TYPE_INVALID);
+	dbus_error_free(&err);
+	if (!ok || p->cert_len <= 0 || p->cert_len > CERT_MAX || p->sig_len <= 0 ||
+	    p->sig_len > SIG_MAX) {
+		reply_error(r, REGS_E_INVALID_ARGS,
+		            "certificate or signature missing or too large");
+		return -1;
+	}
+	if (service) {
+		*service = svc;
+		*rhost = host;
+	}
+	return challenge_take(&r->d->challenges, handle, purpose, dbus_message_get_sender(r->msg),
+	                      r->now, c);
+}
+
+static uint32_t result_of(enum x509_verdict v)
+{
+	switch (v) {
+	case X509_VERDICT_OK:
+		return REGS_R_OK;
+	case X509_VERDICT_EXPIRED:
+	case X509_VERDICT_NOT_YET_VALID:
+	case X509_VERDICT_REVOKED:
+		return REGS_R_CERT_INVALID;
+	case X509_VERDICT_NO_FRESH_CRL:
+		return REGS_R_NO_FRESH_CRL;
+	case X509_VERDICT_BAD_SIGNATURE:
+		return REGS_R_BAD_SIGNATURE;
+	default:
+		return REGS_R_CERT_UNTRUSTED;
+	}
+}
+
+/* Possession (R3.4), chain for the class (R1.2), validity and revocation (R3.5). */
+static uint32_t check_certificate(struct request *r, const struct challenge *c,
+                                  const struct card_proof *p, const struct account_rec *a)
+{
+	enum x509_verdict v = x509_verify_signature(p->cert, (size_t)p->cert_len, c->nonce,
+	                                            sizeof(c->nonce), p->sig, (size_t)p->sig_len);
+	if (v == X509_VERDICT_OK) {
+		const struct x509_anchors *anchors = a && a->class == ACCOUNT_INSTITUTION
+		                                         ? r->d->anchors_institution
+		                                         : r->d->anchors_personal;
+		v = anchors ? x509_verify_chain(anchors, p->cert, (size_t)p->cert_len, r->now)
+		            : X509_VERDICT_UNTRUSTED;
+	}
+	if (v == X509_VERDICT_OK)
+		v = revocation_check(&r->d->revocation, p->cert, (size_t)p->cert_len, r->now);
+	return result_of(v);
+}
+
+enum regs_err card_load(struct request *r, const char *user, struct card_rec *c)
+{
+	struct store_val v;
+	enum regs_err err = store_get(r->txn, STORE_CARDS, store_str(user), &v);
+	if (err != REGS_OK)
+		return err;
+	return card_rec_decode(v.data, v.len, c) == REGS_OK ? REGS_OK : REGS_ERR_STORAGE;
+}
+
+void card_delete(struct request *r, const char *user)
+{
+	struct card_rec c;
+	if (card_load(r, user, &c) != REGS_OK)
+		return;
+	struct store_val key = {c.sha256, sizeof(c.sha256)};
+	store_del(r->txn, STORE_CARD_INDEX, key);
+	store_del(r->txn, STORE_CARDS, store_str(user));
+}
+
+static void card_login_reply(struct request *r, uint32_t result, const struct account_rec *a)
+{
+	uint32_t lock = a ? policy_lock_seconds_left(a, r->now) : 0;
+	uint32_t left = a ? policy_failures_left(a, &r->d->lock, r->now) : 0;
+	reply_args(r, DBUS_TYPE_UINT32, &result, DBUS_TYPE_UINT32, &lock, DBUS_TYPE_UINT32, &left,
+	           DBUS_TYPE_INVALID);
+}
+
+/* The verdict of a card login whose challenge was valid. */
+static uint32_t card_login_verdict(struct request *r, const struct challenge *c,
+                                   const struct card_proof *p, struct account_rec *a)
+{
+	struct card_rec bound;
+	uint8_t digest[SHA256_DIGEST_LENGTH];
+	if (policy_lock_seconds_left(a, r->now) > 0)
+		return REGS_R_LOCKED;
+	if (card_load(r, c->user, &bound) != REGS_OK)
+		return REGS_R_CARD_NOT_BOUND;
+	SHA256(p->cert, (size_t)p->cert_len, digest);
+	if (memcmp(digest, bound.sha256, sizeof(digest)) != 0)
+		return REGS_R_CARD_NOT_BOUND;
+	return check_certificate(r, c, p, a);
+}
+
+void handle_card_login(struct request *r)
+{
+	struct challenge c;
+	struct card_proof p;
+	struct account_rec a;
+	const char *service = "", *rhost = "";
+	int taken = take_proof(r, REGS_CARD_LOGIN, &c, &p, &service, &rhost);
+	if (taken < 0)
+		return;
+	if (!taken) {
+		card_login_reply(r, REGS_R_BAD_CHALLENGE, NULL);
+		return;
+	}
+	if (!account_open_for_change(r, c.user, &a))
+		return;
+	uint32_t result = card_login_verdict(r, &c, &p, &a);
+	if (result == REGS_R_OK)
+		policy_clear(&a);
+	else if (result != REGS_R_LOCKED && result != REGS_R_NO_FRESH_CRL)
+		count_failure(r, c.user, &a, "card", service, rhost); /* R9.1 */
+	account_save(r, c.user, &a);
+	struct audit_event e = {c.user, "login", "card", service, rhost, result};
+	audit_record(r, &e);
+	card_login_reply(r, result, &a);
+}
+
+/* R3.6: one certificate, one account; a rebind replaces the old card. */
+static uint32_t save_binding(struct request *r, const char *user, const struct card_proof *p)
+{
+	struct card_rec rec, old;
+	struct x509_identity id;
+	struct store_val v;
+	if (x509_identity(p->cert, (size_t)p->cert_len, &id) != REGS_OK)
+		return REGS_R_CERT_UNTRUSTED;
+	struct store_val key = {id.sha256, sizeof(id.sha256)};
+	if (store_get(r->txn, STORE_CARD_INDEX, key, &v) == REGS_OK &&
+	    (v.len != strlen(user) || memcmp(v.data, user, v.len) != 0))
+		return REGS_R_CARD_BOUND_ELSEWHERE;
+	if (card_load(r, user, &old) == REGS_OK) {
+		struct store_val oldkey = {old.sha256, sizeof(old.sha256)};
+		store_del(r->txn, STORE_CARD_INDEX, oldkey);
+	}
+	uint8_t buf[REC_BUF_MAX];
+	memset(&rec, 0, sizeof(rec));
+	memcpy(rec.sha256, id.sha256, sizeof(rec.sha256));
+	rec_copy(rec.issuer, sizeof(rec.issuer), id.issuer);
+	rec_copy(rec.serial, sizeof(rec.serial), id.serial_hex);
+	rec.bound_at = r->now;
+	struct store_val val = {buf, card_rec_encode(&rec, buf)};
+	store_put(r->txn, STORE_CARDS, store_str(user), val);
+	store_put(r->txn, STORE_CARD_INDEX, key, store_str(user));
+	return REGS_R_OK;
+}
+
+void handle_bind_card(struct request *r)
+{
+	struct challenge c;
+	struct card_proof p;
+	struct account_rec a;
+	const char *user = request_target(r, "", 0);
+	if (!user || !require_step_up(r, user, REGS_PURPOSE_CARD, 1))
+		return;
+	int taken = take_proof(r, REGS_CARD_BIND, &c, &p, NULL, NULL);
+	if (taken < 0)
+		return;
+	if (!account_open_for_change(r, user, &a))
+		return;
+	uint32_t result = REGS_R_BAD_CHALLENGE;
+	if (taken && strcmp(c.user, user) == 0)
+		result = check_certificate(r, &c, &p, &a);
+	if (result == REGS_R_OK)
+		result = save_binding(r, user, &p);
+	if (result == REGS_R_OK)
+		account_save(r, user, &a);
+	struct audit_event e = {user, "bind", "card", "regsctl", "", result};
+	audit_record(r, &e);
+	reply_args(r, DBUS_TYPE_UINT32, &result, DBUS_TYPE_INVALID);
+}

@@ -1,0 +1,107 @@
+/* Citizen certificate login (R3): reader, card, tries left, PIN, the card signs regsd's challenge.
+ */
+#include "bus.h"
+#include "card.h"
+#include "conv.h"
+#include "flows.h"
+#include "messages.h"
+#include "wipe.h"
+#include <openssl/sha.h>
+#include <security/pam_ext.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#define CARD_WAIT_MS 30000
+
+/* Says why the card cannot be used; never reached after a PIN was sent to a locked card. */
+static int card_refused(struct flow *f, enum card_status st)
+{
+	pam_syslog(f->pamh, LOG_NOTICE, "card login of %s: %s", f->user, card_status_text(st));
+	conv_show(f->pamh, PAM_ERROR_MSG, msg_card_status(st));
+	return PAM_AUTH_ERR;
+}
+
+/* A wrong PIN counts toward the account's lock like a wrong code (R9.1). */
+static int wrong_pin(struct flow *f, int tries_left)
+{
+	struct regs_verdict v;
+	char text[512];
+	msg_wrong_pin(text, sizeof(text), tries_left);
+	conv_show(f->pamh, PAM_ERROR_MSG, text);
+	if (f->client &&
+	    regs_record_failure(f->client, f->user, "card", f->service, f->rhost, &v) == RC_OK &&
+	    v.lock_seconds > 0) {
+		msg_locked(text, sizeof(text), v.lock_seconds);
+		conv_show(f->pamh, PAM_ERROR_MSG, text);
+	}
+	return PAM_AUTH_ERR;
+}
+
+/* Asks for the PIN once tries-left is known, and sends it at most once (R3.3). */
+static int unlock_card(struct flow *f, struct card *card)
+{
+	int tries = -1;
+	char prompt[256], *pin = NULL;
+	enum card_status st = card_pin_tries(card, &tries);
+	if (st != CARD_OK)
+		return card_refused(f, st); /* CARD_LOCKED: no PIN is ever sent */
+	msg_pin_prompt(prompt, sizeof(prompt), tries);
+	if (conv_ask(f->pamh, NULL, prompt, 0, &pin) != PAM_SUCCESS)
+		return PAM_AUTH_ERR;
+	st = card_verify_pin(card, pin, &tries);
+	conv_free_answer(pin);
+	if (st == CARD_WRONG_PIN)
+		return wrong_pin(f, tries);
+	return st == CARD_OK ? PAM_SUCCESS : card_refused(f, st);
+}
+
+/* regsd's verdict on the signed challenge. */
+static int finish_login(struct flow *f, const struct regs_card_challenge *ch, const uint8_t *cert,
+                        size_t cert_len, const uint8_t *sig, size_t sig_len)
+{
+	struct regs_verdict v;
+	char text[1024];
+	enum regs_client_err err = regs_card_login(f->client, ch->handle, cert, cert_len, sig,
+	                                           sig_len, f->service, f->rhost, &v);
+	if (err != RC_OK)
+		return flow_call_failed(f, err);
+	if (v.result == REGS_R_OK)
+		return PAM_SUCCESS;
+	msg_card_verdict(text, sizeof(text), v.result, v.lock_seconds);
+	conv_show(f->pamh, PAM_ERROR_MSG, text);
+	return v.lock_seconds > 0 ? PAM_MAXTRIES : PAM_AUTH_ERR;
+}
+
+/* Signs SHA-256 of regsd's fresh challenge with the card's SIGN key (R3.4). */
+static int sign_challenge(struct flow *f, struct card *card, const uint8_t *cert, size_t cert_len)
+{
+	struct regs_card_challenge ch;
+	uint8_t digest[SHA256_DIGEST_LENGTH], sig[256];
+	size_t sig_len = 0;
+	enum regs_client_err err = regs_card_challenge(f->client, f->user, REGS_CARD_LOGIN, &ch);
+	if (err != RC_OK)
+		return flow_call_failed(f, err);
+	SHA256(ch.nonce, ch.nonce_len, digest);
+	enum card_status st = card_sign_sha256(card, digest, sig, &sig_len);
+	if (st != CARD_OK)
+		return card_refused(f, st);
+	return finish_login(f, &ch, cert, cert_len, sig, sig_len);
+}
+
+int flow_card_login(struct flow *f)
+{
+	struct card *card = NULL;
+	uint8_t *cert = NULL;
+	size_t cert_len = 0;
+	conv_show(f->pamh, PAM_TEXT_INFO, msg_insert_card());
+	enum card_status st = card_open(CARD_WAIT_MS, NULL, &card);
+	if (st == CARD_OK)
+		st = card_read_certificate(card, &cert, &cert_len);
+	int rc = st == CARD_OK ? unlock_card(f, card) : card_refused(f, st);
+	if (rc == PAM_SUCCESS)
+		rc = sign_challenge(f, card, cert, cert_len);
+	free(cert);
+	card_close(card);
+	return rc;
+}
