@@ -318,13 +318,6 @@ def test_R8_1_reset_needs_verified_email(env):
           "'lost' offered without a verified e-mail address: %r" % r.prompts, r)
 
 
-def test_R8_5_contact_admin_when_password_login_disabled(env):
-    harness.skip("password login cannot be disabled yet (R6.1 needs a card or Google "
-                 "binding, which regsd cannot bind), and a card-only account cannot be made: "
-                 "R8.5 is unreachable; NoVerifiedEmail is covered by "
-                 "test_R8_1_reset_needs_verified_email")
-
-
 def test_R8_2_prefix_on_screen_matches_newest_mail(env):
     user = "user9"
     env.enrol(user)
