@@ -22,7 +22,7 @@ static const struct {
 #define N_BOUND_FLAGS (sizeof(bound_flags) / sizeof(bound_flags[0]))
 
 /* Methods reset accepts besides "all bindings". */
-static const char *const resettable_methods[] = {"otp"};
+static const char *const resettable_methods[] = {"otp", "card"};
 
 static int is_locked(const struct regs_account_row *a)
 {
@@ -174,14 +174,18 @@ int cmd_reset(struct regsctl_context *ctx)
 	enum regs_client_err err;
 
 	if (*method && !is_resettable(method)) {
-		regsctl_error(_("cannot reset '%s': give no method (all bindings) or 'otp'"),
-		              method);
+		regsctl_error(
+		    _("cannot reset '%s': give no method (all bindings), 'otp' or 'card'"), method);
 		return REGSCTL_EXIT_USAGE;
 	}
 	err = regs_reset(ctx->client, user, method);
 	if (err != RC_OK)
 		return regsctl_report_failure(ctx->client, err);
-	if (*method)
+	if (strcmp(method, "card") == 0)
+		printf(_("The citizen certificate card binding of %s is deleted; they must bind a "
+		         "card again to log in with one.\n"),
+		       user);
+	else if (*method)
 		printf(_("The OTP binding of %s is deleted; they must bind OTP again.\n"), user);
 	else
 		printf(_("All bindings of %s are deleted; they must bind a method at their next "

@@ -120,11 +120,15 @@ static int run_enrolment(struct regsctl_context *ctx, const struct enrol_mode *m
 	enum regs_client_err err;
 	int code;
 
-	/* Only OTP can be bound from a terminal. */
+	/* Only OTP is enrolled here; a card is bound with 'bind card'. */
+	if (strcmp(ctx->args.operands[0], "card") == 0) {
+		regsctl_error("%s", _("to bind or rebind a citizen certificate card, run 'regsctl "
+		                      "bind card'"));
+		return REGSCTL_EXIT_USAGE;
+	}
 	if (strcmp(ctx->args.operands[0], "otp") != 0) {
-		regsctl_error(
-		    _("cannot bind '%s' with regsctl: only 'otp' (see 'regsctl help %s')"),
-		    ctx->args.operands[0], mode->name);
+		regsctl_error(_("unknown method '%s' for '%s': only 'otp' (see 'regsctl help %s')"),
+		              ctx->args.operands[0], mode->name, mode->name);
 		return REGSCTL_EXIT_USAGE;
 	}
 	regsctl_catch_interrupt();

@@ -1,6 +1,6 @@
-/* regsctl's questions on the terminal: yes/no answers, codes read from stdin (a few tries), what
- * regsd's verdict on an OTP code means, and re-verifying this connection with an OTP code before
- * changing or showing one's own bindings (step-up, R7.1). */
+/* regsctl's questions on the terminal: yes/no answers, codes read from stdin (a few tries; a card
+ * PIN is not echoed), what regsd's verdict on an OTP code means, and re-verifying this connection
+ * with an OTP code before changing or showing one's own bindings (step-up, R7.1). */
 #include "bus.h"
 #include "i18n.h"
 #include "regsctl.h"
@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <termios.h>
 #include <unistd.h>
 
 #define CODE_ATTEMPTS 3
@@ -46,21 +47,42 @@ void regsctl_catch_interrupt(void)
 
 /* ---- questions on the terminal ---- */
 
+/* Turns the terminal's echo off for a secret (the newline is still echoed); returns whether it
+ * did, with the settings to restore in saved. */
+static int hide_input(struct termios *saved)
+{
+	struct termios quiet;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, saved) != 0)
+		return 0;
+	quiet = *saved;
+	quiet.c_lflag = (quiet.c_lflag & ~(tcflag_t)ECHO) | ECHONL;
+	return tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+}
+
 /* Prints prompt on stderr (stdout may be a pipe for --json) and reads one line from stdin,
- * keeping only its non-space characters ("123 456" is fine). Returns NULL on end of input or
- * interruption. */
-static char *read_answer(const char *prompt)
+ * keeping only its non-space characters ("123 456" is fine); a secret is not echoed on a
+ * terminal. Returns NULL on end of input or interruption. */
+static char *read_answer(const char *prompt, int secret)
 {
 	char *line = NULL, *out;
 	size_t size = 0;
 	ssize_t len;
+	struct termios saved;
+	int hidden;
 
 	if (interrupted)
 		return NULL;
 	fflush(stdout);
 	fputs(prompt, stderr);
 	fflush(stderr);
+	hidden = secret && hide_input(&saved);
 	len = getline(&line, &size, stdin);
+	if (hidden) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+		if (len < 0) /* no newline was echoed */
+			fputc('\n', stderr);
+	}
 	if (!isatty(STDIN_FILENO))
 		fputc('\n', stderr); /* the piped answer was not echoed: end the prompt's line */
 	if (len < 0 || interrupted) {
@@ -80,7 +102,7 @@ static char *read_answer(const char *prompt)
 
 int regsctl_ask_yes(const char *question)
 {
-	char *answer = read_answer(question);
+	char *answer = read_answer(question, 0);
 	int yes = answer && (strcasecmp(answer, "y") == 0 || strcasecmp(answer, "yes") == 0 ||
 	                     /* TRANSLATORS: an answer to a [y/N] question */
 	                     strcmp(answer, _("yes")) == 0);
@@ -95,7 +117,7 @@ int regsctl_run_code_dialog(struct regsctl_context *ctx, const struct regsctl_co
 	int code = REGSCTL_EXIT_VERIFY;
 
 	for (unsigned attempt = 1; tries > 0 && attempt <= attempts; attempt++) {
-		char *answer = d->given ? strdup(d->given) : read_answer(d->prompt);
+		char *answer = d->given ? strdup(d->given) : read_answer(d->prompt, d->secret);
 
 		if (!answer) {
 			if (d->given)

@@ -159,6 +159,19 @@ static const struct regsctl_command commands[] = {
         "  4 certificate readable and valid, 5 PIN tries left. No PIN is asked or sent.\n"
         "  Exit status 0, or 10 + the number of the failed check (11-15).\n"),
      NULL, NULL},
+    {"bind", cmd_bind, 1, 0, TAKES(OPTION_WAIT), 1, 1, N_("bind card [--wait SECONDS]"),
+     N_("Bind your citizen certificate card, or replace the one bound."),
+     N_("  --wait SECONDS  wait up to SECONDS for a card to be inserted (default 0)\n"
+        "  Insert the card into the reader; you are asked for its PIN (card password),\n"
+        "  which is sent to the card once (a locked card is refused without sending it).\n"
+        "  When a method is bound already, you are also asked for an OTP code\n"
+        "  (re-verification). A certificate is bound to one account only; personal\n"
+        "  accounts bind a MOICA citizen certificate, institution accounts an XCA one.\n"
+        "  Exit status 4 for a wrong PIN or a certificate that fails verification, 7 when\n"
+        "  the certificate is bound to another account, 9 for a certificate from another\n"
+        "  authority or no current revocation list, and 11-15 as card-check when the\n"
+        "  card cannot be used.\n"),
+     NULL, NULL},
     {"list", cmd_list, 1, 1, TAKES(OPTION_JSON) | TAKES_FILTER, 0, 0,
      N_("list [--json] [--locked|--unbound|--otp|--password-login-disabled]"),
      N_("List accounts: class, bound methods, password login, e-mail, failures and lock "
@@ -172,9 +185,10 @@ static const struct regsctl_command commands[] = {
      NULL, NULL},
     {"unlock", cmd_unlock, 1, 1, 0, 1, 1, N_("unlock USER"),
      N_("Unlock an account locked after wrong passwords or codes."), "", NULL, NULL},
-    {"reset", cmd_reset, 1, 1, 0, 1, 2, N_("reset USER [otp]"),
-     N_("Delete an account's bindings (all, or only OTP); the user must bind again."), "", NULL,
-     NULL},
+    {"reset", cmd_reset, 1, 1, 0, 1, 2, N_("reset USER [otp|card]"),
+     N_("Delete an account's bindings (all, or only OTP or the card); the user must bind "
+        "again."),
+     "", NULL, NULL},
     {"set-email", cmd_set_email, 1, 1, 0, 2, 2, N_("set-email USER ADDRESS"),
      N_("Set an account's e-mail address for emergency codes (verified at once)."), "", NULL, NULL},
     {"set-class", cmd_set_class, 1, 1, 0, 2, 2, N_("set-class USER personal|institution"),
@@ -201,8 +215,9 @@ static const char *const exit_status_help = N_("Exit status:\n"
                                                "  9  refused by policy (not allowed, contact an "
                                                "administrator, no verified e-mail, too soon, "
                                                "mail not sent)\n"
-                                               "  11-15  card-check: check 1-5 failed (PC/SC "
-                                               "service, reader, card, certificate, PIN)\n");
+                                               "  11-15  card-check, bind card: check 1-5 "
+                                               "failed (PC/SC service, reader, card, "
+                                               "certificate, PIN)\n");
 
 /* How a failed regsd call is told to the user and which exit code it gives. */
 static const struct {

@@ -18,7 +18,9 @@ enum regsctl_exit {
 	REGSCTL_EXIT_OTHER = 8,   /* storage, protocol, memory */
 	REGSCTL_EXIT_REFUSED = 9, /* refused by policy: not allowed, contact an administrator, no
 	                           * verified e-mail, too soon, mail not sent */
-	REGSCTL_EXIT_CARD_CHECK = 10, /* card-check: 10 + the number of the failed check (11-15) */
+	/* card-check: 10 + the number of the failed check (11-15); bind card exits the same way
+	 * when the card fails at one of these checks */
+	REGSCTL_EXIT_CARD_CHECK = 10,
 };
 
 /* The command line after option parsing. */
@@ -31,7 +33,7 @@ struct regsctl_args {
 	int yes;            /* --yes: do not ask for confirmation */
 	int no_wait;        /* --no-wait: only send the code, do not ask for it */
 	int password;       /* --password: the reset code is for the password (R9.5) */
-	/* --wait SECONDS: card-check waits this long for a card */
+	/* --wait SECONDS: card-check and bind card wait this long for a card */
 	unsigned wait_seconds;
 	char **operands;
 	int n_operands;
@@ -56,6 +58,8 @@ int cmd_reset_code(struct regsctl_context *ctx);
 int cmd_log(struct regsctl_context *ctx);
 /* The citizen certificate card self-check (cmd_card.c); needs no regsd. */
 int cmd_card_check(struct regsctl_context *ctx);
+/* bind card: bind or rebind one's own citizen certificate card (cmd_bindcard.c). */
+int cmd_bind(struct regsctl_context *ctx);
 
 /* Administrator commands (cmd_admin.c). */
 int cmd_list(struct regsctl_context *ctx);
@@ -108,6 +112,7 @@ struct regsctl_code_dialog {
 	const char *exhausted; /* translated or NULL: said after the last failed attempt */
 	regsctl_code_attempt_fn attempt;
 	void *data;
+	int secret; /* not echoed on a terminal (a card PIN) */
 };
 
 /* Runs the dialog; returns the exit code of the last attempt. */
