@@ -126,7 +126,7 @@ static long pcsc_transmit(void *ctx, const uint8_t *cmd, size_t len, uint8_t *re
 	LONG rv = SCardTransmit(c->handle, pci, cmd, (DWORD)len, NULL, resp, &n);
 
 	*resp_len = rv == SCARD_S_SUCCESS ? (size_t)n : 0;
-	return rv;
+	return rv == SCARD_S_SUCCESS && n < 2 ? SCARD_W_REMOVED_CARD : rv; /* lost mid-APDU */
 }
 
 static struct card *card_new(void)
