@@ -746,3 +746,16 @@ enum regs_client_err regs_bind_card(struct regs_client *c, const char *handle, c
 	*result = v[0];
 	return rc;
 }
+
+enum regs_client_err regs_step_up_card(struct regs_client *c, const char *handle,
+                                       const uint8_t *cert, size_t cert_len, const uint8_t *sig,
+                                       size_t sig_len, const char *purpose,
+                                       struct regs_step_up *out)
+{
+	uint32_t v[4] = {0};
+	enum regs_client_err rc = call_uints(c, REGS_M_STEP_UP_CARD, "syys", "uuuu", v, handle,
+	                                     cert, cert_len, sig, sig_len, purpose);
+	verdict_from(v, &out->verdict);
+	out->valid_for = v[3];
+	return rc;
+}

@@ -153,6 +153,11 @@ enum regs_client_err regs_card_login(struct regs_client *c, const char *handle, 
                                      size_t cert_len, const uint8_t *sig, size_t sig_len,
                                      const char *service, const char *rhost,
                                      struct regs_verdict *out);
+/* R7.1 with the card: a challenge made for REGS_CARD_STEP_UP, signed by the bound card. */
+enum regs_client_err regs_step_up_card(struct regs_client *c, const char *handle,
+                                       const uint8_t *cert, size_t cert_len, const uint8_t *sig,
+                                       size_t sig_len, const char *purpose,
+                                       struct regs_step_up *out);
 enum regs_client_err regs_bind_card(struct regs_client *c, const char *handle, const uint8_t *cert,
                                     size_t cert_len, const uint8_t *sig, size_t sig_len,
                                     uint32_t *result);

@@ -6,6 +6,7 @@
 #include "handlers.h"
 #include "reply.h"
 #include "revocation.h"
+#include "stepup.h"
 #include "x509.h"
 #include <openssl/sha.h>
 #include <string.h>
@@ -25,13 +26,13 @@ void handle_card_challenge(struct request *r)
 {
 	const char *arg[2];
 	request_strings(r, arg, 2);
-	int bind = strcmp(arg[1], REGS_CARD_BIND) == 0;
-	if (!bind && strcmp(arg[1], REGS_CARD_LOGIN) != 0) {
-		reply_error(r, REGS_E_INVALID_ARGS, "purpose is login or bind");
+	int own = strcmp(arg[1], REGS_CARD_BIND) == 0 || strcmp(arg[1], REGS_CARD_STEP_UP) == 0;
+	if (!own && strcmp(arg[1], REGS_CARD_LOGIN) != 0) {
+		reply_error(r, REGS_E_INVALID_ARGS, "purpose is login, bind or step-up");
 		return;
 	}
-	/* A card is bound by its owner only; a login may be run by the module. */
-	const char *user = bind ? request_target(r, "", 0) : request_target(r, arg[0], 1);
+	/* Binding and step-up are the owner's; a login may be run by the module. */
+	const char *user = own ? request_target(r, "", 0) : request_target(r, arg[0], 1);
 	if (!user)
 		return;
 	const struct challenge *c =
@@ -47,32 +48,35 @@ void handle_card_challenge(struct request *r)
 	           (int)CHALLENGE_BYTES, DBUS_TYPE_UINT32, &expires_in, DBUS_TYPE_INVALID);
 }
 
-/* Reads (s handle, ay cert, ay sig, ...) and takes the challenge. */
-static int take_proof(struct request *r, const char *purpose, struct challenge *c,
-                      struct card_proof *p, const char **service, const char **rhost)
+static void read_bytes(DBusMessageIter *it, const uint8_t **data, int *len)
 {
-	const char *handle, *svc = "", *host = "";
-	DBusError err;
-	dbus_error_init(&err);
-	int ok =
-	    service
-	        ? dbus_message_get_args(r->msg, &err, DBUS_TYPE_STRING, &handle, DBUS_TYPE_ARRAY,
-	                                DBUS_TYPE_BYTE, &p->cert, &p->cert_len, DBUS_TYPE_ARRAY,
-	                                DBUS_TYPE_BYTE, &p->sig, &p->sig_len, DBUS_TYPE_STRING,
-	                                &svc, DBUS_TYPE_STRING, &host, DBUS_TYPE_INVALID)
-	        : dbus_message_get_args(r->msg, &err, DBUS_TYPE_STRING, &handle, DBUS_TYPE_ARRAY,
-	                                DBUS_TYPE_BYTE, &p->cert, &p->cert_len, DBUS_TYPE_ARRAY,
-	                                DBUS_TYPE_BYTE, &p->sig, &p->sig_len, DBUS_TYPE_INVALID);
-	dbus_error_free(&err);
-	if (!ok || p->cert_len <= 0 || p->cert_len > CERT_MAX || p->sig_len <= 0 ||
-	    p->sig_len > SIG_MAX) {
+	DBusMessageIter arr;
+	dbus_message_iter_recurse(it, &arr);
+	dbus_message_iter_get_fixed_array(&arr, data, len);
+	dbus_message_iter_next(it);
+}
+
+/* Reads (s handle, ay cert, ay sig, then n strings into extra) — the
+ * signature is already checked — and takes the challenge: 1 taken, 0 none
+ * (unknown, used, expired, other purpose or connection), -1 bad arguments. */
+static int take_proof(struct request *r, const char *purpose, struct challenge *c,
+                      struct card_proof *p, const char **extra, int n)
+{
+	const char *handle;
+	DBusMessageIter it;
+	dbus_message_iter_init(r->msg, &it);
+	dbus_message_iter_get_basic(&it, &handle);
+	dbus_message_iter_next(&it);
+	read_bytes(&it, &p->cert, &p->cert_len);
+	read_bytes(&it, &p->sig, &p->sig_len);
+	for (int i = 0; i < n; i++) {
+		dbus_message_iter_get_basic(&it, &extra[i]);
+		dbus_message_iter_next(&it);
+	}
+	if (p->cert_len <= 0 || p->cert_len > CERT_MAX || p->sig_len <= 0 || p->sig_len > SIG_MAX) {
 		reply_error(r, REGS_E_INVALID_ARGS,
 		            "certificate or signature missing or too large");
 		return -1;
-	}
-	if (service) {
-		*service = svc;
-		*rhost = host;
 	}
 	return challenge_take(&r->d->challenges, handle, purpose, dbus_message_get_sender(r->msg),
 	                      r->now, c);
@@ -162,8 +166,9 @@ void handle_card_login(struct request *r)
 	struct challenge c;
 	struct card_proof p;
 	struct account_rec a;
-	const char *service = "", *rhost = "";
-	int taken = take_proof(r, REGS_CARD_LOGIN, &c, &p, &service, &rhost);
+	const char *extra[2] = {"", ""};
+	int taken = take_proof(r, REGS_CARD_LOGIN, &c, &p, extra, 2);
+	const char *service = extra[0], *rhost = extra[1];
 	if (taken < 0)
 		return;
 	if (!taken) {
@@ -219,7 +224,7 @@ void handle_bind_card(struct request *r)
 	const char *user = request_target(r, "", 0);
 	if (!user || !require_step_up(r, user, REGS_PURPOSE_CARD, 1))
 		return;
-	int taken = take_proof(r, REGS_CARD_BIND, &c, &p, NULL, NULL);
+	int taken = take_proof(r, REGS_CARD_BIND, &c, &p, NULL, 0);
 	if (taken < 0)
 		return;
 	if (!account_open_for_change(r, user, &a))
@@ -234,4 +239,43 @@ void handle_bind_card(struct request *r)
 	struct audit_event e = {user, "bind", "card", "regsctl", "", result};
 	audit_record(r, &e);
 	reply_args(r, DBUS_TYPE_UINT32, &result, DBUS_TYPE_INVALID);
+}
+
+/* R7.1 with the card: the caller's own bound card signs a step-up challenge. */
+void handle_step_up_card(struct request *r)
+{
+	struct challenge c;
+	struct card_proof p;
+	struct account_rec a;
+	const char *purpose = "";
+	uint32_t valid_for = 0;
+	int taken = take_proof(r, REGS_CARD_STEP_UP, &c, &p, &purpose, 1);
+	if (taken < 0)
+		return;
+	if (!stepup_purpose_known(purpose)) {
+		reply_error(r, REGS_E_INVALID_ARGS, "unknown step-up purpose");
+		return;
+	}
+	const char *user = request_target(r, "", 0);
+	if (!user || !account_open_for_change(r, user, &a))
+		return;
+	uint32_t result = REGS_R_BAD_CHALLENGE;
+	if (taken && strcmp(c.user, user) == 0)
+		result = card_login_verdict(r, &c, &p, &a);
+	if (result == REGS_R_OK) {
+		policy_clear(&a);
+		valid_for = (uint32_t)r->d->cfg.step_up_seconds;
+		stepup_grant(&r->d->stepups, dbus_message_get_sender(r->msg), r->caller.uid,
+		             purpose, r->now + valid_for, r->now);
+	} else if (result != REGS_R_LOCKED && result != REGS_R_NO_FRESH_CRL &&
+	           result != REGS_R_BAD_CHALLENGE) {
+		count_failure(r, user, &a, "card", "regsctl", "");
+	}
+	account_save(r, user, &a);
+	struct audit_event e = {user, "step-up", "card", "regsctl", "", result};
+	audit_record(r, &e);
+	uint32_t lock = policy_lock_seconds_left(&a, r->now);
+	uint32_t left = policy_failures_left(&a, &r->d->lock, r->now);
+	reply_args(r, DBUS_TYPE_UINT32, &result, DBUS_TYPE_UINT32, &lock, DBUS_TYPE_UINT32, &left,
+	           DBUS_TYPE_UINT32, &valid_for, DBUS_TYPE_INVALID);
 }

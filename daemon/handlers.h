@@ -26,6 +26,7 @@ void handle_redeem_reset_code(struct request *r);
 void handle_card_challenge(struct request *r);
 void handle_card_login(struct request *r);
 void handle_bind_card(struct request *r);
+void handle_step_up_card(struct request *r);
 /* The card bound to user (R3.6): REGS_OK, REGS_ERR_NOT_FOUND or a storage error. */
 enum regs_err card_load(struct request *r, const char *user, struct card_rec *c);
 void card_delete(struct request *r, const char *user);

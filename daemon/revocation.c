@@ -68,21 +68,24 @@ static int fetch(const struct revocation *rv, const char *url, struct body *b, c
 }
 
 /* A CRL verified against either class's anchors (its signer must be one of them). */
-static struct crl_set *parse_verified(const struct revocation *rv, const uint8_t *der, size_t len)
+static struct crl_set *parse_verified(const struct revocation *rv, const uint8_t *der, size_t len,
+                                      int64_t *this_update)
 {
 	struct crl_set *set = NULL;
 	for (int i = 0; i < 2 && !set; i++)
 		if (rv->anchors[i] &&
-		    crl_parse(der, len, rv->anchors[i], &set, NULL, NULL) != REGS_OK)
+		    crl_parse(der, len, rv->anchors[i], &set, this_update, NULL) != REGS_OK)
 			set = NULL;
 	return set;
 }
 
-static void install(struct revocation *rv, struct crl_source *s, struct crl_set *set)
+static void install(struct revocation *rv, struct crl_source *s, struct crl_set *set,
+                    int64_t this_update)
 {
 	pthread_mutex_lock(&rv->lock);
 	struct crl_set *old = s->set;
 	s->set = set;
+	s->this_update = this_update;
 	s->fetched_at = regs_now();
 	pthread_mutex_unlock(&rv->lock);
 	crl_set_free(old);
@@ -93,15 +96,22 @@ static int refresh_one(struct revocation *rv, struct crl_source *s)
 {
 	struct body b = {0};
 	char err[CURL_ERROR_SIZE + 32] = "";
+	int64_t this_update = 0;
 	int rc = fetch(rv, s->url, &b, err, sizeof(err));
-	struct crl_set *set = rc == 0 ? parse_verified(rv, b.data, b.len) : NULL;
+	struct crl_set *set = rc == 0 ? parse_verified(rv, b.data, b.len, &this_update) : NULL;
 	if (rc == 0 && !set)
 		snprintf(err, sizeof(err), "not a CRL signed by a configured anchor");
+	if (set && s->set && this_update < s->this_update) {
+		/* a replayed older CRL could un-revoke a certificate: keep ours */
+		snprintf(err, sizeof(err), "older than the CRL already held");
+		crl_set_free(set);
+		set = NULL;
+	}
 	if (set) {
 		if (crl_cache_write(rv->cache_dir, s->cache_name, b.data, b.len) != REGS_OK)
 			regsd_log(LOG_WARNING, "CRL %s: cannot write the cache", s->url);
 		regsd_log(LOG_INFO, "CRL %s: %zu revoked serials", s->url, crl_set_count(set));
-		install(rv, s, set);
+		install(rv, s, set, this_update);
 	} else {
 		regsd_log(LOG_WARNING, "CRL %s not refreshed: %s", s->url, err);
 	}
@@ -151,7 +161,7 @@ static void load_sources(struct revocation *rv)
 		size_t len = 0;
 		if (crl_cache_read(rv->cache_dir, s->cache_name, (size_t)rv->cfg->crl_max_mb << 20,
 		                   &der, &len) == REGS_OK)
-			s->set = parse_verified(rv, der, len);
+			s->set = parse_verified(rv, der, len, &s->this_update);
 		free(der);
 	}
 }

@@ -13,6 +13,7 @@ struct crl_source {
 	char url[256];
 	char cache_name[40];
 	struct crl_set *set; /* immutable; replaced whole under the lock */
+	int64_t this_update; /* of set: an older CRL never replaces a newer one */
 	int64_t fetched_at;
 };
 

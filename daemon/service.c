@@ -41,6 +41,7 @@ static const struct method methods[] = {
     {REGS_M_CARD_CHALLENGE, "ss", handle_card_challenge},
     {REGS_M_CARD_LOGIN, "sayayss", handle_card_login},
     {REGS_M_BIND_CARD, "sayay", handle_bind_card},
+    {REGS_M_STEP_UP_CARD, "sayays", handle_step_up_card},
 };
 
 static const struct method *find_method(const char *name)

@@ -71,7 +71,7 @@
 
 /* Citizen certificate card (R3). A challenge is random, single use, short-lived
  * and bound to the account and purpose it was made for:
- * (s user, s purpose "login"|"bind") -> (s handle, ay challenge, u expires_in)
+ * (s user, s purpose "login"|"bind"|"step-up") -> (s handle, ay challenge, u expires_in)
  * login: root or the verifier group (the module), or the account itself;
  * bind: the account itself (BindCard then needs a step-up for "card"). */
 #define REGS_M_CARD_CHALLENGE "CardChallenge"
@@ -85,6 +85,12 @@
 /* (s handle, ay certificate, ay signature) -> (u result) ; binds or rebinds
  * the card (R3.6: one certificate, one account; R7.1 step-up "card"). */
 #define REGS_M_BIND_CARD "BindCard"
+/* Step-up (R7.1) with the bound card, for accounts that have no OTP:
+ * (s handle, ay certificate, ay signature, s purpose)
+ *   -> (u result, u lock_seconds_left, u failures_left, u valid_for)
+ * over a challenge made for REGS_CARD_STEP_UP. */
+#define REGS_M_STEP_UP_CARD "StepUpCard"
+#define REGS_CARD_STEP_UP "step-up"
 #define REGS_CARD_LOGIN "login"
 #define REGS_CARD_BIND "bind"
 #define REGS_PURPOSE_CARD "card" /* step-up for binding a card */
