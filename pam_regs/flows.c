@@ -334,9 +334,9 @@ static int password_age(struct flow *f, uint32_t flags)
 }
 
 /* The password phase, after the password module changed it (requisite before us). */
-int flow_password(struct flow *f, int flags)
+int flow_password(struct flow *f)
 {
-	if (!(flags & PAM_UPDATE_AUTHTOK))
+	if (!(f->pam_flags & PAM_UPDATE_AUTHTOK))
 		return PAM_IGNORE; /* the preliminary check: nothing to do yet */
 	enum regs_client_err err = RC_UNREACHABLE;
 	if (f->client && (err = regs_password_changed(f->client, f->user)) == RC_OK)

@@ -13,6 +13,7 @@ struct flow {
 	char rhost[TEXT_FIELD_MAX];
 	struct module_options opt;
 	struct regs_client *client; /* NULL: regsd is not reachable */
+	int pam_flags;              /* the flags of the pam_sm_* call */
 };
 
 /* Fills f from the PAM handle and connects to regsd. Returns a PAM code. */
@@ -23,7 +24,7 @@ int flow_select(struct flow *f);
 int flow_authfail(struct flow *f);
 int flow_otp(struct flow *f);
 int flow_account(struct flow *f);
-int flow_password(struct flow *f, int flags);
+int flow_password(struct flow *f);
 /* Authentication passes on the password alone because nothing is bound (or
  * was just reset): the account phase then forces binding (R1.4, R8.4). */
 int flow_password_only(struct flow *f);

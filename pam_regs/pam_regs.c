@@ -11,13 +11,15 @@ static void init_i18n(void)
 	bindtextdomain(REGS_TEXTDOMAIN, LOCALEDIR);
 }
 
-static int run(pam_handle_t *pamh, int argc, const char **argv, int (*step)(struct flow *))
+static int run(pam_handle_t *pamh, int flags, int argc, const char **argv,
+               int (*step)(struct flow *))
 {
 	struct flow f;
 	struct user_locale ul;
 	init_i18n();
 	user_locale_enter(pamh, &ul);
 	int rc = flow_start(&f, pamh, argc, argv);
+	f.pam_flags = flags;
 	if (rc == PAM_SUCCESS)
 		rc = step(&f);
 	flow_end(&f);
@@ -39,8 +41,7 @@ static int authenticate(struct flow *f)
 
 PAM_REGS_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	(void)flags;
-	return run(pamh, argc, argv, authenticate);
+	return run(pamh, flags, argc, argv, authenticate);
 }
 
 PAM_REGS_EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
@@ -51,8 +52,7 @@ PAM_REGS_EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, cons
 
 PAM_REGS_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	(void)flags;
-	return run(pamh, argc, argv, flow_account);
+	return run(pamh, flags, argc, argv, flow_account);
 }
 
 PAM_REGS_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
@@ -71,14 +71,5 @@ PAM_REGS_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc
  * password module with "requisite" there, so only a real change gets here. */
 PAM_REGS_EXPORT int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	struct flow f;
-	struct user_locale ul;
-	init_i18n();
-	user_locale_enter(pamh, &ul);
-	int rc = flow_start(&f, pamh, argc, argv);
-	if (rc == PAM_SUCCESS)
-		rc = flow_password(&f, flags);
-	flow_end(&f);
-	user_locale_leave(&ul);
-	return rc;
+	return run(pamh, flags, argc, argv, flow_password);
 }
