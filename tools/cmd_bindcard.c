@@ -1,8 +1,9 @@
-/* regsctl bind card: binds (or rebinds) the citizen certificate card of one's own account (R3.6,
- * R7.1, R7.2). The card's certificate and its signature over a challenge from regsd, after the
- * PIN (sent once, never to a locked card) and, when a method is bound already, re-verification
- * with an OTP code; a challenge is used once, so after a re-verification the card signs a new
- * one. */
+/* The citizen certificate card for regsctl: opening it, its PIN (sent once, never to a locked
+ * card) and its signatures over challenges from regsd, shared by the re-verification with the
+ * card (prompt.c, R7.1) and regsctl bind card: binds (or rebinds) the card of one's own account
+ * (R3.6, R7.1, R7.2), after re-verification with a bound method when there is one (an OTP code,
+ * or for an account with only a card, that card: the same session signs both, one PIN); a
+ * challenge is used once, so after a re-verification the card signs a new one. */
 #include "bus.h"
 #include "card.h"
 #include "i18n.h"
@@ -22,14 +23,6 @@ enum {
 	EXIT_CARD_PIN,
 };
 
-struct card_binding {
-	struct card *card;
-	uint8_t *cert;
-	size_t cert_len;
-	enum card_status sign_status; /* of the last signature */
-	uint32_t result;              /* BindCard's answer */
-};
-
 static const char *hint_locked(void)
 {
 	return _("The PIN is locked after 3 wrong PINs: unlock the card at the MOICA site "
@@ -38,7 +31,7 @@ static const char *hint_locked(void)
 
 /* Says on stderr what is wrong with the card and how to fix it; returns the exit code, fallback
  * for a card that failed in another way. */
-static int report_card(const struct card *card, enum card_status status, int fallback)
+static int report_card(const struct regsctl_card *k, enum card_status status, int fallback)
 {
 	const char *hint = NULL;
 	int code = fallback;
@@ -65,7 +58,7 @@ static int report_card(const struct card *card, enum card_status status, int fal
 		code = EXIT_CARD_CARD;
 		break;
 	case CARD_UNKNOWN:
-		regsctl_error(_("the card is not recognised (ATR %s)"), card_atr_hex(card));
+		regsctl_error(_("the card is not recognised (ATR %s)"), card_atr_hex(k->card));
 		hint = _("This is not a citizen certificate card, or it is inserted the "
 		         "wrong way: insert your citizen certificate card, chip first.");
 		code = EXIT_CARD_CARD;
@@ -81,12 +74,17 @@ static int report_card(const struct card *card, enum card_status status, int fal
 		code = EXIT_CARD_PIN;
 		break;
 	case CARD_REMOVED:
-		regsctl_error("%s", _("the card was removed; nothing was bound"));
-		hint = _("Insert the card and run 'regsctl bind card' again.");
+		if (k->binding) {
+			regsctl_error("%s", _("the card was removed; nothing was bound"));
+			hint = _("Insert the card and run 'regsctl bind card' again.");
+		} else {
+			regsctl_error("%s", _("the card was removed; nothing was done"));
+			hint = _("Insert the card and run the command again.");
+		}
 		code = EXIT_CARD_CARD;
 		break;
 	default:
-		regsctl_error(_("cannot use the card (%s)"), card_error_detail(card));
+		regsctl_error(_("cannot use the card (%s)"), card_error_detail(k->card));
 		hint = _("Take the card out, insert it again and try again; 'regsctl card-check' "
 		         "checks the reader and the card.");
 		break;
@@ -97,18 +95,18 @@ static int report_card(const struct card *card, enum card_status status, int fal
 }
 
 /* The card, its certificate and its PIN tries, without sending a PIN. */
-static int open_card(struct card_binding *b, unsigned wait_seconds, int *tries)
+static int open_card(struct regsctl_card *k, unsigned wait_seconds, int *tries)
 {
-	enum card_status status = card_open((int)wait_seconds * 1000, NULL, &b->card);
+	enum card_status status = card_open((int)wait_seconds * 1000, NULL, &k->card);
 
 	if (status != CARD_OK)
-		return report_card(b->card, status, EXIT_CARD_CARD);
-	status = card_read_certificate(b->card, &b->cert, &b->cert_len);
+		return report_card(k, status, EXIT_CARD_CARD);
+	status = card_read_certificate(k->card, &k->cert, &k->cert_len);
 	if (status != CARD_OK)
-		return report_card(b->card, status, EXIT_CARD_CERTIFICATE);
-	status = card_pin_tries(b->card, tries);
+		return report_card(k, status, EXIT_CARD_CERTIFICATE);
+	status = card_pin_tries(k->card, tries);
 	if (status != CARD_OK) /* CARD_LOCKED: the PIN is never sent */
-		return report_card(b->card, status, EXIT_CARD_PIN);
+		return report_card(k, status, EXIT_CARD_PIN);
 	return REGSCTL_EXIT_OK;
 }
 
@@ -116,9 +114,9 @@ static int open_card(struct card_binding *b, unsigned wait_seconds, int *tries)
  * digits is not sent and may be entered again). */
 static int pin_attempt(struct regsctl_context *ctx, const char *pin, void *data, unsigned *tries)
 {
-	struct card_binding *b = data;
+	struct regsctl_card *k = data;
 	int left = -1;
-	enum card_status status = card_verify_pin(b->card, pin, &left);
+	enum card_status status = card_verify_pin(k->card, pin, &left);
 
 	(void)ctx;
 	*tries = 0;
@@ -141,19 +139,21 @@ static int pin_attempt(struct regsctl_context *ctx, const char *pin, void *data,
 		fprintf(stderr, "%s\n", hint_locked());
 		return REGSCTL_EXIT_VERIFY;
 	default:
-		return report_card(b->card, status, EXIT_CARD_CARD);
+		return report_card(k, status, EXIT_CARD_CARD);
 	}
 }
 
-static int verify_pin(struct regsctl_context *ctx, struct card_binding *b, int tries)
+static int verify_pin(struct regsctl_context *ctx, struct regsctl_card *k, int tries)
 {
 	char prompt[256];
 	const struct regsctl_code_dialog d = {
 	    .prompt = prompt,
-	    .no_code = _("no PIN entered; the card is not bound"),
-	    .exhausted = _("no PIN was sent to the card; the card is not bound"),
+	    .no_code = k->binding ? _("no PIN entered; the card is not bound")
+	                          : _("no PIN entered; nothing was done"),
+	    .exhausted = k->binding ? _("no PIN was sent to the card; the card is not bound")
+	                            : _("no PIN was sent to the card; nothing was done"),
 	    .attempt = pin_attempt,
-	    .data = b,
+	    .data = k,
 	    .secret = 1,
 	};
 
@@ -165,36 +165,36 @@ static int verify_pin(struct regsctl_context *ctx, struct card_binding *b, int t
 	return regsctl_run_code_dialog(ctx, &d);
 }
 
-/* A regsctl_call_fn: a new challenge, signed by the card, given to BindCard. A failed signature
- * leaves RC_OK with b->sign_status set. */
-static enum regs_client_err sign_and_bind(struct regsctl_context *ctx, void *data)
+int regsctl_card_unlock(struct regsctl_context *ctx, struct regsctl_card *k)
 {
-	struct card_binding *b = data;
-	struct regs_card_challenge ch;
-	uint8_t digest[SHA256_DIGEST_LENGTH], sig[CARD_SIGNATURE_LEN];
-	size_t sig_len = 0;
-	enum regs_client_err err;
+	int tries = 0, code;
 
-	b->sign_status = CARD_OK;
-	err = regs_card_challenge(ctx->client, "", REGS_CARD_BIND, &ch);
-	if (err != RC_OK)
-		return err;
-	SHA256(ch.nonce, ch.nonce_len, digest);
-	b->sign_status = card_sign_sha256(b->card, digest, sig, &sig_len);
-	if (b->sign_status != CARD_OK)
-		return RC_OK;
-	return regs_bind_card(ctx->client, ch.handle, b->cert, b->cert_len, sig, sig_len,
-	                      &b->result);
+	regsctl_catch_interrupt(); /* Ctrl-C ends the PIN prompt with the echo restored */
+	code = open_card(k, ctx->args.wait_seconds, &tries);
+	if (code == REGSCTL_EXIT_OK)
+		code = verify_pin(ctx, k, tries);
+	return code;
 }
 
-/* Says what BindCard's answer means; returns the exit code. */
-static int report_result(uint32_t result)
+int regsctl_card_sign_challenge(struct regsctl_context *ctx, struct regsctl_card *k,
+                                const char *card_purpose, struct regs_card_challenge *ch,
+                                uint8_t *sig, size_t *sig_len, enum regs_client_err *err)
+{
+	uint8_t digest[SHA256_DIGEST_LENGTH];
+	enum card_status status;
+
+	*sig_len = 0;
+	*err = regs_card_challenge(ctx->client, "", card_purpose, ch);
+	if (*err != RC_OK)
+		return REGSCTL_EXIT_OK;
+	SHA256(ch->nonce, ch->nonce_len, digest);
+	status = card_sign_sha256(k->card, digest, sig, sig_len);
+	return status == CARD_OK ? REGSCTL_EXIT_OK : report_card(k, status, EXIT_CARD_CARD);
+}
+
+int regsctl_report_card_result(const struct regsctl_card *k, uint32_t result)
 {
 	switch (result) {
-	case REGS_R_OK:
-		printf("%s\n",
-		       _("Citizen certificate card bound; log in again with a bound method."));
-		return REGSCTL_EXIT_OK;
 	case REGS_R_CERT_INVALID:
 		regsctl_error("%s", _("Certificate invalid: check the card's status with the "
 		                      "certificate authority."));
@@ -204,50 +204,101 @@ static int report_result(uint32_t result)
 		                      "account (personal accounts: MOICA; institution accounts: "
 		                      "XCA)."));
 		return REGSCTL_EXIT_REFUSED;
+	case REGS_R_CARD_NOT_BOUND:
+		regsctl_error("%s", _("This is not the card bound to this account: re-verify with "
+		                      "the card that is bound."));
+		return REGSCTL_EXIT_VERIFY;
 	case REGS_R_CARD_BOUND_ELSEWHERE:
 		regsctl_error("%s", _("This certificate is already bound to another account "
 		                      "(R3.6)."));
 		return REGSCTL_EXIT_ALREADY_BOUND;
 	case REGS_R_BAD_SIGNATURE:
-		regsctl_error("%s", _("The card's signature does not match its certificate; the "
-		                      "card is not bound."));
+		regsctl_error("%s", k->binding ? _("The card's signature does not match its "
+		                                   "certificate; the card is not bound.")
+		                               : _("The card's signature does not match its "
+		                                   "certificate; nothing was done."));
 		return REGSCTL_EXIT_VERIFY;
 	case REGS_R_NO_FRESH_CRL:
-		regsctl_error("%s", _("The certificate's revocation status cannot be checked right "
-		                      "now; the card is not bound. Please try again later or "
-		                      "contact an administrator."));
+		regsctl_error(
+		    "%s", k->binding ? _("The certificate's revocation status cannot be checked "
+		                         "right now; the card is not bound. Please try again "
+		                         "later or contact an administrator.")
+		                     : _("The certificate's revocation status cannot be checked "
+		                         "right now; nothing was done. Please try again later or "
+		                         "contact an administrator."));
 		return REGSCTL_EXIT_REFUSED;
 	case REGS_R_BAD_CHALLENGE:
-		regsctl_error("%s", _("The challenge expired or was already used; run 'regsctl "
-		                      "bind card' again."));
+		regsctl_error("%s", k->binding ? _("The challenge expired or was already used; run "
+		                                   "'regsctl bind card' again.")
+		                               : _("The challenge expired or was already used; run "
+		                                   "the command again."));
 		return REGSCTL_EXIT_VERIFY;
 	}
 	regsctl_error(_("unexpected answer from regsd (result %u)"), result);
 	return REGSCTL_EXIT_OTHER;
 }
 
+void regsctl_card_close(struct regsctl_card *k)
+{
+	card_close(k->card);
+	k->card = NULL;
+	free(k->cert);
+	k->cert = NULL;
+	k->cert_len = 0;
+}
+
+/* ---- bind card ---- */
+
+struct card_binding {
+	struct regsctl_card card;
+	int sign_code;   /* exit code of a failed signature (reported), else REGSCTL_EXIT_OK */
+	uint32_t result; /* BindCard's answer */
+};
+
+/* A regsctl_call_fn: a new challenge, signed by the card, given to BindCard. A failed signature
+ * leaves RC_OK with b->sign_code set. */
+static enum regs_client_err sign_and_bind(struct regsctl_context *ctx, void *data)
+{
+	struct card_binding *b = data;
+	struct regs_card_challenge ch;
+	uint8_t sig[CARD_SIGNATURE_LEN];
+	size_t sig_len = 0;
+	enum regs_client_err err;
+
+	b->sign_code =
+	    regsctl_card_sign_challenge(ctx, &b->card, REGS_CARD_BIND, &ch, sig, &sig_len, &err);
+	if (b->sign_code != REGSCTL_EXIT_OK || err != RC_OK)
+		return err;
+	return regs_bind_card(ctx->client, ch.handle, b->card.cert, b->card.cert_len, sig, sig_len,
+	                      &b->result);
+}
+
 static int bind_card(struct regsctl_context *ctx)
 {
-	struct card_binding b = {0};
+	struct card_binding b = {.card = {.binding = 1}};
 	enum regs_client_err err;
-	int tries = 0, code;
+	int code;
 
-	regsctl_catch_interrupt(); /* Ctrl-C ends the PIN prompt with the echo restored */
-	code = open_card(&b, ctx->args.wait_seconds, &tries);
-	if (code == REGSCTL_EXIT_OK)
-		code = verify_pin(ctx, &b, tries);
-	if (code == REGSCTL_EXIT_OK)
+	code = regsctl_card_unlock(ctx, &b.card);
+	if (code == REGSCTL_EXIT_OK) {
+		/* A card-only account re-verifies with this card: no second PIN (R7.1). */
+		ctx->card = &b.card;
 		code = regsctl_call_with_step_up(ctx, REGS_PURPOSE_CARD, sign_and_bind, &b, &err);
+		ctx->card = NULL;
+	}
 	if (code == REGSCTL_EXIT_OK) {
 		if (err != RC_OK)
 			code = regsctl_report_failure(ctx->client, err);
-		else if (b.sign_status != CARD_OK)
-			code = report_card(b.card, b.sign_status, EXIT_CARD_CARD);
+		else if (b.sign_code != REGSCTL_EXIT_OK)
+			code = b.sign_code;
+		else if (b.result == REGS_R_OK)
+			printf("%s\n",
+			       _("Citizen certificate card bound; log in again with a bound "
+			         "method."));
 		else
-			code = report_result(b.result);
+			code = regsctl_report_card_result(&b.card, b.result);
 	}
-	card_close(b.card);
-	free(b.cert);
+	regsctl_card_close(&b.card);
 	return code;
 }
 

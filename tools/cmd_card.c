@@ -1,13 +1,17 @@
 /* regsctl card-check: the citizen certificate self-check (R3.2) in the order of the manual's
  * 「自然人憑證無法登入之自我檢測」: card component (pcscd), reader and card, certificate, PIN. */
 #include "card.h"
+#include "config.h"
 #include "i18n.h"
 #include "output.h"
 #include "regsctl.h"
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,11 +177,60 @@ static enum check_result describe_certificate(const uint8_t *der, size_t len,
 	return result;
 }
 
-/* 4: the certificate can be read, and is within its validity. */
+static void ignore_report(void *ctx, const char *file, unsigned line, const char *msg)
+{
+	(void)ctx, (void)file, (void)line, (void)msg;
+}
+
+enum signature_check { SIGNATURE_UNKNOWN, SIGNATURE_VERIFIED, SIGNATURE_BROKEN };
+
+/* Checks x's signature with the anchors in the bundle at path that issued it. */
+static enum signature_check check_with_bundle(X509 *x, const char *path)
+{
+	enum signature_check verdict = SIGNATURE_UNKNOWN;
+	BIO *bio = *path ? BIO_new_file(path, "r") : NULL;
+	X509 *anchor;
+
+	if (bio == NULL)
+		return SIGNATURE_UNKNOWN;
+	while (verdict != SIGNATURE_VERIFIED &&
+	       (anchor = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		if (X509_check_issued(anchor, x) == X509_V_OK)
+			verdict = X509_verify(x, X509_get0_pubkey(anchor)) == 1 ? SIGNATURE_VERIFIED
+			                                                        : SIGNATURE_BROKEN;
+		X509_free(anchor);
+	}
+	BIO_free(bio);
+	return verdict;
+}
+
+/* Whether x's signature verifies with the anchor that issued it, from the bundles named in
+ * regs.conf; SIGNATURE_UNKNOWN when regs.conf or the bundles cannot be read (regsctl runs as
+ * the user) or no anchor issued x (regsd checks the whole chain and revocation at login). */
+static enum signature_check check_signature(X509 *x)
+{
+	struct regs_config cfg;
+	enum signature_check personal, institution;
+
+	if (regs_config_load(&cfg, REGS_DEFAULT_CONFIG, 0, ignore_report, NULL) != REGS_OK)
+		return SIGNATURE_UNKNOWN;
+	personal = check_with_bundle(x, cfg.anchors_personal);
+	institution = check_with_bundle(x, cfg.anchors_institution);
+	ERR_clear_error();
+	if (personal == SIGNATURE_VERIFIED || institution == SIGNATURE_VERIFIED)
+		return SIGNATURE_VERIFIED;
+	return personal == SIGNATURE_BROKEN || institution == SIGNATURE_BROKEN ? SIGNATURE_BROKEN
+	                                                                       : SIGNATURE_UNKNOWN;
+}
+
+/* 4: the certificate can be read, is within its validity and, when the anchors can be read,
+ * is signed by the authority that issued it. */
 static enum check_result check_certificate(struct card_check *k, struct check_row *row)
 {
 	uint8_t *der = NULL;
 	size_t len = 0;
+	const unsigned char *p;
+	X509 *x;
 	enum card_status status = card_read_certificate(k->card, &der, &len);
 	enum check_result result;
 
@@ -188,6 +241,16 @@ static enum check_result check_certificate(struct card_check *k, struct check_ro
 		               card_error_detail(k->card));
 	k->have_certificate = 1;
 	result = describe_certificate(der, len, &k->certificate, row);
+	p = der;
+	x = result == CHECK_PASS ? d2i_X509(NULL, &p, (long)len) : NULL;
+	if (x != NULL && check_signature(x) == SIGNATURE_BROKEN)
+		result = row_set(
+		    row,
+		    _("The certificate on the card is damaged: it cannot be used to log "
+		      "in. Apply for a new citizen certificate at a household "
+		      "registration office."),
+		    _("the signature of its issuer (%s) does not verify"), k->certificate.issuer);
+	X509_free(x);
 	free(der);
 	return result;
 }
@@ -260,7 +323,8 @@ static int print_table(const struct card_check *k, int failed)
 	if (failed < N_CHECKS)
 		printf("\n%s %s\n", _("To fix:"), k->rows[failed].hint);
 	else
-		printf("\n%s\n", _("The card is ready for login."));
+		printf("\n%s\n", _("The card and its certificate can be read; regsd checks the "
+		                   "certificate's chain and revocation at login."));
 	return 0;
 }
 

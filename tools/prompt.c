@@ -1,7 +1,9 @@
 /* regsctl's questions on the terminal: yes/no answers, codes read from stdin (a few tries; a card
  * PIN is not echoed), what regsd's verdict on an OTP code means, and re-verifying this connection
- * with an OTP code before changing or showing one's own bindings (step-up, R7.1). */
+ * before changing or showing one's own bindings (step-up, R7.1): with an OTP code, or with the
+ * citizen certificate card for an account that has a card but no OTP bound. */
 #include "bus.h"
+#include "card.h"
 #include "i18n.h"
 #include "regsctl.h"
 
@@ -213,6 +215,53 @@ static int step_up(struct regsctl_context *ctx, const char *purpose)
 	return regsctl_run_code_dialog(ctx, &d);
 }
 
+/* Proves this connection for purpose with the card bound to the caller's account: the card
+ * already unlocked for this command (ctx->card), or the card in the reader and its PIN. */
+static int step_up_with_card(struct regsctl_context *ctx, const char *purpose)
+{
+	struct regsctl_card own = {0}, *k = ctx->card ? ctx->card : &own;
+	struct regs_card_challenge ch;
+	struct regs_step_up proof;
+	uint8_t sig[CARD_SIGNATURE_LEN];
+	size_t sig_len = 0;
+	enum regs_client_err err = RC_OK;
+	int code = REGSCTL_EXIT_OK;
+
+	fprintf(stderr, "%s\n", _("Re-verify with your citizen certificate card."));
+	if (!ctx->card)
+		code = regsctl_card_unlock(ctx, &own);
+	if (code == REGSCTL_EXIT_OK)
+		code = regsctl_card_sign_challenge(ctx, k, REGS_CARD_STEP_UP, &ch, sig, &sig_len,
+		                                   &err);
+	if (code == REGSCTL_EXIT_OK && err == RC_OK)
+		err = regs_step_up_card(ctx->client, ch.handle, k->cert, k->cert_len, sig, sig_len,
+		                        purpose, &proof);
+	if (code == REGSCTL_EXIT_OK && err != RC_OK)
+		code = regsctl_report_failure(ctx->client, err);
+	else if (code == REGSCTL_EXIT_OK &&
+	         (proof.verdict.result == REGS_R_LOCKED || proof.verdict.lock_seconds > 0)) {
+		regsctl_error(_("too many failed attempts: the account is locked for %u more min"),
+		              regsctl_minutes(proof.verdict.lock_seconds));
+		code = REGSCTL_EXIT_LOCKED;
+	} else if (code == REGSCTL_EXIT_OK && proof.verdict.result != REGS_R_OK)
+		code = regsctl_report_card_result(k, proof.verdict.result);
+	regsctl_card_close(&own);
+	return code;
+}
+
+/* Re-verifies with the card when the caller's account has one but no OTP, else with OTP. */
+static int step_up_with_bound_method(struct regsctl_context *ctx, const char *purpose)
+{
+	struct regs_account_info info;
+	enum regs_client_err err = regs_get_account(ctx->client, "", &info);
+
+	if (err != RC_OK)
+		return regsctl_report_failure(ctx->client, err);
+	if (!(info.flags & REGS_F_OTP_BOUND) && (info.flags & REGS_F_CARD_BOUND))
+		return step_up_with_card(ctx, purpose);
+	return step_up(ctx, purpose);
+}
+
 int regsctl_call_with_step_up(struct regsctl_context *ctx, const char *purpose,
                               regsctl_call_fn call, void *data, enum regs_client_err *err)
 {
@@ -221,7 +270,7 @@ int regsctl_call_with_step_up(struct regsctl_context *ctx, const char *purpose,
 	*err = call(ctx, data);
 	if (*err != RC_STEP_UP_REQUIRED || !purpose)
 		return REGSCTL_EXIT_OK;
-	code = step_up(ctx, purpose);
+	code = step_up_with_bound_method(ctx, purpose);
 	if (code == REGSCTL_EXIT_OK)
 		*err = call(ctx, data);
 	return code;

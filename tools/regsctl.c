@@ -91,7 +91,8 @@ static const struct regsctl_command commands[] = {
         "each."),
      N_("  --json       print JSON instead of a table\n"
         "  --user NAME  show another account (administrators)\n"
-        "  When a method is bound, you are first asked for an OTP code (re-verification).\n"),
+        "  When a method is bound, you are first asked for an OTP code, or with a card and no\n"
+        "  OTP bound for the card and its PIN (re-verification).\n"),
      NULL, NULL},
     {"enrol", cmd_enrol, 1, 0, 0, 1, 1, N_("enrol otp"),
      N_("Bind an authenticator app (OTP): scan the QR code, then enter a code from the app."),
@@ -147,7 +148,8 @@ static const struct regsctl_command commands[] = {
         "  USER, --user NAME\n"
         "                 another account's log (administrators)\n"
         "  --all          every account's log (administrators)\n"
-        "  When a method is bound, you are first asked for an OTP code (re-verification).\n"),
+        "  When a method is bound, you are first asked for an OTP code, or with a card and no\n"
+        "  OTP bound for the card and its PIN (re-verification).\n"),
      NULL, NULL},
     {"card-check", cmd_card_check, 0, 0, TAKES(OPTION_JSON) | TAKES(OPTION_WAIT), 0, 0,
      N_("card-check [--json] [--wait SECONDS]"),
@@ -156,7 +158,8 @@ static const struct regsctl_command commands[] = {
         "  --wait SECONDS  wait up to SECONDS for a card to be inserted (default 0)\n"
         "  The checks run in order and stop at the first failure, with a hint to fix it:\n"
         "  1 PC/SC service (pcscd), 2 card reader, 3 card inserted and recognised,\n"
-        "  4 certificate readable and valid, 5 PIN tries left. No PIN is asked or sent.\n"
+        "  4 certificate readable and valid (and signed by its issuer, when the anchors\n"
+        "  in regs.conf can be read), 5 PIN tries left. No PIN is asked or sent.\n"
         "  Exit status 0, or 10 + the number of the failed check (11-15).\n"),
      NULL, NULL},
     {"bind", cmd_bind, 1, 0, TAKES(OPTION_WAIT), 1, 1, N_("bind card [--wait SECONDS]"),
@@ -165,8 +168,10 @@ static const struct regsctl_command commands[] = {
         "  Insert the card into the reader; you are asked for its PIN (card password),\n"
         "  which is sent to the card once (a locked card is refused without sending it).\n"
         "  When a method is bound already, you are also asked for an OTP code\n"
-        "  (re-verification). A certificate is bound to one account only; personal\n"
-        "  accounts bind a MOICA citizen certificate, institution accounts an XCA one.\n"
+        "  (re-verification); with a card and no OTP bound, the card in the reader\n"
+        "  re-verifies (it must be the bound one). A certificate is bound to one account\n"
+        "  only; personal accounts bind a MOICA citizen certificate, institution accounts\n"
+        "  an XCA one.\n"
         "  Exit status 4 for a wrong PIN or a certificate that fails verification, 7 when\n"
         "  the certificate is bound to another account, 9 for a certificate from another\n"
         "  authority or no current revocation list, and 11-15 as card-check when the\n"

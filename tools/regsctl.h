@@ -39,9 +39,14 @@ struct regsctl_args {
 	int n_operands;
 };
 
+struct regsctl_card;
+
 struct regsctl_context {
 	struct regs_client *client;
 	struct regsctl_args args;
+	/* The card opened with its PIN verified (bind card), or NULL: a re-verification with the
+	 * card signs with it instead of opening the card and asking the PIN again. */
+	struct regsctl_card *card;
 };
 
 /* The service name regsctl gives regsd with codes (shown in the activity log). */
@@ -126,14 +131,43 @@ int regsctl_report_verdict(const struct regs_verdict *v, unsigned *tries);
 typedef enum regs_client_err (*regsctl_call_fn)(struct regsctl_context *ctx, void *data);
 
 /* Makes the call; when regsd answers StepUpRequired, re-verifies this connection for purpose
- * (an OTP code from stdin) and makes it once more. Returns REGSCTL_EXIT_OK with the call's own
- * outcome in *err (not reported), or the exit code of a failed re-verification (reported).
+ * (an OTP code from stdin; the citizen certificate card and its PIN when the caller's account
+ * has a card but no OTP bound) and makes it once more. Returns REGSCTL_EXIT_OK with the call's
+ * own outcome in *err (not reported), or the exit code of a failed re-verification (reported).
  * purpose NULL: no re-verification. */
 int regsctl_call_with_step_up(struct regsctl_context *ctx, const char *purpose,
                               regsctl_call_fn call, void *data, enum regs_client_err *err);
 /* regsctl_call_with_step_up that also reports a failed call; returns the exit code. */
 int regsctl_run_with_step_up(struct regsctl_context *ctx, const char *purpose, regsctl_call_fn call,
                              void *data);
+
+/* ---- the citizen certificate card: opened, PIN sent once, signing (cmd_bindcard.c) ---- */
+
+struct card;
+
+struct regsctl_card {
+	struct card *card;
+	uint8_t *cert; /* the certificate paired with the SIGN key, DER */
+	size_t cert_len;
+	int binding; /* bind card: messages say the card is not bound (else: nothing was done) */
+};
+
+/* Opens the card (waiting --wait seconds), reads its certificate and PIN tries and sends the PIN
+ * read from stdin once (never to a locked card). Returns the exit code, reported on failure:
+ * card problems as card-check (11-15), a wrong PIN REGSCTL_EXIT_VERIFY. */
+int regsctl_card_unlock(struct regsctl_context *ctx, struct regsctl_card *k);
+/* A new challenge for card_purpose (REGS_CARD_BIND, REGS_CARD_STEP_UP) signed by the unlocked
+ * card into sig (CARD_SIGNATURE_LEN bytes). Returns REGSCTL_EXIT_OK with the outcome of
+ * CardChallenge in *err (not reported; RC_OK: ch, sig and *sig_len set), or the exit code of a
+ * failed signature (reported). */
+int regsctl_card_sign_challenge(struct regsctl_context *ctx, struct regsctl_card *k,
+                                const char *card_purpose, struct regs_card_challenge *ch,
+                                uint8_t *sig, size_t *sig_len, enum regs_client_err *err);
+/* Says what a CardChallenge answer other than ok means (BindCard, StepUpCard); returns the exit
+ * code. */
+int regsctl_report_card_result(const struct regsctl_card *k, uint32_t result);
+/* Disconnects the card (dropping the verified PIN) and frees; fine twice. */
+void regsctl_card_close(struct regsctl_card *k);
 
 /* ---- codes sent by mail: e-mail verification and emergency codes (mailcode.c) ---- */
 

@@ -62,6 +62,7 @@ SRCDIR = os.environ.get("REGS_SRCDIR") or os.path.normpath(os.path.join(HERE, ".
 FIXTURES = os.path.join(SRCDIR, "tests", "fixtures")
 MARKER = "REGS_CARD_NS"
 PCSCD_DIR = "/run/pcscd"
+ETC_REGS = "/etc/regs"  # regs.conf where regsctl looks (configure --sysconfdir=/etc)
 PCSCD_SOCKET = os.path.join(PCSCD_DIR, "pcscd.comm")
 VPCD_LIBS = ["/usr/lib/pcsc/drivers/serial/libifdvpcd.so",
              "/usr/lib/x86_64-linux-gnu/pcsc/drivers/serial/libifdvpcd.so"]
@@ -170,6 +171,8 @@ class CardEnv:
         self.card_args = None
         self._pki = None
         self.reader = READER
+        self.etc_regs_mounted = False  # show_system_conf()
+        self.etc_regs_made = False
 
     # -------------------------------------------------------------- lifecycle
     def setup(self):
@@ -190,6 +193,21 @@ class CardEnv:
 
     def path(self, *parts):
         return os.path.join(self.tmp, *parts)
+
+    def show_system_conf(self, conf):
+        """Puts a copy of the regs.conf at conf in /etc/regs for this mount namespace only (a
+        tmpfs over /etc/regs, which is made if missing): regsctl card-check reads the anchor
+        bundles named there."""
+        if not self.etc_regs_mounted:
+            if not os.path.isdir(ETC_REGS):
+                os.makedirs(ETC_REGS, mode=0o755)
+                self.etc_regs_made = True
+            subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=0755", "tmpfs", ETC_REGS],
+                           check=True)
+            self.etc_regs_mounted = True
+        dst = os.path.join(ETC_REGS, "regs.conf")
+        shutil.copyfile(conf, dst)
+        os.chmod(dst, 0o644)
 
     def start_pcscd(self, timeout=15):
         args = ["pcscd", "--foreground", "--config", self.conf]
@@ -235,6 +253,11 @@ class CardEnv:
                 self.pcscd.kill()
                 self.pcscd.wait()
         subprocess.run(["umount", PCSCD_DIR], capture_output=True)
+        if self.etc_regs_mounted:
+            subprocess.run(["umount", ETC_REGS], capture_output=True)
+            if self.etc_regs_made:
+                with contextlib.suppress(OSError):
+                    os.rmdir(ETC_REGS)
         if self.tmp and os.environ.get("REGS_KEEP") != "1":
             shutil.rmtree(self.tmp, ignore_errors=True)
 

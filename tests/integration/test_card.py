@@ -45,6 +45,12 @@ MSG_SECOND_GEN = "Unsupported card generation"
 MSG_REMOVED = "The card was removed during the login"
 MSG_BAD_SIG = "signature could not be verified"
 MSG_ACCOUNT_LOCKED = "Account locked after too many failed attempts"
+# regsctl
+MSG_REVERIFY_CARD = "Re-verify with your citizen certificate card."
+MSG_CHECK_DONE = ("The card and its certificate can be read; regsd checks the certificate's "
+                  "chain and revocation at login.")
+MSG_NOT_THE_BOUND_CARD = "This is not the card bound to this account"
+E_STEP_UP_REQUIRED = "tw.regs.Error.StepUpRequired"
 
 # lib/bus.h results 8..14
 R_CERT_INVALID, R_CERT_UNTRUSTED, R_CARD_NOT_BOUND, R_CARD_BOUND_ELSEWHERE, \
@@ -680,7 +686,8 @@ def test_R3_2_card_check_reports_each_fault(env):
     c = card()
     insert()
     out = card_check(env, "a good card", 0)
-    check_in("ready", out, "ok text", out)
+    check_in(MSG_CHECK_DONE, out, "ok text", out)
+    check("ready for login" not in out, "claims more than it checked", out)
     insert(tries_left=2)
     out = card_check(env, "a good card, 2 tries left", 0)
     check_in("2 tries left", out, "tries shown", out)
@@ -712,10 +719,21 @@ def test_R3_2_card_check_reports_each_fault(env):
 def test_R3_2_card_check_fails_a_certificate_that_does_not_verify(env):
     """The self-check's "certificate readable" passes a certificate whose signature is
     broken (fault corrupt-cert): it cannot log in (R1.2/R3.5 refuse it), so "ready for
-    login" misleads. The check that can tell is check 4."""
+    login" misleads. The check that can tell is check 4, with the anchor bundles named in
+    /etc/regs/regs.conf (shown to regsctl in this mount namespace only); without them it
+    cannot tell, and only says what it checked."""
     insert(fault="corrupt-cert")
+    out = card_check(env, "corrupt certificate, no regs.conf to check it with", 0)
+    check("ready for login" not in out, "reported ready for login", out)
+    check_in(MSG_CHECK_DONE, out, "what was checked", out)
+    card().show_system_conf(env.path("regs.conf"))
     out = card_check(env, "corrupt certificate (signature does not verify)", EXIT_CERT)
     check("ready for login" not in out, "reported ready for login", out)
+    check_in("does not verify", out, "what is wrong", out)
+    check_in("damaged", out, "hint", out)
+    insert()
+    out = card_check(env, "a good card checked against the anchors", 0)
+    check_in(MSG_CHECK_DONE, out, "ok text", out)
 
 
 def test_R7_1_card_only_account_reverifies_with_the_card(env):
@@ -733,6 +751,105 @@ def test_R7_1_card_only_account_reverifies_with_the_card(env):
                              "card's PIN: %s" % e)
     check(rc == 0, "regsctl status as card-only bob: exit %d" % rc, out, err)
     check(len(verifies()) == 1, "one VERIFY", c.apdu_log_text())
+    check_in(MSG_REVERIFY_CARD, err, "says it re-verifies with the card", err)
+    check("OTP" not in err, "asked for an OTP code", err)
+
+
+def test_R7_1_card_only_account_steps_up_with_the_card(env):
+    """R7.1 with the card, through regsctl: a wrong PIN stops with exit 4 and nothing shown
+    (the PIN sent once); a card that is not the bound one is refused (exit 4); and
+    `regsctl bind card` on a card-only account re-verifies with the card it binds again,
+    one PIN and one VERIFY for both signatures."""
+    baseline(env, "bob")
+    ensure_bound(env, "bob", "citizen2")
+    check(not env.get_account("bob")[0] & harness.F_OTP_BOUND, "bob has OTP")
+    try:
+        c = insert("citizen2")
+        rc, out, err = env.regsctl_dialog(["status"], uid="bob", steps=[("PIN", WRONG_PIN)],
+                                          timeout=30)
+        check(rc == 4, "status with a wrong PIN: exit %d, want 4" % rc, out, err)
+        check_in("Wrong PIN. 2 tries left", err, "wrong-PIN message", err)
+        check(not out.strip(), "status shown after a wrong PIN", out, err)
+        check(len(verifies()) == 1, "the PIN sent once", c.apdu_log_text())
+
+        insert("citizen")  # not bob's card
+        rc, out, err = env.regsctl_dialog(["status"], uid="bob", steps=[("PIN", PIN)],
+                                          timeout=30)
+        check(rc == 4, "status with another card: exit %d, want 4" % rc, out, err,
+              env.regsd_tail())
+        check_in(MSG_NOT_THE_BOUND_CARD, err, "another card", err)
+        check(not out.strip(), "status shown with another card", out, err)
+        env.call_ok("Unlock", "string:bob")
+
+        c = insert("citizen2")
+        rc, out, err = env.regsctl_dialog(["bind", "card"], uid="bob", steps=[("PIN", PIN)],
+                                          timeout=90)
+        check(rc == 0, "bind card as card-only bob: exit %d" % rc, out, err, env.regsd_tail())
+        check_in(MSG_REVERIFY_CARD, err, "re-verified with the card", err)
+        check("OTP" not in err, "asked for an OTP code", err)
+        check_in("Citizen certificate card bound", out, "bound", out, err)
+        check(len([p for p in err.split("\n") if "PIN of the card" in p]) == 1,
+              "one PIN prompt", err)
+        check(len(verifies()) == 1, "one VERIFY for the step-up and the binding",
+              c.apdu_log_text())
+        check(env.get_account("bob")[0] & F_CARD_BOUND, "bob lost his card")
+        insert("citizen2")
+        succeeded(env, card_login(env, "bob"), "login with the card bound again")
+    finally:
+        env.call_ok("Unlock", "string:bob")
+
+
+def test_R7_2_card_only_account_rebinds_card(env):
+    """R7.2 for a card-only account: moving to a new card re-verifies with the bound (old)
+    card, then binds the new one. regsctl bind card signs both with the card in the reader,
+    so the swap is made over the bus on one connection: without re-verification BindCard
+    is refused; the new card cannot re-verify; StepUpCard signed with the old key, then
+    CardChallenge bind + BindCard with the new certificate."""
+    baseline(env, "bob", "alice")
+    ensure_bound(env, "bob", "citizen2")
+    holder = S.holder.get("citizen")
+    if holder and holder != "bob":
+        unbind(env, holder)
+    check(not env.get_account("bob")[0] & harness.F_OTP_BOUND, "bob has OTP")
+
+    def challenge(s, purpose):
+        err, v = s.call("CardChallenge", "ss", "", purpose)
+        check(err is None, "CardChallenge(%s): %s %s" % (purpose, err, v), env.regsd_tail())
+        return v[0], bytes(v[1])
+
+    def step_up(s, name):
+        handle, nonce = challenge(s, "step-up")
+        err, v = s.call("StepUpCard", "sayays", handle, list(der(name)),
+                        list(sign(name, nonce)), "card")
+        check(err is None, "StepUpCard with %s: %s %s" % (name, err, v), env.regsd_tail())
+        return v
+
+    def bind(s, name):
+        handle, nonce = challenge(s, "bind")
+        return s.call("BindCard", "sayay", handle, list(der(name)), list(sign(name, nonce)))
+
+    try:
+        with env.bus_session("bob") as s:
+            err, v = bind(s, "citizen")
+            check(err == E_STEP_UP_REQUIRED, "BindCard without re-verification: %s %s"
+                  % (err, v), env.regsd_tail())
+            v = step_up(s, "citizen")
+            check(v[0] == R_CARD_NOT_BOUND, "the new card re-verified: %r" % (v,))
+            v = step_up(s, "citizen2")
+            check(v[0] == harness.R_OK and v[3] > 0, "the old card did not re-verify: %r"
+                  % (v,), env.regsd_tail())
+            err, v = bind(s, "citizen")
+            check(err is None and v[0] == harness.R_OK, "BindCard of the new card: %s %s"
+                  % (err, v), env.regsd_tail())
+        S.holder.pop("citizen2", None)
+        S.holder["citizen"] = "bob"
+        check(env.get_account("bob")[0] & F_CARD_BOUND, "bob not card-bound")
+        insert("citizen")
+        succeeded(env, card_login(env, "bob"), "login with the new card")
+        insert("citizen2")
+        refused(env, card_login(env, "bob"), MSG_NOT_BOUND, "the old card after the rebind")
+    finally:
+        env.call_ok("Unlock", "string:bob")
 
 
 def test_R3_6_bind_through_regsctl_bind_card(env):
