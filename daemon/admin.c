@@ -241,6 +241,20 @@ void handle_unlock(struct request *r)
 	admin_done(r, arg[0], "unlock", "");
 }
 
+/* Password login stays disabled only while a card or Google account can log
+ * in (R6.1); otherwise the reset would leave no way in: re-enable it, with a
+ * new password required (R6.4). */
+static void reopen_password_login(struct request *r, const char *user, struct account_rec *a)
+{
+	uint32_t flags = account_flags(r, user, a);
+	if (!(a->flags & REGS_F_PASSWORD_LOGIN_DISABLED) ||
+	    (flags & (REGS_F_CARD_BOUND | REGS_F_GOOGLE_BOUND)))
+		return;
+	a->flags &= ~(uint32_t)REGS_F_PASSWORD_LOGIN_DISABLED;
+	a->password_login_disabled_at = 0;
+	a->must_change_password = 1;
+}
+
 void handle_reset(struct request *r)
 {
 	const char *arg[2];
@@ -258,6 +272,7 @@ void handle_reset(struct request *r)
 	}
 	if (!*arg[1] || strcmp(arg[1], "card") == 0)
 		card_delete(r, arg[0]);
+	reopen_password_login(r, arg[0], &a);
 	account_save(r, arg[0], &a);
 	admin_done(r, arg[0], "reset", arg[1]);
 }

@@ -43,6 +43,10 @@ static const char *enrol_target(struct request *r, const char *user)
 		reply_storage_error(r, err);
 		return NULL;
 	}
+	/* Adding OTP next to a card is a change of bindings too (R7.1); with
+	 * nothing bound yet it passes (forced binding, R1.4). */
+	if (strcmp(target, r->caller.name) == 0 && !require_step_up(r, target, REGS_PURPOSE_OTP, 1))
+		return NULL;
 	return target;
 }
 

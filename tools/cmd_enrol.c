@@ -118,7 +118,7 @@ static int run_enrolment(struct regsctl_context *ctx, const struct enrol_mode *m
 {
 	struct regs_enrolment e;
 	enum regs_client_err err;
-	int code;
+	int code = REGSCTL_EXIT_OK;
 
 	/* Only OTP is enrolled here; a card is bound with 'bind card'. */
 	if (strcmp(ctx->args.operands[0], "card") == 0) {
@@ -132,10 +132,16 @@ static int run_enrolment(struct regsctl_context *ctx, const struct enrol_mode *m
 		return REGSCTL_EXIT_USAGE;
 	}
 	regsctl_catch_interrupt();
-	code = regsctl_call_with_step_up(ctx, mode->purpose, begin_enrolment, &e, &err);
+	/* enrol adds OTP: re-verified (with the card) when the account has a card
+	 * already (R7.1); a bound OTP is moved with rebind instead. */
+	struct regs_account_info info;
+	if (!mode->purpose && regs_get_account(ctx->client, "", &info) == RC_OK &&
+	    (info.flags & REGS_F_OTP_BOUND))
+		err = RC_ALREADY_BOUND;
+	else
+		code = regsctl_call_with_step_up(ctx, REGS_PURPOSE_OTP, begin_enrolment, &e, &err);
 	if (code != REGSCTL_EXIT_OK)
 		return code;
-	/* Without a proof regsd refuses to replace a bound OTP: that is what rebind is for. */
 	if (!mode->purpose && (err == RC_ALREADY_BOUND || err == RC_STEP_UP_REQUIRED)) {
 		regsctl_error("%s", _("OTP is already bound; to move it to a new phone, run "
 		                      "'regsctl rebind otp'"));

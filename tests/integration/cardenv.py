@@ -308,12 +308,23 @@ class CardEnv:
         if o:
             raise TypeError("unknown card options: %s" % ", ".join(o))
         self.card_args = args
-        err = open(self.path("vcard.err"), "ab")
-        self.card = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=err, stderr=err,
-                                     preexec_fn=_die_with_parent)
-        err.close()
-        if wait and not pulled:
-            self.wait_present(True, timeout)
+        for attempt in (1, 2):
+            err = open(self.path("vcard.err"), "ab")
+            self.card = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=err, stderr=err,
+                                         preexec_fn=_die_with_parent)
+            err.close()
+            if not wait or pulled:
+                break
+            try:
+                self.wait_present(True, timeout)
+                break
+            except RuntimeError:
+                # vpcd sometimes keeps the slot of a card pulled just before: a
+                # second connection of the virtual card clears it. Only once.
+                if attempt == 2:
+                    raise
+                self.stop_card(wait=False)
+                time.sleep(1)
         return self.card
 
     def _card_alive(self):

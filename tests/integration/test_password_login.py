@@ -145,5 +145,29 @@ def test_R8_5_reset_code_refused_when_only_a_card_is_bound(env):
     check_in("contact an administrator", (out + err).lower(), "R8.5 message", out, err)
 
 
+def test_R7_1_adding_otp_next_to_a_card_needs_step_up(env):
+    user = "user26"
+    env.call_ok("Reset", "string:user25", "string:card")
+    bind_card(env, user)  # the first binding needs none (R1.4)
+    rc, out, err = env.dbus_call("BeginOtpEnrol", "string:", uid=user)
+    check(rc != 0 and harness.dbus_error_name(err) == "tw.regs.Error.StepUpRequired",
+          "OTP added next to a card without re-verification: %r" % err, out)
+    check(not flags(env, user) & harness.F_OTP_BOUND, "OTP bound")
+
+
+def test_R6_1_admin_card_reset_reopens_password_login(env):
+    """Password login stays disabled only while a card can log in: removing
+    the card re-enables it, with a new password required (R6.4)."""
+    user = "user27"
+    secret = env.enrol(user)
+    env.call_ok("Reset", "string:user26", "string:card")
+    bind_card(env, user, secret=secret)
+    disable(env, user, secret)
+    env.call_ok("Reset", "string:" + user, "string:card")
+    f = flags(env, user)
+    check(not f & harness.F_PASSWORD_LOGIN_DISABLED, "no card left, yet password login disabled")
+    check(f & harness.F_MUST_CHANGE_PASSWORD, "re-enabled without a forced password change")
+
+
 if __name__ == "__main__":
     harness.main(globals(), conf={"anchors_personal": ANCHORS, "crl_policy": "allow"})
