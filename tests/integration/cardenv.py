@@ -62,7 +62,8 @@ SRCDIR = os.environ.get("REGS_SRCDIR") or os.path.normpath(os.path.join(HERE, ".
 FIXTURES = os.path.join(SRCDIR, "tests", "fixtures")
 MARKER = "REGS_CARD_NS"
 PCSCD_DIR = "/run/pcscd"
-ETC_REGS = "/etc/regs"  # regs.conf where regsctl looks (configure --sysconfdir=/etc)
+# regs.conf where the built regsctl looks: $(sysconfdir)/regs (make check passes it)
+ETC_REGS = os.path.join(os.environ.get("REGS_SYSCONFDIR") or "/etc", "regs")
 PCSCD_SOCKET = os.path.join(PCSCD_DIR, "pcscd.comm")
 VPCD_LIBS = ["/usr/lib/pcsc/drivers/serial/libifdvpcd.so",
              "/usr/lib/x86_64-linux-gnu/pcsc/drivers/serial/libifdvpcd.so"]
