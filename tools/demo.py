@@ -60,7 +60,9 @@ def main():
         show("the same code again (replay)", transcript(r2))
         r3 = env.pam("login", "alice", [env.password("alice"), "000000"])
         show("a wrong code", transcript(r3))
-        show("regsctl status (as alice)", env.regsctl(["status"], uid="alice")[1])
+        # alice herself would re-verify with a new code first (R7.1); root need not.
+        show("regsctl status --user alice (as root)",
+             env.regsctl(["status", "--user", "alice"])[1])
         show("regsctl log (as alice)", env.regsctl(["log"], uid="alice")[1])
         ok = r.auth == "PAM_SUCCESS" and r.acct == "PAM_SUCCESS" and r2.auth != "PAM_SUCCESS"
         print("\ndemo: %s" % ("login with password + OTP succeeded; replay refused" if ok
