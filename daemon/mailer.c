@@ -19,12 +19,12 @@ static void *worker(void *arg)
 	struct mailer *m = arg;
 	pthread_mutex_lock(&m->lock);
 	for (;;) {
-		while (!m->todo && !m->stop)
+		while (!m->queue && !m->stop)
 			pthread_cond_wait(&m->wake, &m->lock);
-		if (!m->todo)
+		if (!m->queue)
 			break;
-		struct mail_job *job = m->todo;
-		m->todo = job->next;
+		struct mail_job *job = m->queue;
+		m->queue = job->next;
 		pthread_mutex_unlock(&m->lock);
 		job->sent = mail_send(m->cfg, job->code.address, job->message, job->error,
 		                      sizeof(job->error)) == REGS_OK;
@@ -66,7 +66,7 @@ void mailer_stop(struct mailer *m)
 void mailer_submit(struct mailer *m, struct mail_job *job)
 {
 	pthread_mutex_lock(&m->lock);
-	push(&m->todo, job);
+	push(&m->queue, job);
 	m->in_flight++;
 	pthread_cond_signal(&m->wake);
 	pthread_mutex_unlock(&m->lock);

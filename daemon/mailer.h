@@ -29,7 +29,7 @@ struct mailer {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	struct mail_job *todo, *done;
+	struct mail_job *queue, *done;
 	unsigned in_flight;
 	int running, stop;
 };

@@ -1,5 +1,6 @@
 /* CRLs: verify once, keep the serials sorted for bsearch, cache the DER on disk. */
 #include "crl.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -481,20 +482,6 @@ static int crl_cache_name_ok(const char *name)
 	return 1;
 }
 
-static int crl_write_all(int fd, const uint8_t *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 enum regs_err crl_cache_write(const char *dir, const char *name, const uint8_t *der, size_t len)
 {
 	if (!crl_cache_name_ok(name))
@@ -508,7 +495,7 @@ enum regs_err crl_cache_write(const char *dir, const char *name, const uint8_t *
 	if (fd < 0)
 		return REGS_ERR_IO;
 	/* fchmod: the umask must not decide the mode. */
-	if (fchmod(fd, 0600) != 0 || crl_write_all(fd, der, len) != 0 || fsync(fd) != 0) {
+	if (fchmod(fd, 0600) != 0 || regs_write_all(fd, der, len) != 0 || fsync(fd) != 0) {
 		int saved = errno;
 		close(fd);
 		unlink(tmp);
@@ -567,15 +554,8 @@ enum regs_err crl_cache_read(const char *dir, const char *name, size_t max_bytes
 		err = REGS_ERR_NOMEM;
 		goto out;
 	}
-	size_t got = 0;
-	while (got < size) {
-		ssize_t r = read(fd, buf + got, size - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) /* shrank while reading: a writer that did not rename */
-			goto out;
-		got += (size_t)r;
-	}
+	if (regs_read_exact(fd, buf, size) != 0) /* shrank while reading: not renamed in */
+		goto out;
 	*der = buf;
 	*len = size;
 	buf = NULL;

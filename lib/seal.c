@@ -1,5 +1,6 @@
 /* Sealing TOTP secrets at rest with AES-256-GCM under a root-only key file. */
 #include "seal.h"
+#include "fileio.h"
 
 #include "random.h"
 #include "wipe.h"
@@ -13,36 +14,6 @@
 
 #define SEAL_VERSION 0x01
 
-/* Writes all of buf, retrying on EINTR and short writes. */
-static int seal_write_all(int fd, const uint8_t *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Reads exactly len bytes; fails on a short file. */
-static int seal_read_all(int fd, uint8_t *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = read(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Creates a new random key file; O_EXCL so an existing file is never overwritten. */
 static enum regs_err seal_key_create(const char *path, struct seal_key *key)
 {
@@ -53,7 +24,7 @@ static enum regs_err seal_key_create(const char *path, struct seal_key *key)
 	if (fd < 0)
 		return errno == EEXIST ? REGS_ERR_EXISTS : REGS_ERR_IO;
 	/* fchmod: the umask must not decide the key's mode. */
-	if (fchmod(fd, 0600) != 0 || seal_write_all(fd, key->key, sizeof(key->key)) != 0 ||
+	if (fchmod(fd, 0600) != 0 || regs_write_all(fd, key->key, sizeof(key->key)) != 0 ||
 	    fsync(fd) != 0) {
 		int saved = errno;
 		close(fd);
@@ -86,7 +57,7 @@ static enum regs_err seal_key_read(const char *path, struct seal_key *key)
 	enum regs_err err = REGS_ERR_IO;
 	if (fstat(fd, &st) == 0)
 		err = seal_key_check(&st);
-	if (err == REGS_OK && seal_read_all(fd, key->key, sizeof(key->key)) != 0)
+	if (err == REGS_OK && regs_read_exact(fd, key->key, sizeof(key->key)) != 0)
 		err = REGS_ERR_IO;
 	close(fd);
 	if (err != REGS_OK)

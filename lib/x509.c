@@ -1,5 +1,6 @@
 /* Certificate checks for card login, with OpenSSL 3: anchors, chain, identity, signature. */
 #include "x509.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -92,15 +93,8 @@ static enum regs_err x509_read_bundle(const char *path, char **out, size_t *outl
 		err = REGS_ERR_NOMEM;
 		goto out;
 	}
-	size_t got = 0;
-	while (got < size) {
-		ssize_t n = read(fd, buf + got, size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			goto out;
-		got += (size_t)n;
-	}
+	if (regs_read_exact(fd, buf, size) != 0)
+		goto out;
 	*out = buf;
 	*outlen = size;
 	buf = NULL;
