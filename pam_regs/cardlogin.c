@@ -29,13 +29,19 @@ static int wrong_pin(struct flow *f, int tries_left)
 	char text[512];
 	msg_wrong_pin(text, sizeof(text), tries_left);
 	conv_show(f->pamh, PAM_ERROR_MSG, text);
-	if (f->client &&
-	    regs_record_failure(f->client, f->user, "card", f->service, f->rhost, &v) == RC_OK &&
-	    v.lock_seconds > 0) {
-		msg_locked(text, sizeof(text), v.lock_seconds);
-		conv_show(f->pamh, PAM_ERROR_MSG, text);
+	enum regs_client_err err = RC_UNREACHABLE;
+	if (f->client)
+		err = regs_record_failure(f->client, f->user, "card", f->service, f->rhost, &v);
+	if (err != RC_OK) {
+		pam_syslog(f->pamh, LOG_ERR,
+		           "wrong card PIN of %s not counted: regsd did not answer", f->user);
+		return PAM_AUTH_ERR;
 	}
-	return PAM_AUTH_ERR;
+	if (v.lock_seconds == 0)
+		return PAM_AUTH_ERR;
+	msg_locked(text, sizeof(text), v.lock_seconds);
+	conv_show(f->pamh, PAM_ERROR_MSG, text);
+	return PAM_MAXTRIES; /* as when a login locks the account (finish_login) */
 }
 
 /* Asks for the PIN once tries-left is known, and sends it at most once (R3.3). */

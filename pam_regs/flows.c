@@ -129,6 +129,8 @@ static int choose_method(struct flow *f, uint32_t flags)
 		method = METHOD_CARD;
 	else if (strcmp(answer, "2") == 0)
 		method = METHOD_PASSWORD;
+	else
+		conv_show(f->pamh, PAM_ERROR_MSG, msg_method_unknown());
 	conv_free_answer(answer);
 	return method;
 }

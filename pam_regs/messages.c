@@ -216,6 +216,11 @@ const char *msg_method_menu(void)
 	return _("Login methods:\n  1) citizen certificate card (自然人憑證)\n  2) password + OTP");
 }
 
+const char *msg_method_unknown(void)
+{
+	return _("Unknown choice: answer 1 for the card or 2 for password + OTP.");
+}
+
 const char *msg_method_prompt(void)
 {
 	return _("Choose a login method [1]: ");

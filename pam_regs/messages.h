@@ -44,6 +44,7 @@ void msg_enrol_info(char *buf, size_t size, const char *qr, const char *secret, 
 /* Citizen certificate card (R3). */
 const char *msg_method_menu(void);
 const char *msg_method_prompt(void);
+const char *msg_method_unknown(void);
 const char *msg_insert_card(void);
 void msg_pin_prompt(char *buf, size_t size, int tries);
 void msg_wrong_pin(char *buf, size_t size, int tries_left);

@@ -653,6 +653,16 @@ def test_R3_5_400k_entry_crl_loads_and_answers_fast(env):
     refused(env, card_login(env, "bob"), MSG_INVALID, "listed in the 400k CRL")
 
 
+def test_R1_3_unknown_menu_choice_refused_with_a_hint(env):
+    baseline(env, "alice")
+    ensure_bound(env, "alice", "citizen")
+    insert()
+    r = card_login(env, "alice", choose="9", pin=None)
+    refused(env, r, "Unknown choice", "menu answer 9")
+    check(not pin_prompts(r), "a PIN was asked after an unknown choice", r)
+    no_pin_sent("unknown menu choice", r)
+
+
 def test_R9_1_wrong_pins_count_toward_account_lock(env):
     baseline(env, "alice")
     ensure_bound(env, "alice", "citizen")
@@ -666,6 +676,7 @@ def test_R9_1_wrong_pins_count_toward_account_lock(env):
         check(env.is_locked("alice"), "not locked after 3 wrong PINs: %r"
               % (env.get_account("alice"),))
         check_in(MSG_ACCOUNT_LOCKED, r.error_text, "lock message on the third", r)
+        check(r.auth == "PAM_MAXTRIES", "the locking wrong PIN: want PAM_MAXTRIES", r)
         c = insert()
         r = card_login(env, "alice", PIN)
         refused(env, r, MSG_ACCOUNT_LOCKED, "locked account, right PIN")
