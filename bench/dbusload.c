@@ -3,6 +3,7 @@
 #include "bus.h"
 #include "client.h"
 #include "common.h"
+#include "fileio.h"
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -18,36 +19,6 @@ struct client_report {
 	int64_t start_ns, end_ns;
 	uint64_t ok, failed;
 };
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int read_all(int fd, void *buf, size_t len)
-{
-	char *p = buf;
-	while (len > 0) {
-		ssize_t n = read(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 /* pam_regs' pattern for one login: a new private connection, GetAccount, VerifyOtp, close. */
 static enum regs_client_err pam_pattern_call(const char *user, const char *code,
@@ -77,7 +48,7 @@ static void run_client(const char *seed, const unsigned *users, size_t calls, in
 		fprintf(stderr, "dbusload: cannot connect to the bus\n");
 		_exit(1);
 	}
-	if (write_all(ready_fd, &byte, 1) != 0)
+	if (regs_write_all(ready_fd, &byte, 1) != 0)
 		_exit(1);
 	if (read(go_fd, &byte, 1) < 0) /* EOF: go */
 		_exit(1);
@@ -105,8 +76,8 @@ static void run_client(const char *seed, const unsigned *users, size_t calls, in
 	}
 	rep.end_ns = bench_now_ns();
 	regs_client_close(c);
-	if (write_all(report_fd, &rep, sizeof(rep)) != 0 ||
-	    write_all(report_fd, lat, sizeof(int64_t) * calls) != 0)
+	if (regs_write_all(report_fd, &rep, sizeof(rep)) != 0 ||
+	    regs_write_all(report_fd, lat, sizeof(int64_t) * calls) != 0)
 		_exit(1);
 	_exit(0);
 }
@@ -147,7 +118,7 @@ static int run_round(const char *seed, const unsigned *users, unsigned clients, 
 	close(go[0]);
 	for (unsigned k = 0; k < clients; k++) {
 		char byte;
-		if (read_all(ready[0], &byte, 1) != 0) {
+		if (regs_read_exact(ready[0], &byte, 1) != 0) {
 			fprintf(stderr, "dbusload: a client did not connect\n");
 			rc = -1;
 			break;
@@ -156,9 +127,9 @@ static int run_round(const char *seed, const unsigned *users, unsigned clients, 
 	close(go[1]); /* all start together */
 	for (unsigned k = 0; k < clients; k++) {
 		struct client_report rep;
-		if (rc == 0 && (read_all(report[k][0], &rep, sizeof(rep)) != 0 ||
-		                read_all(report[k][0], lat + (size_t)k * calls,
-		                         sizeof(int64_t) * calls) != 0)) {
+		if (rc == 0 && (regs_read_exact(report[k][0], &rep, sizeof(rep)) != 0 ||
+		                regs_read_exact(report[k][0], lat + (size_t)k * calls,
+		                                sizeof(int64_t) * calls) != 0)) {
 			fprintf(stderr, "dbusload: client %u died\n", k);
 			rc = -1;
 		}
