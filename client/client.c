@@ -48,6 +48,8 @@ static const struct {
     {REGS_E_NO_VERIFIED_EMAIL, RC_NO_VERIFIED_EMAIL},
     {REGS_E_MAIL_FAILED, RC_MAIL_FAILED},
     {REGS_E_TOO_SOON, RC_TOO_SOON},
+    {REGS_E_UNREACHABLE, RC_PROVIDER_UNREACHABLE},
+    {REGS_E_NOT_CONFIGURED, RC_NOT_CONFIGURED},
 };
 
 static enum regs_client_err map_error_name(const char *name)
@@ -758,4 +760,111 @@ enum regs_client_err regs_step_up_card(struct regs_client *c, const char *handle
 	verdict_from(v, &out->verdict);
 	out->valid_for = v[3];
 	return rc;
+}
+
+/* Calls that wait for regsd's network work get a longer timeout. */
+static int net_timeout(struct regs_client *c)
+{
+	int saved = c ? c->timeout_ms : 0;
+	if (c && (c->timeout_ms < REGS_CLIENT_NET_TIMEOUT_MS))
+		c->timeout_ms = REGS_CLIENT_NET_TIMEOUT_MS;
+	return saved;
+}
+
+static void restore_timeout(struct regs_client *c, int saved)
+{
+	if (c)
+		c->timeout_ms = saved;
+}
+
+enum regs_client_err regs_google_begin(struct regs_client *c, const char *user, const char *purpose,
+                                       const char *service, const char *rhost,
+                                       struct regs_oob_start *out)
+{
+	DBusMessage *reply;
+	DBusMessageIter it;
+	memset(out, 0, sizeof(*out));
+	int saved = net_timeout(c);
+	enum regs_client_err rc =
+	    call(c, REGS_M_GOOGLE_BEGIN, "ssss", "ssssu", &reply, user, purpose, service, rhost);
+	restore_timeout(c, saved);
+	if (rc != RC_OK)
+		return rc;
+	dbus_message_iter_init(reply, &it);
+	copy_string(out->handle, sizeof(out->handle), next_string(&it));
+	copy_string(out->uri, sizeof(out->uri), next_string(&it));
+	copy_string(out->user_code, sizeof(out->user_code), next_string(&it));
+	copy_string(out->uri_complete, sizeof(out->uri_complete), next_string(&it));
+	out->expires_in = next_uint32(&it);
+	dbus_message_unref(reply);
+	return RC_OK;
+}
+
+enum regs_client_err regs_google_login(struct regs_client *c, const char *handle, const char *code,
+                                       const char *service, const char *rhost,
+                                       struct regs_verdict *out)
+{
+	return call_verdict(c, REGS_M_GOOGLE_LOGIN, "ssss", out, handle, code, service, rhost);
+}
+
+enum regs_client_err regs_mobile_begin(struct regs_client *c, const char *user, const char *id_num,
+                                       const char *purpose, const char *service, const char *rhost,
+                                       struct regs_oob_start *out)
+{
+	DBusMessage *reply;
+	DBusMessageIter it;
+	memset(out, 0, sizeof(*out));
+	int saved = net_timeout(c);
+	enum regs_client_err rc = call(c, REGS_M_MOBILE_BEGIN, "sssss", "su", &reply, user, id_num,
+	                               purpose, service, rhost);
+	restore_timeout(c, saved);
+	if (rc != RC_OK)
+		return rc;
+	dbus_message_iter_init(reply, &it);
+	copy_string(out->handle, sizeof(out->handle), next_string(&it));
+	out->expires_in = next_uint32(&it);
+	dbus_message_unref(reply);
+	return RC_OK;
+}
+
+enum regs_client_err regs_mobile_qr(struct regs_client *c, const char *handle, char **ticket)
+{
+	DBusMessage *reply;
+	DBusMessageIter it;
+	*ticket = NULL;
+	int saved = net_timeout(c);
+	enum regs_client_err rc = call(c, REGS_M_MOBILE_QR, "s", "s", &reply, handle);
+	restore_timeout(c, saved);
+	if (rc != RC_OK)
+		return rc;
+	dbus_message_iter_init(reply, &it);
+	*ticket = strdup(next_string(&it));
+	dbus_message_unref(reply);
+	return *ticket ? RC_OK : RC_NOMEM;
+}
+
+enum regs_client_err regs_oob_wait(struct regs_client *c, const char *handle,
+                                   struct regs_oob_status *out)
+{
+	uint32_t v[3] = {0};
+	int saved = net_timeout(c);
+	enum regs_client_err rc = call_uints(c, REGS_M_OOB_WAIT, "s", "uuu", v, handle);
+	restore_timeout(c, saved);
+	out->state = v[0];
+	out->seconds_left = v[1];
+	out->lock_seconds = v[2];
+	return rc;
+}
+
+enum regs_client_err regs_oob_bind(struct regs_client *c, const char *handle, uint32_t *result)
+{
+	uint32_t v[1] = {0};
+	enum regs_client_err rc = call_uints(c, REGS_M_OOB_BIND, "s", "u", v, handle);
+	*result = v[0];
+	return rc;
+}
+
+enum regs_client_err regs_oob_cancel(struct regs_client *c, const char *handle)
+{
+	return call(c, REGS_M_OOB_CANCEL, "s", "", NULL, handle);
 }

@@ -19,8 +19,10 @@ enum regs_client_err {
 	RC_NOT_ALLOWED,      /* tw.regs.Error.NotAllowed (R6.1): the message says why */
 	RC_CONTACT_ADMIN,    /* tw.regs.Error.ContactAdministrator (R8.5) */
 	RC_NO_VERIFIED_EMAIL,
-	RC_MAIL_FAILED, /* the mail could not be sent: no code is live */
-	RC_TOO_SOON,    /* resend cooldown */
+	RC_MAIL_FAILED,          /* the mail could not be sent: no code is live */
+	RC_TOO_SOON,             /* resend cooldown, rate limit */
+	RC_PROVIDER_UNREACHABLE, /* tw.regs.Error.ServiceUnreachable: OIDC / mobile-ID service */
+	RC_NOT_CONFIGURED,       /* the method is not set up in regs.conf */
 };
 
 struct regs_client;
@@ -161,6 +163,37 @@ enum regs_client_err regs_step_up_card(struct regs_client *c, const char *handle
 enum regs_client_err regs_bind_card(struct regs_client *c, const char *handle, const uint8_t *cert,
                                     size_t cert_len, const uint8_t *sig, size_t sig_len,
                                     uint32_t *result);
+
+/* Out-of-band logins (R4, R5). These calls wait for the network: they use
+ * the longer of the client's timeout and REGS_CLIENT_NET_TIMEOUT_MS. */
+#define REGS_CLIENT_NET_TIMEOUT_MS 90000
+struct regs_oob_start {
+	char handle[40];
+	char uri[512];          /* Google: where to approve */
+	char user_code[64];     /* Google: the code to type there */
+	char uri_complete[512]; /* Google: the URI with the code in it ("" when none) */
+	uint32_t expires_in;
+};
+enum regs_client_err regs_google_begin(struct regs_client *c, const char *user, const char *purpose,
+                                       const char *service, const char *rhost,
+                                       struct regs_oob_start *out);
+enum regs_client_err regs_google_login(struct regs_client *c, const char *handle, const char *code,
+                                       const char *service, const char *rhost,
+                                       struct regs_verdict *out);
+enum regs_client_err regs_mobile_begin(struct regs_client *c, const char *user, const char *id_num,
+                                       const char *purpose, const char *service, const char *rhost,
+                                       struct regs_oob_start *out);
+/* The QR content of the same transaction; *ticket is malloc'd. */
+enum regs_client_err regs_mobile_qr(struct regs_client *c, const char *handle, char **ticket);
+struct regs_oob_status {
+	uint32_t state; /* enum regs_oob_state */
+	uint32_t seconds_left;
+	uint32_t lock_seconds;
+};
+enum regs_client_err regs_oob_wait(struct regs_client *c, const char *handle,
+                                   struct regs_oob_status *out);
+enum regs_client_err regs_oob_bind(struct regs_client *c, const char *handle, uint32_t *result);
+enum regs_client_err regs_oob_cancel(struct regs_client *c, const char *handle);
 
 #include "result.h" /* regs_result_name() */
 

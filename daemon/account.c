@@ -98,6 +98,10 @@ uint32_t account_flags(struct request *r, const char *user, const struct account
 		flags |= REGS_F_OTP_BOUND;
 	if (store_get(r->txn, STORE_CARDS, store_str(user), &v) == REGS_OK)
 		flags |= REGS_F_CARD_BOUND;
+	if (store_get(r->txn, STORE_GOOGLE, store_str(user), &v) == REGS_OK)
+		flags |= REGS_F_GOOGLE_BOUND;
+	if (store_get(r->txn, STORE_MOBILE, store_str(user), &v) == REGS_OK)
+		flags |= REGS_F_MOBILE_BOUND;
 	if (policy_lock_seconds_left(a, r->now) > 0)
 		flags |= REGS_F_LOCKED;
 	if (a->must_change_password)

@@ -57,8 +57,12 @@ void handle_get_status(struct request *r)
 	struct card_rec card;
 	int have_card = card_load(r, user, &card) == REGS_OK;
 	append_method(&arr, "card", have_card, have_card ? card.bound_at : 0);
-	append_method(&arr, "google", 0, 0);
-	append_method(&arr, "mobile", 0, 0);
+	struct google_rec g;
+	int have_google = google_load(r, user, &g) == REGS_OK;
+	append_method(&arr, "google", have_google, have_google ? g.bound_at : 0);
+	struct mobile_rec m;
+	int have_mobile = mobile_load(r, user, &m) == REGS_OK;
+	append_method(&arr, "mobile", have_mobile, have_mobile ? m.bound_at : 0);
 	/* R7.2: bound here means password login is DISABLED, since that date. */
 	append_method(&arr, "password-login", (a.flags & REGS_F_PASSWORD_LOGIN_DISABLED) != 0,
 	              a.password_login_disabled_at);
@@ -247,8 +251,9 @@ void handle_unlock(struct request *r)
 static void reopen_password_login(struct request *r, const char *user, struct account_rec *a)
 {
 	uint32_t flags = account_flags(r, user, a);
-	if (!(a->flags & REGS_F_PASSWORD_LOGIN_DISABLED) ||
-	    (flags & (REGS_F_CARD_BOUND | REGS_F_GOOGLE_BOUND)))
+	int google_login = (flags & REGS_F_GOOGLE_BOUND) && (flags & REGS_F_OTP_BOUND); /* R5.3 */
+	if (!(a->flags & REGS_F_PASSWORD_LOGIN_DISABLED) || (flags & REGS_F_CARD_BOUND) ||
+	    google_login)
 		return;
 	a->flags &= ~(uint32_t)REGS_F_PASSWORD_LOGIN_DISABLED;
 	a->password_login_disabled_at = 0;
@@ -260,8 +265,13 @@ void handle_reset(struct request *r)
 	const char *arg[2];
 	struct account_rec a;
 	request_strings(r, arg, 2);
-	if (*arg[1] && strcmp(arg[1], "otp") != 0 && strcmp(arg[1], "card") != 0) {
-		reply_error(r, REGS_E_INVALID_ARGS, "unknown method (otp, card, or empty for all)");
+	static const char *const methods[] = {"", "otp", "card", "google", "mobile"};
+	int known = 0;
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		known |= strcmp(arg[1], methods[i]) == 0;
+	if (!known) {
+		reply_error(r, REGS_E_INVALID_ARGS,
+		            "unknown method (otp, card, google, mobile, or empty for all)");
 		return;
 	}
 	if (!admin_account(r, arg[0], &a))
@@ -272,6 +282,10 @@ void handle_reset(struct request *r)
 	}
 	if (!*arg[1] || strcmp(arg[1], "card") == 0)
 		card_delete(r, arg[0]);
+	if (!*arg[1] || strcmp(arg[1], "google") == 0)
+		google_delete(r, arg[0]);
+	if (!*arg[1] || strcmp(arg[1], "mobile") == 0)
+		mobile_delete(r, arg[0]);
 	reopen_password_login(r, arg[0], &a);
 	account_save(r, arg[0], &a);
 	admin_done(r, arg[0], "reset", arg[1]);

@@ -5,6 +5,7 @@
 #include "challenge.h"
 #include "config.h"
 #include "mailer.h"
+#include "oob.h"
 #include "policy.h"
 #include "revocation.h"
 #include "seal.h"
@@ -29,6 +30,8 @@ struct daemon {
 	struct x509_anchors *anchors_personal;    /* R1.2: MOICA chain */
 	struct x509_anchors *anchors_institution; /* R1.2: XCA chain */
 	struct revocation revocation;             /* CRLs, refreshed in the background */
+	struct oob oob;                           /* Google and mobile-ID flows (R4, R5) */
+	struct rate_limit *mobile_rate;           /* mobile-ID attempts per account and ID (R4.1) */
 };
 
 /* One method call inside a batch: all calls of a batch share one write
@@ -41,6 +44,7 @@ struct request {
 	int64_t now;
 	DBusMessage *reply;
 	struct mail_job *job; /* a mail to send once the batch is committed; reply waits */
+	int deferred;         /* the reply is sent later by an out-of-band flow (oob.h) */
 };
 
 /* Logs to syslog (and stderr with --stderr). Never pass a secret. */

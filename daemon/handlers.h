@@ -27,9 +27,26 @@ void handle_card_challenge(struct request *r);
 void handle_card_login(struct request *r);
 void handle_bind_card(struct request *r);
 void handle_step_up_card(struct request *r);
+void handle_google_begin(struct request *r);
+void handle_google_login(struct request *r);
+void handle_mobile_begin(struct request *r);
+void handle_mobile_qr(struct request *r);
+void handle_oob_wait(struct request *r);
+void handle_oob_bind(struct request *r);
+void handle_oob_cancel(struct request *r);
 /* The card bound to user (R3.6): REGS_OK, REGS_ERR_NOT_FOUND or a storage error. */
 enum regs_err card_load(struct request *r, const char *user, struct card_rec *c);
 void card_delete(struct request *r, const char *user);
+/* Google and mobile bindings (oobstore.c): REGS_OK, REGS_ERR_NOT_FOUND or a storage error. */
+enum regs_err google_load(struct request *r, const char *user, struct google_rec *g);
+void google_delete(struct request *r, const char *user);
+enum regs_err mobile_load(struct request *r, const char *user, struct mobile_rec *m);
+void mobile_delete(struct request *r, const char *user);
+/* The user bound to a Google account (R5.2) or a hashed ID number; "" when none. */
+void google_owner(struct request *r, const char *iss, const char *sub, char *user, size_t size);
+void mobile_owner(struct request *r, const char *hashed_id, char *user, size_t size);
+void google_save(struct request *r, const char *user, const struct google_rec *g);
+void mobile_save(struct request *r, const char *user, const struct mobile_rec *m);
 
 /* Reads the string arguments of r->msg (its signature is already checked). */
 void request_strings(struct request *r, const char **out, int n);

@@ -3,6 +3,7 @@
 #include "daemon.h"
 #include "error.h"
 #include "mail.h"
+#include "ratelimit.h"
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -174,6 +175,8 @@ static void shutdown_daemon(struct daemon *d)
 		dbus_connection_unref(d->bus);
 	}
 	mailer_stop(&d->mailer);
+	oob_stop(&d->oob);
+	rate_limit_free(d->mobile_rate);
 	revocation_stop(&d->revocation);
 	x509_anchors_free(d->anchors_personal);
 	x509_anchors_free(d->anchors_institution);
@@ -216,6 +219,12 @@ int main(int argc, char **argv)
 		return 1;
 	if (mailer_start(&d.mailer, &d.cfg) != 0) {
 		regsd_log(LOG_ERR, "cannot start the mail worker");
+		return 1;
+	}
+	d.mobile_rate = rate_limit_new((unsigned)d.cfg.mobile_max_attempts,
+	                               (unsigned)d.cfg.mobile_attempt_window);
+	if (!d.mobile_rate || oob_start(&d.oob, &d.cfg) != 0) {
+		regsd_log(LOG_ERR, "cannot start the Google / mobile-ID workers");
 		return 1;
 	}
 	int rc = claim_bus_name(&d);

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <syslog.h>
 
-static const char *const purposes[] = {REGS_PURPOSE_VIEW, REGS_PURPOSE_OTP,
-                                       REGS_PURPOSE_PASSWORD_LOGIN, REGS_PURPOSE_EMAIL,
-                                       REGS_PURPOSE_CARD};
+static const char *const purposes[] = {
+    REGS_PURPOSE_VIEW, REGS_PURPOSE_OTP,    REGS_PURPOSE_PASSWORD_LOGIN, REGS_PURPOSE_EMAIL,
+    REGS_PURPOSE_CARD, REGS_PURPOSE_GOOGLE, REGS_PURPOSE_MOBILE};
 
 int stepup_purpose_known(const char *purpose)
 {

@@ -69,6 +69,8 @@ static void delete_bindings(struct request *r, const char *user)
 	otp_delete(r, user);
 	pending_delete(r, user);
 	card_delete(r, user);
+	google_delete(r, user);
+	mobile_delete(r, user);
 	regsd_log(LOG_NOTICE, "all bindings of %s deleted with an e-mail reset code", user);
 }
 

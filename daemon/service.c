@@ -4,6 +4,7 @@
 #include "bus.h"
 #include "clock.h"
 #include "handlers.h"
+#include "oobflow.h"
 #include "reply.h"
 #include <string.h>
 #include <syslog.h>
@@ -42,6 +43,13 @@ static const struct method methods[] = {
     {REGS_M_CARD_LOGIN, "sayayss", handle_card_login},
     {REGS_M_BIND_CARD, "sayay", handle_bind_card},
     {REGS_M_STEP_UP_CARD, "sayays", handle_step_up_card},
+    {REGS_M_GOOGLE_BEGIN, "ssss", handle_google_begin},
+    {REGS_M_GOOGLE_LOGIN, "ssss", handle_google_login},
+    {REGS_M_MOBILE_BEGIN, "sssss", handle_mobile_begin},
+    {REGS_M_MOBILE_QR, "s", handle_mobile_qr},
+    {REGS_M_OOB_WAIT, "s", handle_oob_wait},
+    {REGS_M_OOB_BIND, "s", handle_oob_bind},
+    {REGS_M_OOB_CANCEL, "s", handle_oob_cancel},
 };
 
 static const struct method *find_method(const char *name)
@@ -128,7 +136,8 @@ static void fail_batch(struct request *req, int n, enum regs_err err)
 	regsd_log(LOG_ERR, "storage: transaction failed (%s); %d calls refused, none of them kept",
 	          regs_strerror(err), n);
 	for (int i = 0; i < n; i++)
-		if (!req[i].reply || dbus_message_get_type(req[i].reply) != DBUS_MESSAGE_TYPE_ERROR)
+		if (!req[i].deferred && (!req[i].reply || dbus_message_get_type(req[i].reply) !=
+		                                              DBUS_MESSAGE_TYPE_ERROR))
 			reply_error(&req[i], REGS_E_STORAGE, "storage error: %s",
 			            regs_strerror(err));
 }
@@ -174,9 +183,35 @@ static int take_finished_mail(struct daemon *d, struct request *req, int n, stru
 	return k;
 }
 
+/* Flows whose network step finished: each becomes a request of this batch,
+ * answering the call that waited for it. */
+static int finish_flows(struct daemon *d, struct request *req, int n, struct store_txn *txn,
+                        int64_t now, int ok)
+{
+	struct oob_flow *ready[BATCH_MAX];
+	int k = 0;
+	oob_lock(&d->oob);
+	int m = oob_take_ready(&d->oob, ready, BATCH_MAX);
+	for (int i = 0; i < m; i++) {
+		struct oob_flow *f = ready[i];
+		if (!f->waiting)
+			continue;
+		req[n + k] = (struct request){
+		    .d = d, .msg = f->waiting, .txn = txn, .now = now, .caller = f->waiting_caller};
+		f->waiting = NULL; /* the request holds the reference now */
+		if (ok)
+			oob_complete(&req[n + k], f);
+		k++;
+	}
+	if (ok)
+		oob_sweep(&d->oob, now);
+	oob_unlock(&d->oob);
+	return k;
+}
+
 static void run_batch(struct daemon *d, DBusMessage **batch, int n)
 {
-	struct request req[2 * BATCH_MAX];
+	struct request req[3 * BATCH_MAX];
 	struct mail_job *finished[BATCH_MAX];
 	struct store_txn *txn = NULL;
 	int64_t now = regs_now();
@@ -196,6 +231,7 @@ static void run_batch(struct daemon *d, DBusMessage **batch, int n)
 			mail_complete(&req[n + i], finished[i]);
 		mail_job_free(finished[i]);
 	}
+	k += finish_flows(d, req, n + k, txn, now, err == REGS_OK);
 	if (err == REGS_OK && now >= d->next_sweep) {
 		service_sweep(d, txn, now);
 		d->next_sweep = now + SWEEP_SECONDS;
@@ -215,11 +251,12 @@ int service_run(struct daemon *d, volatile int *stop)
 	DBusMessage *batch[BATCH_MAX];
 	while (!*stop) {
 		/* While mail is out, look for finished jobs often. */
-		int wait_ms = mailer_in_flight(&d->mailer) ? 20 : 1000;
+		int busy = mailer_in_flight(&d->mailer) || oob_active(&d->oob);
+		int wait_ms = busy ? 20 : 1000;
 		if (!dbus_connection_read_write(d->bus, wait_ms))
 			return -1; /* disconnected from the bus */
 		int n = take_batch(d->bus, batch);
-		if (n > 0 || mailer_in_flight(&d->mailer) || regs_now() >= d->next_sweep)
+		if (n > 0 || busy || regs_now() >= d->next_sweep)
 			run_batch(d, batch, n);
 		if (d->fatal)
 			return -1;

@@ -95,6 +95,57 @@
 #define REGS_CARD_BIND "bind"
 #define REGS_PURPOSE_CARD "card" /* step-up for binding a card */
 
+/* Out-of-band logins (R4, R5): regsd runs the network flow with the
+ * provider; the caller holds only a handle, which works on the bus
+ * connection that made it and nowhere else. Purposes: */
+#define REGS_OOB_LOGIN "login"
+#define REGS_OOB_BIND "bind"
+/* Google / any OpenID Connect provider, device authorization grant (R5.5):
+ * (s user, s purpose, s service, s rhost)
+ *   -> (s handle, s verification_uri, s user_code, s verification_uri_complete, u expires_in)
+ * login: root, the verifier group or the account itself; the account must
+ * have Google and OTP bound (R5.3, R5.4), else NotAllowed. bind: the
+ * caller's own account with OTP bound (R5.1) and a step-up "google" (R7.1).
+ * The reply waits for the provider's device endpoint; the device code never
+ * leaves regsd. */
+#define REGS_M_GOOGLE_BEGIN "GoogleBegin"
+/* Google login (R5.3): an approved flow and the OTP code, in one call:
+ * (s handle, s code, s service, s rhost) -> (u result, u lock_seconds_left, u failures_left)
+ * The flow is used up by the call, whatever its result. */
+#define REGS_M_GOOGLE_LOGIN "GoogleLogin"
+/* Mobile citizen certificate (R4): (s user, s id_num, s purpose, s service, s rhost)
+ *   -> (s handle, u expires_in)
+ * The ID number is checked (R4.1) before anything is sent, attempts are
+ * rate-limited per account and per ID number (TooSoon), then a push goes to
+ * the phone. login needs a bound mobile certificate; bind a step-up "mobile". */
+#define REGS_M_MOBILE_BEGIN "MobileBegin"
+/* (s handle) -> (s sp_ticket): the QR content for the same transaction (R4.2, R4.4). */
+#define REGS_M_MOBILE_QR "MobileQr"
+/* (s handle) -> (u state, u seconds_left, u lock_seconds_left): the flow's state
+ * (enum regs_oob_state) once the provider has been asked again — at most one
+ * polling interval later. A mobile login is complete when this says
+ * REGS_OOB_APPROVED. */
+#define REGS_M_OOB_WAIT "OobWait"
+/* (s handle) -> (u result): binds the Google account or phone of an
+ * approved bind flow to the caller's account (R5.2, R7.1). */
+#define REGS_M_OOB_BIND "OobBind"
+/* (s handle) -> () ; ends a flow (no error when it is already gone). */
+#define REGS_M_OOB_CANCEL "OobCancel"
+#define REGS_PURPOSE_GOOGLE "google" /* step-up for binding a Google account */
+#define REGS_PURPOSE_MOBILE "mobile" /* step-up for binding a mobile certificate */
+
+enum regs_oob_state {
+	REGS_OOB_PENDING = 0,     /* not approved yet */
+	REGS_OOB_APPROVED = 1,    /* verified (Google: the OTP comes next; mobile login: done) */
+	REGS_OOB_DENIED = 2,      /* refused on the phone / at the provider */
+	REGS_OOB_EXPIRED = 3,     /* the time ran out (R4.3) */
+	REGS_OOB_UNREACHABLE = 4, /* the provider cannot be reached or answered nonsense */
+	REGS_OOB_REFUSED = 5,     /* the answer failed verification (signature, issuer, ...) */
+	REGS_OOB_NOT_BOUND = 6,   /* not the Google account / phone bound to this account (R5.4) */
+	REGS_OOB_LOCKED = 7,      /* the account is locked (R9.1) */
+	REGS_OOB_GONE = 8,        /* no such flow on this connection (used, cancelled, unknown) */
+};
+
 /* Named errors. Verification outcomes are results, not errors. */
 #define REGS_E_ACCESS_DENIED "tw.regs.Error.AccessDenied"
 #define REGS_E_INVALID_ARGS "tw.regs.Error.InvalidArgs"
@@ -108,7 +159,9 @@
 #define REGS_E_CONTACT_ADMIN "tw.regs.Error.ContactAdministrator" /* R8.5 */
 #define REGS_E_NO_VERIFIED_EMAIL "tw.regs.Error.NoVerifiedEmail"  /* R8.1, R9.5 */
 #define REGS_E_MAIL_FAILED "tw.regs.Error.MailFailed"             /* no code is live */
-#define REGS_E_TOO_SOON "tw.regs.Error.TooSoon"                   /* resend cooldown */
+#define REGS_E_TOO_SOON "tw.regs.Error.TooSoon"                   /* resend cooldown, rate limit */
+#define REGS_E_UNREACHABLE "tw.regs.Error.ServiceUnreachable"     /* OIDC / mobile-ID service */
+#define REGS_E_NOT_CONFIGURED "tw.regs.Error.NotConfigured"       /* the method is not set up */
 
 /* Account flags (GetAccount, ListAccounts). */
 enum regs_account_flag {
@@ -143,6 +196,14 @@ enum regs_result {
 	REGS_R_BAD_SIGNATURE = 12,        /* the signature does not verify (R3.4) */
 	REGS_R_NO_FRESH_CRL = 13,         /* no current revocation list and policy denies */
 	REGS_R_BAD_CHALLENGE = 14,        /* unknown, used, expired or for another account */
+	/* out-of-band logins (R4, R5) */
+	REGS_R_OOB_REFUSED = 15,   /* the provider's answer failed verification */
+	REGS_R_OOB_NOT_BOUND = 16, /* not the Google account / phone bound to this account */
+	REGS_R_OOB_BOUND_ELSEWHERE =
+	    17, /* that Google account / phone is bound to another (R5.2) */
+	REGS_R_OOB_NOT_APPROVED =
+	    18,                   /* the flow was not approved (pending, denied, expired, gone) */
+	REGS_R_OTP_REQUIRED = 19, /* R5.1: bind OTP before a Google account */
 };
 
 #endif

@@ -337,6 +337,16 @@ void regs_config_defaults(struct regs_config *cfg)
 	cfg->crl_refresh_seconds = 3600;
 	cfg->crl_policy = REGS_CRL_DENY;
 	cfg->crl_max_mb = 64;
+	cfg->net_workers = 4;
+	cfg->net_timeout_seconds = 15;
+	strcpy(cfg->oidc_issuer, "https://accounts.google.com");
+	strcpy(cfg->oidc_scope, "openid email");
+	cfg->oidc_skew_seconds = 60;
+	strcpy(cfg->mobile_hint, "pam_regs login");
+	cfg->mobile_time_limit = 180;
+	cfg->mobile_poll_seconds = 4;
+	cfg->mobile_max_attempts = 5;
+	cfg->mobile_attempt_window = 600;
 }
 
 static const char *const crl_policies[] = {"deny", "allow", NULL};
@@ -388,6 +398,24 @@ const struct opt_desc regs_config_options[] = {
     {"crl_policy", OPT_ENUM, offsetof(struct regs_config, crl_policy), sizeof(int), 0, 0,
      crl_policies},
     CFG_INT(crl_max_mb, 1, 1024),
+    CFG_INT(net_workers, 1, 32),
+    CFG_INT(net_timeout_seconds, 1, 120),
+    CFG_STRING(oidc_issuer),
+    CFG_STRING(oidc_discovery_url),
+    CFG_STRING(oidc_client_file),
+    CFG_STRING(oidc_ca_file),
+    CFG_STRING(oidc_scope),
+    CFG_INT(oidc_skew_seconds, 0, 600),
+    CFG_STRING(mobile_url),
+    CFG_STRING(mobile_service_id),
+    CFG_STRING(mobile_key_file),
+    CFG_STRING(mobile_anchors),
+    CFG_STRING(mobile_ca_file),
+    CFG_STRING(mobile_hint),
+    CFG_INT(mobile_time_limit, 30, 600),
+    CFG_INT(mobile_poll_seconds, 4, 60),
+    CFG_INT(mobile_max_attempts, 1, 100),
+    CFG_INT(mobile_attempt_window, 60, 86400),
     {NULL, OPT_INT, 0, 0, 0, 0, NULL},
 };
 

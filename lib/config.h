@@ -86,6 +86,27 @@ struct regs_config {
 	int crl_refresh_seconds;       /* how often CRLs are fetched again (3600) */
 	int crl_policy;                /* enum regs_crl_policy when no fresh CRL: deny */
 	int crl_max_mb;                /* largest CRL accepted (64) */
+	/* Out-of-band logins (R4, R5): network work runs on worker threads. */
+	int net_workers;         /* threads doing HTTP for OIDC and mobile ID (4) */
+	int net_timeout_seconds; /* one HTTP request (15) */
+	/* Google / OpenID Connect (R5): "" oidc_client_file disables it. */
+	char oidc_issuer[256];        /* https://accounts.google.com */
+	char oidc_discovery_url[256]; /* "" = issuer + /.well-known/openid-configuration */
+	char oidc_client_file[256];   /* root-only: client_id = ..., client_secret = ... */
+	char oidc_ca_file[256];       /* CA bundle for the provider ("" = system) */
+	char oidc_scope[128];         /* openid email */
+	int oidc_skew_seconds;        /* clock difference tolerated for exp / iat (60) */
+	/* Mobile citizen certificate (R4): "" mobile_url disables it. */
+	char mobile_url[256];        /* base URL of the service, ending in /moise/sp/ */
+	char mobile_service_id[128]; /* sp_service_id */
+	char mobile_key_file[256];   /* root-only: the agency's AES key, base64 */
+	char mobile_anchors[256];    /* PEM bundle: the CA of the phones' certificates */
+	char mobile_ca_file[256];    /* CA bundle for the service's TLS ("" = system) */
+	char mobile_hint[128];       /* shown on the phone */
+	int mobile_time_limit;       /* seconds a transaction lives (180, R4.3) */
+	int mobile_poll_seconds;     /* between result polls (4; never faster) */
+	int mobile_max_attempts;     /* per account and per ID number ... (5) */
+	int mobile_attempt_window;   /* ... in this many seconds (600) */
 };
 
 enum regs_crl_policy { REGS_CRL_DENY = 0, REGS_CRL_ALLOW = 1 };

@@ -289,3 +289,47 @@ enum regs_err card_rec_decode(const void *data, size_t len, struct card_rec *c)
 	c->bound_at = r_i64(&r);
 	return r_end(&r);
 }
+
+size_t google_rec_encode(const struct google_rec *g, uint8_t *buf)
+{
+	struct wbuf w = {buf, 0};
+	w_u8(&w, REC_VERSION);
+	w_str(&w, g->iss);
+	w_str(&w, g->sub);
+	w_str(&w, g->email);
+	w_i64(&w, g->bound_at);
+	return w.n;
+}
+
+enum regs_err google_rec_decode(const void *data, size_t len, struct google_rec *g)
+{
+	struct rbuf r;
+	memset(g, 0, sizeof(*g));
+	if (r_begin(&r, data, len) != REGS_OK)
+		return REGS_ERR_INVALID;
+	r_bytes(&r, g->iss, sizeof(g->iss), 1);
+	r_bytes(&r, g->sub, sizeof(g->sub), 1);
+	r_bytes(&r, g->email, sizeof(g->email), 1);
+	g->bound_at = r_i64(&r);
+	return r_end(&r);
+}
+
+size_t mobile_rec_encode(const struct mobile_rec *m, uint8_t *buf)
+{
+	struct wbuf w = {buf, 0};
+	w_u8(&w, REC_VERSION);
+	w_str(&w, m->hashed_id);
+	w_i64(&w, m->bound_at);
+	return w.n;
+}
+
+enum regs_err mobile_rec_decode(const void *data, size_t len, struct mobile_rec *m)
+{
+	struct rbuf r;
+	memset(m, 0, sizeof(*m));
+	if (r_begin(&r, data, len) != REGS_OK)
+		return REGS_ERR_INVALID;
+	r_bytes(&r, m->hashed_id, sizeof(m->hashed_id), 1);
+	m->bound_at = r_i64(&r);
+	return r_end(&r);
+}

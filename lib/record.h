@@ -73,6 +73,21 @@ struct card_rec {
 	int64_t bound_at;
 };
 
+/* A bound Google account (R5): the account key is (iss, sub), never the e-mail. */
+struct google_rec {
+	char iss[REC_FIELD_MAX];
+	char sub[REC_FIELD_MAX];
+	char email[REC_FIELD_MAX]; /* shown in the status table only */
+	int64_t bound_at;
+};
+
+/* A bound mobile citizen certificate (R4): the service's hash of the ID number, never the number.
+ */
+struct mobile_rec {
+	char hashed_id[REC_FIELD_MAX];
+	int64_t bound_at;
+};
+
 #define REC_BUF_MAX 512
 
 /* encode: writes into buf (REC_BUF_MAX), returns the length. decode: returns
@@ -91,6 +106,10 @@ size_t card_rec_encode(const struct card_rec *r, uint8_t *buf);
 enum regs_err card_rec_decode(const void *data, size_t len, struct card_rec *r);
 size_t code_rec_encode(const struct code_rec *r, uint8_t *buf);
 enum regs_err code_rec_decode(const void *data, size_t len, struct code_rec *r);
+size_t google_rec_encode(const struct google_rec *r, uint8_t *buf);
+enum regs_err google_rec_decode(const void *data, size_t len, struct google_rec *r);
+size_t mobile_rec_encode(const struct mobile_rec *r, uint8_t *buf);
+enum regs_err mobile_rec_decode(const void *data, size_t len, struct mobile_rec *r);
 
 /* Copies src into a fixed field, truncating; returns dst. */
 char *rec_copy(char *dst, size_t dstsz, const char *src);

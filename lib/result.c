@@ -18,6 +18,11 @@ static const char *const result_names[] = {
     [REGS_R_BAD_SIGNATURE] = "bad-signature",
     [REGS_R_NO_FRESH_CRL] = "no-fresh-crl",
     [REGS_R_BAD_CHALLENGE] = "bad-challenge",
+    [REGS_R_OOB_REFUSED] = "refused",
+    [REGS_R_OOB_NOT_BOUND] = "not-the-bound-account",
+    [REGS_R_OOB_BOUND_ELSEWHERE] = "bound-elsewhere",
+    [REGS_R_OOB_NOT_APPROVED] = "not-approved",
+    [REGS_R_OTP_REQUIRED] = "otp-required",
 };
 
 const char *regs_result_name(uint32_t result)

@@ -18,6 +18,10 @@ enum store_table {
 	STORE_CODES,         /* user NUL kind ("verify", "binding", "password") -> code record */
 	STORE_CARDS,         /* user -> card record (the bound certificate, R3.6) */
 	STORE_CARD_INDEX,    /* certificate SHA-256 -> user: one certificate, one account */
+	STORE_GOOGLE,        /* user -> google record (issuer, sub, R5) */
+	STORE_GOOGLE_INDEX,  /* SHA-256(issuer NUL sub) -> user: one Google account, one account */
+	STORE_MOBILE,        /* user -> mobile record (hashed_id_num, R4) */
+	STORE_MOBILE_INDEX,  /* hashed_id_num -> user */
 	STORE_TABLE_COUNT
 };
 

@@ -7,7 +7,8 @@
 #include <unistd.h>
 
 static const char *const table_names[STORE_TABLE_COUNT] = {
-    "meta", "accounts", "otp", "pending", "audit", "audit_by_user", "codes", "cards", "card_index",
+    "meta",  "accounts",   "otp",    "pending",      "audit",  "audit_by_user", "codes",
+    "cards", "card_index", "google", "google_index", "mobile", "mobile_index",
 };
 
 struct lmdb_store {

@@ -15,9 +15,11 @@
 #define ENROL_INFO_MAX 16384
 #define BIND_PENDING_KEY "pam_regs_bind_pending"
 #define CLIENT_KEY "pam_regs_client"
-#define CARD_LOGIN_KEY "pam_regs_card_login" /* this transaction logged in with the card */
+#define PASSWORDLESS_KEY "pam_regs_passwordless" /* logged in without a password (R1.3) */
 
-enum { METHOD_NONE, METHOD_CARD, METHOD_PASSWORD };
+enum { METHOD_NONE = -1 };
+#define MENU_MAX 4
+#define MENU_TEXT_MAX 1024
 
 static void close_client(pam_handle_t *pamh, void *data, int error_status)
 {
@@ -112,27 +114,56 @@ static int get_account(struct flow *f, struct regs_account_info *info, int secur
 	return 0;
 }
 
-/* R1.3: offers the methods this account has bound; password + OTP goes on to
- * the password module (PAM_IGNORE). */
+/* R1.3: the methods this account can use, in menu order; returns how many. */
+static int offered_methods(uint32_t flags, int methods[MENU_MAX])
+{
+	int n = 0;
+	if (flags & REGS_F_CARD_BOUND)
+		methods[n++] = MSG_METHOD_CARD;
+	if (flags & REGS_F_MOBILE_BOUND)
+		methods[n++] = MSG_METHOD_MOBILE;
+	if ((flags & REGS_F_GOOGLE_BOUND) && (flags & REGS_F_OTP_BOUND)) /* R5.3 */
+		methods[n++] = MSG_METHOD_GOOGLE;
+	if (!(flags & REGS_F_PASSWORD_LOGIN_DISABLED))
+		methods[n++] = MSG_METHOD_PASSWORD;
+	return n;
+}
+
+static void menu_text(char *buf, size_t size, const int *methods, int n)
+{
+	size_t used = (size_t)snprintf(buf, size, "%s", msg_method_header());
+	for (int i = 0; i < n && used < size; i++)
+		used += (size_t)snprintf(buf + used, size - used, "\n  %d) %s", i + 1,
+		                         msg_method_label(methods[i]));
+}
+
+/* Asks which method; the password alone needs no menu (pam_unix asks next). */
 static int choose_method(struct flow *f, uint32_t flags)
 {
-	int password_ok = !(flags & REGS_F_PASSWORD_LOGIN_DISABLED);
-	char *answer = NULL;
-	if (!(flags & REGS_F_CARD_BOUND))
-		return METHOD_PASSWORD;
-	if (!password_ok)
-		return METHOD_CARD;
-	if (conv_ask(f->pamh, msg_method_menu(), msg_method_prompt(), 1, &answer) != PAM_SUCCESS)
+	int methods[MENU_MAX], n = offered_methods(flags, methods);
+	char text[MENU_TEXT_MAX], *answer = NULL;
+	if (n == 0)
+		return MSG_METHOD_PASSWORD; /* password login disabled, nothing else: refused below
+		                             */
+	if (n == 1)
+		return methods[0];
+	menu_text(text, sizeof(text), methods, n);
+	if (conv_ask(f->pamh, text, msg_method_prompt(), 1, &answer) != PAM_SUCCESS)
 		return METHOD_NONE;
-	int method = METHOD_NONE;
-	if (!*answer || strcmp(answer, "1") == 0)
-		method = METHOD_CARD;
-	else if (strcmp(answer, "2") == 0)
-		method = METHOD_PASSWORD;
-	else
-		conv_show(f->pamh, PAM_ERROR_MSG, msg_method_unknown());
+	int choice = *answer ? atoi(answer) : 1;
+	int known = choice >= 1 && choice <= n && strspn(answer, "0123456789") == strlen(answer);
 	conv_free_answer(answer);
-	return method;
+	if (known)
+		return methods[choice - 1];
+	conv_show(f->pamh, PAM_ERROR_MSG, msg_method_unknown());
+	return METHOD_NONE;
+}
+
+static int passwordless(struct flow *f, int rc)
+{
+	if (rc == PAM_SUCCESS) /* success ends the stack: no password (R1.3b) */
+		pam_set_data(f->pamh, PASSWORDLESS_KEY, (void *)PASSWORDLESS_KEY, NULL);
+	return rc;
 }
 
 int flow_select(struct flow *f)
@@ -146,12 +177,13 @@ int flow_select(struct flow *f)
 		return PAM_MAXTRIES;
 	}
 	switch (choose_method(f, info.flags)) {
-	case METHOD_CARD:
-		rc = flow_card_login(f);
-		if (rc == PAM_SUCCESS)
-			pam_set_data(f->pamh, CARD_LOGIN_KEY, (void *)CARD_LOGIN_KEY, NULL);
-		return rc; /* success ends the stack: no password (R1.3b) */
-	case METHOD_PASSWORD:
+	case MSG_METHOD_CARD:
+		return passwordless(f, flow_card_login(f));
+	case MSG_METHOD_MOBILE:
+		return passwordless(f, flow_mobile_login(f));
+	case MSG_METHOD_GOOGLE:
+		return passwordless(f, flow_google_login(f));
+	case MSG_METHOD_PASSWORD:
 		break;
 	default:
 		return PAM_AUTH_ERR;
@@ -359,10 +391,12 @@ int flow_account(struct flow *f)
 		show_locked(f, info.lock_seconds);
 		return PAM_PERM_DENIED;
 	}
-	const void *card_login = NULL;
-	if (pam_get_data(f->pamh, CARD_LOGIN_KEY, &card_login) == PAM_SUCCESS && card_login)
+	const void *passwordless_login = NULL;
+	if (pam_get_data(f->pamh, PASSWORDLESS_KEY, &passwordless_login) == PAM_SUCCESS &&
+	    passwordless_login)
 		return PAM_SUCCESS; /* no password was used: its age does not matter */
-	if (info.flags & (REGS_F_OTP_BOUND | REGS_F_CARD_BOUND))
+	if (info.flags &
+	    (REGS_F_OTP_BOUND | REGS_F_CARD_BOUND | REGS_F_GOOGLE_BOUND | REGS_F_MOBILE_BOUND))
 		return password_age(f, info.flags);
 	const void *pending = NULL;
 	if (f->opt.enrol == ENROL_INLINE &&

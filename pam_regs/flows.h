@@ -32,6 +32,9 @@ int flow_password_only(struct flow *f);
 int flow_lost_phone(struct flow *f);
 /* The citizen certificate card (R3): PIN, then the card signs regsd's challenge. */
 int flow_card_login(struct flow *f);
+/* Google account + OTP (R5.3) and the mobile citizen certificate (R4). */
+int flow_google_login(struct flow *f);
+int flow_mobile_login(struct flow *f);
 /* regsd answered with an error or not at all: the refusal (failmode applies). */
 int flow_call_failed(struct flow *f, enum regs_client_err err);
 

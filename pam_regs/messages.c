@@ -211,14 +211,28 @@ void msg_enrol_info(char *buf, size_t size, const char *qr, const char *secret, 
 	         qr, secret, uri, (unsigned long)(expires_in + 59) / 60);
 }
 
-const char *msg_method_menu(void)
+const char *msg_method_header(void)
 {
-	return _("Login methods:\n  1) citizen certificate card (自然人憑證)\n  2) password + OTP");
+	return _("Login methods:");
+}
+
+const char *msg_method_label(int method)
+{
+	switch (method) {
+	case MSG_METHOD_CARD:
+		return _("citizen certificate card (自然人憑證)");
+	case MSG_METHOD_MOBILE:
+		return _("mobile citizen certificate (行動自然人憑證)");
+	case MSG_METHOD_GOOGLE:
+		return _("Google account + OTP");
+	default:
+		return _("password + OTP");
+	}
 }
 
 const char *msg_method_unknown(void)
 {
-	return _("Unknown choice: answer 1 for the card or 2 for password + OTP.");
+	return _("Unknown choice: answer with the number of one of the methods shown.");
 }
 
 const char *msg_method_prompt(void)

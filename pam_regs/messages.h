@@ -41,10 +41,29 @@ void msg_verdict(char *buf, size_t size, uint32_t result, uint32_t lock_seconds,
 void msg_enrol_info(char *buf, size_t size, const char *qr, const char *secret, const char *uri,
                     uint32_t expires_in);
 
-/* Citizen certificate card (R3). */
-const char *msg_method_menu(void);
+/* The method menu (R1.3): a header, one line per offered method, the prompt. */
+enum { MSG_METHOD_CARD, MSG_METHOD_MOBILE, MSG_METHOD_GOOGLE, MSG_METHOD_PASSWORD };
+const char *msg_method_header(void);
+const char *msg_method_label(int method);
 const char *msg_method_prompt(void);
 const char *msg_method_unknown(void);
+
+/* Out-of-band logins (R4, R5): kind is MSG_METHOD_GOOGLE or MSG_METHOD_MOBILE. */
+void msg_google_info(char *buf, size_t size, const char *uri, const char *user_code, const char *qr,
+                     uint32_t seconds);
+void msg_mobile_pushed(char *buf, size_t size, uint32_t seconds);
+void msg_mobile_qr(char *buf, size_t size, const char *qr);
+void msg_oob_prompt(char *buf, size_t size, int kind, uint32_t seconds_left);
+const char *msg_oob_pending(void);
+/* Why an out-of-band login ended without success (enum regs_oob_state). */
+void msg_oob_outcome(char *buf, size_t size, int kind, uint32_t state, uint32_t lock_seconds);
+/* regsd refused to start the flow (enum regs_client_err); its English detail goes to the log. */
+void msg_oob_not_started(char *buf, size_t size, int kind, int err);
+const char *msg_id_prompt(void);
+const char *msg_id_invalid(void);
+const char *msg_qr_unavailable(void);
+
+/* Citizen certificate card (R3). */
 const char *msg_insert_card(void);
 void msg_pin_prompt(char *buf, size_t size, int tries);
 void msg_wrong_pin(char *buf, size_t size, int tries_left);

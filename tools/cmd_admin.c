@@ -22,7 +22,7 @@ static const struct {
 #define N_BOUND_FLAGS (sizeof(bound_flags) / sizeof(bound_flags[0]))
 
 /* Methods reset accepts besides "all bindings". */
-static const char *const resettable_methods[] = {"otp", "card"};
+static const char *const resettable_methods[] = {"otp", "card", "google", "mobile"};
 
 static int is_locked(const struct regs_account_row *a)
 {
@@ -174,8 +174,10 @@ int cmd_reset(struct regsctl_context *ctx)
 	enum regs_client_err err;
 
 	if (*method && !is_resettable(method)) {
-		regsctl_error(
-		    _("cannot reset '%s': give no method (all bindings), 'otp' or 'card'"), method);
+		regsctl_error(_("cannot reset '%s': give no method (all bindings), 'otp', 'card', "
+		                "'google' or "
+		                "'mobile'"),
+		              method);
 		return REGSCTL_EXIT_USAGE;
 	}
 	err = regs_reset(ctx->client, user, method);
@@ -185,6 +187,10 @@ int cmd_reset(struct regsctl_context *ctx)
 		printf(_("The citizen certificate card binding of %s is deleted; they must bind a "
 		         "card again to log in with one.\n"),
 		       user);
+	else if (strcmp(method, "google") == 0)
+		printf(_("The Google account binding of %s is deleted.\n"), user);
+	else if (strcmp(method, "mobile") == 0)
+		printf(_("The mobile citizen certificate binding of %s is deleted.\n"), user);
 	else if (*method)
 		printf(_("The OTP binding of %s is deleted; they must bind OTP again.\n"), user);
 	else

@@ -306,13 +306,18 @@ int cmd_bind(struct regsctl_context *ctx)
 {
 	const char *method = ctx->args.operands[0];
 
-	if (strcmp(method, "card") == 0)
+	if (strcmp(method, "card") == 0 && ctx->args.n_operands == 1)
 		return bind_card(ctx);
+	if (strcmp(method, "google") == 0 && ctx->args.n_operands == 1)
+		return cmd_bind_google(ctx);
+	if (strcmp(method, "mobile") == 0)
+		return cmd_bind_mobile(ctx);
 	if (strcmp(method, "otp") == 0)
 		regsctl_error("%s",
 		              _("to bind OTP, run 'regsctl enrol otp' (or 'regsctl rebind otp' "
 		                "to move it to a new phone)"));
 	else
-		regsctl_error(_("cannot bind '%s' with 'regsctl bind': only 'card'"), method);
+		regsctl_error(
+		    _("cannot bind '%s' with 'regsctl bind': card, google or mobile [ID]"), method);
 	return regsctl_usage_error("bind");
 }

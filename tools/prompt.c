@@ -102,6 +102,11 @@ static char *read_answer(const char *prompt, int secret)
 	return line;
 }
 
+char *regsctl_read_line(const char *prompt)
+{
+	return read_answer(prompt, 0);
+}
+
 int regsctl_ask_yes(const char *question)
 {
 	char *answer = read_answer(question, 0);

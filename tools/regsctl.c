@@ -162,8 +162,10 @@ static const struct regsctl_command commands[] = {
         "  in regs.conf can be read), 5 PIN tries left. No PIN is asked or sent.\n"
         "  Exit status 0, or 10 + the number of the failed check (11-15).\n"),
      NULL, NULL},
-    {"bind", cmd_bind, 1, 0, TAKES(OPTION_WAIT), 1, 1, N_("bind card [--wait SECONDS]"),
-     N_("Bind your citizen certificate card, or replace the one bound."),
+    {"bind", cmd_bind, 1, 0, TAKES(OPTION_WAIT), 1, 2,
+     N_("bind card [--wait SECONDS]\nbind google\nbind mobile [ID]"),
+     N_("Bind your citizen certificate card, Google account or mobile citizen certificate, or "
+        "replace the one bound."),
      N_("  --wait SECONDS  wait up to SECONDS for a card to be inserted (default 0)\n"
         "  Insert the card into the reader; you are asked for its PIN (card password),\n"
         "  which is sent to the card once (a locked card is refused without sending it).\n"
@@ -175,7 +177,14 @@ static const struct regsctl_command commands[] = {
         "  Exit status 4 for a wrong PIN or a certificate that fails verification, 7 when\n"
         "  the certificate is bound to another account, 9 for a certificate from another\n"
         "  authority or no current revocation list, and 11-15 as card-check when the\n"
-        "  card cannot be used.\n"),
+        "  card cannot be used.\n"
+        "  bind google: shows a URL, a code and a QR code; approve on your phone or\n"
+        "  computer, then press Enter. OTP must be bound first (R5.1); a Google account\n"
+        "  binds to one account only (exit status 7 otherwise).\n"
+        "  bind mobile: asks for your national ID number (or takes ID), sends a request to\n"
+        "  the TW FidO app on your phone; confirm it there (q shows a QR code to scan\n"
+        "  instead), then press Enter. Only the service's hash of the number is stored.\n"
+        "  Both re-verify with a bound method first.\n"),
      NULL, NULL},
     {"list", cmd_list, 1, 1, TAKES(OPTION_JSON) | TAKES_FILTER, 0, 0,
      N_("list [--json] [--locked|--unbound|--otp|--password-login-disabled]"),
@@ -190,8 +199,8 @@ static const struct regsctl_command commands[] = {
      NULL, NULL},
     {"unlock", cmd_unlock, 1, 1, 0, 1, 1, N_("unlock USER"),
      N_("Unlock an account locked after wrong passwords or codes."), "", NULL, NULL},
-    {"reset", cmd_reset, 1, 1, 0, 1, 2, N_("reset USER [otp|card]"),
-     N_("Delete an account's bindings (all, or only OTP or the card); the user must bind "
+    {"reset", cmd_reset, 1, 1, 0, 1, 2, N_("reset USER [otp|card|google|mobile]"),
+     N_("Delete an account's bindings (all, or only one method); the user must bind "
         "again."),
      "", NULL, NULL},
     {"set-email", cmd_set_email, 1, 1, 0, 2, 2, N_("set-email USER ADDRESS"),

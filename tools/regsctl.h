@@ -65,6 +65,9 @@ int cmd_log(struct regsctl_context *ctx);
 int cmd_card_check(struct regsctl_context *ctx);
 /* bind card: bind or rebind one's own citizen certificate card (cmd_bindcard.c). */
 int cmd_bind(struct regsctl_context *ctx);
+/* bind google, bind mobile [ID]: an out-of-band binding (cmd_bindoob.c). */
+int cmd_bind_google(struct regsctl_context *ctx);
+int cmd_bind_mobile(struct regsctl_context *ctx);
 
 /* Administrator commands (cmd_admin.c). */
 int cmd_list(struct regsctl_context *ctx);
@@ -101,6 +104,9 @@ int regsctl_run_subcommand(struct regsctl_context *ctx, const char *command,
 void regsctl_free_secret(char *s);
 /* Makes Ctrl-C (and SIGTERM) interrupt the read of an answer instead of ending regsctl. */
 void regsctl_catch_interrupt(void);
+/* Prints prompt on stderr and reads one line without its spaces; NULL on end of input. The
+ * caller frees it with regsctl_free_secret. */
+char *regsctl_read_line(const char *prompt);
 /* Asks question; only "y" or "yes" (or the translated yes) is a yes. */
 int regsctl_ask_yes(const char *question);
 

@@ -1,0 +1,134 @@
+/* Google / OpenID Connect (R5): beginning a device flow, binding its account, logging in with it
+ * and the OTP (R5.3). The network half is google_net.c. */
+#include "account.h"
+#include "audit.h"
+#include "bus.h"
+#include "handlers.h"
+#include "oobflow.h"
+#include "reply.h"
+#include <string.h>
+
+/* R5.1, R5.3, R5.4: what an account needs before a flow starts. */
+static int google_allowed(struct request *r, const char *user, int bind)
+{
+	struct account_rec a;
+	enum regs_err err = account_load(r, user, &a);
+	uint32_t flags = account_flags(r, user, err == REGS_OK ? &a : NULL);
+	if (err != REGS_OK && err != REGS_ERR_NOT_FOUND) {
+		reply_storage_error(r, err);
+		return 0;
+	}
+	if (!(flags & REGS_F_OTP_BOUND)) {
+		reply_error(r, REGS_E_NOT_ALLOWED, "bind OTP before a Google account (R5.1, R5.3)");
+		return 0;
+	}
+	if (!bind && !(flags & REGS_F_GOOGLE_BOUND)) {
+		reply_error(r, REGS_E_NOT_ALLOWED, "no Google account is bound to %s (R5.4)", user);
+		return 0;
+	}
+	if (flags & REGS_F_LOCKED) {
+		reply_error(r, REGS_E_NOT_ALLOWED, "the account is locked");
+		return 0;
+	}
+	return !bind || require_step_up(r, user, REGS_PURPOSE_GOOGLE, 0);
+}
+
+void handle_google_begin(struct request *r)
+{
+	const char *arg[4];
+	request_strings(r, arg, 4);
+	int bind = strcmp(arg[1], REGS_OOB_BIND) == 0;
+	if (!bind && strcmp(arg[1], REGS_OOB_LOGIN) != 0) {
+		reply_error(r, REGS_E_INVALID_ARGS, "purpose is login or bind");
+		return;
+	}
+	if (!r->d->oob.google.configured) {
+		reply_error(r, REGS_E_NOT_CONFIGURED, "Google login is not configured");
+		return;
+	}
+	const char *user = bind ? request_target(r, "", 0) : request_target(r, arg[0], 1);
+	if (!user || !google_allowed(r, user, bind))
+		return;
+	oob_lock(&r->d->oob);
+	oob_flow_begin(r, OOB_GOOGLE, user, bind, arg[2], arg[3]);
+	oob_unlock(&r->d->oob);
+}
+
+void google_begin_done(struct request *r, struct oob_flow *f)
+{
+	if (f->net != NET_PENDING || !f->begun) {
+		reply_error(r, REGS_E_UNREACHABLE, "the OpenID provider cannot be used: %s",
+		            f->error);
+		oob_release(&r->d->oob, f);
+		return;
+	}
+	const char *handle = f->handle, *uri = f->dev.verification_uri, *code = f->dev.user_code;
+	const char *complete = f->dev.verification_uri_complete;
+	uint32_t expires_in = f->dev.expires_in;
+	reply_args(r, DBUS_TYPE_STRING, &handle, DBUS_TYPE_STRING, &uri, DBUS_TYPE_STRING, &code,
+	           DBUS_TYPE_STRING, &complete, DBUS_TYPE_UINT32, &expires_in, DBUS_TYPE_INVALID);
+}
+
+/* A verified ID token for a login: the account's own Google account (R5.4)? */
+uint32_t google_verified(struct request *r, struct oob_flow *f, struct account_rec *a)
+{
+	struct google_rec g;
+	if (f->bind)
+		return REGS_OOB_APPROVED;
+	if (google_load(r, f->user, &g) != REGS_OK || strcmp(g.iss, f->claims.iss) != 0 ||
+	    strcmp(g.sub, f->claims.sub) != 0)
+		return oob_flow_login_outcome(r, f, REGS_OOB_NOT_BOUND, "google", a);
+	return oob_flow_login_outcome(r, f, REGS_OOB_APPROVED, "google", a);
+}
+
+/* R5.2: one Google account, one local account; a rebind replaces the old one. */
+uint32_t google_bind(struct request *r, struct oob_flow *f)
+{
+	struct google_rec g;
+	char owner[REC_NAME_MAX];
+	if (strlen(f->claims.iss) >= sizeof(g.iss) || strlen(f->claims.sub) >= sizeof(g.sub))
+		return REGS_R_OOB_REFUSED; /* longer than a binding can hold */
+	google_owner(r, f->claims.iss, f->claims.sub, owner, sizeof(owner));
+	if (*owner && strcmp(owner, f->user) != 0)
+		return REGS_R_OOB_BOUND_ELSEWHERE;
+	memset(&g, 0, sizeof(g));
+	rec_copy(g.iss, sizeof(g.iss), f->claims.iss);
+	rec_copy(g.sub, sizeof(g.sub), f->claims.sub);
+	rec_copy(g.email, sizeof(g.email), f->claims.email);
+	g.bound_at = r->now;
+	google_save(r, f->user, &g);
+	return REGS_R_OK;
+}
+
+static void login_reply(struct request *r, uint32_t result, const struct account_rec *a)
+{
+	uint32_t lock = a ? policy_lock_seconds_left(a, r->now) : 0;
+	uint32_t left = a ? policy_failures_left(a, &r->d->lock, r->now) : 0;
+	reply_args(r, DBUS_TYPE_UINT32, &result, DBUS_TYPE_UINT32, &lock, DBUS_TYPE_UINT32, &left,
+	           DBUS_TYPE_INVALID);
+}
+
+/* R5.3: Google approved this flow; now the OTP. The flow is used up either way. */
+void handle_google_login(struct request *r)
+{
+	const char *arg[4];
+	char user[REC_NAME_MAX];
+	struct account_rec a;
+	uint32_t result;
+	request_strings(r, arg, 4);
+	oob_lock(&r->d->oob);
+	struct oob_flow *f = oob_find(&r->d->oob, arg[0], dbus_message_get_sender(r->msg));
+	int approved = f && f->kind == OOB_GOOGLE && !f->bind && !f->busy && !f->waiting &&
+	               f->state == REGS_OOB_APPROVED;
+	if (f && approved)
+		rec_copy(user, sizeof(user), f->user);
+	if (f)
+		oob_release(&r->d->oob, f);
+	oob_unlock(&r->d->oob);
+	if (!approved) {
+		login_reply(r, REGS_R_OOB_NOT_APPROVED, NULL);
+		return;
+	}
+	if (otp_attempt(r, user, arg[1], "login", arg[2], arg[3], &a, &result))
+		login_reply(r, result, result == REGS_R_NOT_BOUND ? NULL : &a);
+}

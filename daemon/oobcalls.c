@@ -1,0 +1,239 @@
+/* The calls every out-of-band flow shares: waiting for the provider, binding, cancelling, and
+ * the batch loop's half of a finished step. */
+#include "account.h"
+#include "audit.h"
+#include "bus.h"
+#include "handlers.h"
+#include "oobflow.h"
+#include "reply.h"
+#include <string.h>
+#include <syslog.h>
+
+#define BEGIN_SECONDS 120 /* a flow's life until the provider says how long it lasts */
+
+static const char *kind_name(const struct oob_flow *f)
+{
+	return f->kind == OOB_GOOGLE ? "google" : "mobile";
+}
+
+struct oob_flow *oob_flow_begin(struct request *r, enum oob_kind kind, const char *user, int bind,
+                                const char *service, const char *rhost)
+{
+	struct oob_flow *f =
+	    oob_new(&r->d->oob, kind, user, dbus_message_get_sender(r->msg), r->now);
+	if (!f) {
+		reply_error(r, REGS_E_TOO_SOON, "too many logins in progress: try again shortly");
+		return NULL;
+	}
+	f->bind = bind;
+	f->caller = r->caller;
+	f->expires = r->now + BEGIN_SECONDS;
+	text_sanitize(bind ? "regsctl" : service, f->service, sizeof(f->service));
+	text_sanitize(bind ? "" : rhost, f->rhost, sizeof(f->rhost));
+	oob_request(&r->d->oob, f, OOB_STEP_BEGIN, r->msg, &r->caller);
+	r->deferred = 1;
+	return f;
+}
+
+/* R9.1: a refused answer or someone else's account counts like a wrong code;
+ * a denial, expiry or unreachable provider does not. */
+static int counts_as_failure(uint32_t state)
+{
+	return state == REGS_OOB_REFUSED || state == REGS_OOB_NOT_BOUND;
+}
+
+static uint32_t audit_result(uint32_t state)
+{
+	switch (state) {
+	case REGS_OOB_APPROVED:
+		return REGS_R_OK;
+	case REGS_OOB_REFUSED:
+		return REGS_R_OOB_REFUSED;
+	case REGS_OOB_NOT_BOUND:
+		return REGS_R_OOB_NOT_BOUND;
+	case REGS_OOB_EXPIRED:
+		return REGS_R_EXPIRED;
+	case REGS_OOB_LOCKED:
+		return REGS_R_LOCKED;
+	default:
+		return REGS_R_OOB_NOT_APPROVED;
+	}
+}
+
+uint32_t oob_flow_login_outcome(struct request *r, struct oob_flow *f, uint32_t state,
+                                const char *method, struct account_rec *a)
+{
+	if (account_load_or_new(r, f->user, a) != REGS_OK)
+		return REGS_OOB_REFUSED; /* gone from NSS meanwhile */
+	if (policy_lock_seconds_left(a, r->now) > 0)
+		state = REGS_OOB_LOCKED;
+	else if (counts_as_failure(state))
+		count_failure(r, f->user, a, method, f->service, f->rhost);
+	else if (state == REGS_OOB_APPROVED && f->kind == OOB_MOBILE)
+		policy_clear(a); /* the whole login; Google's ends with the OTP */
+	account_save(r, f->user, a);
+	struct audit_event e = {f->user,    "login",  method,
+	                        f->service, f->rhost, audit_result(state)};
+	audit_record(r, &e);
+	return state;
+}
+
+static uint32_t state_of_net(const struct oob_flow *f, int64_t now)
+{
+	switch (f->net) {
+	case NET_PENDING:
+		return f->expires <= now ? REGS_OOB_EXPIRED : REGS_OOB_PENDING;
+	case NET_DENIED:
+		return REGS_OOB_DENIED;
+	case NET_EXPIRED:
+		return REGS_OOB_EXPIRED;
+	case NET_UNREACHABLE:
+		return REGS_OOB_UNREACHABLE;
+	case NET_REFUSED:
+		return REGS_OOB_REFUSED;
+	default:
+		return REGS_OOB_APPROVED;
+	}
+}
+
+/* The state after a poll; logs and counts what a login's answer means. */
+static uint32_t settle(struct request *r, struct oob_flow *f, struct account_rec *a, int *have_a)
+{
+	uint32_t state = state_of_net(f, r->now);
+	if (state == REGS_OOB_PENDING)
+		return state;
+	if (state != REGS_OOB_APPROVED || f->net != NET_VERIFIED)
+		regsd_log(LOG_NOTICE, "%s %s of %s: %s", kind_name(f),
+		          f->bind ? "binding" : "login", f->user, *f->error ? f->error : "ended");
+	if (state == REGS_OOB_APPROVED) {
+		*have_a = !f->bind;
+		return f->kind == OOB_GOOGLE ? google_verified(r, f, a) : mobile_verified(r, f, a);
+	}
+	if (f->bind)
+		return state;
+	*have_a = 1;
+	return oob_flow_login_outcome(r, f, state, kind_name(f), a);
+}
+
+static void wait_reply(struct request *r, uint32_t state, const struct oob_flow *f,
+                       const struct account_rec *a)
+{
+	uint32_t left = f && f->expires > r->now ? (uint32_t)(f->expires - r->now) : 0;
+	uint32_t lock = a ? policy_lock_seconds_left(a, r->now) : 0;
+	reply_args(r, DBUS_TYPE_UINT32, &state, DBUS_TYPE_UINT32, &left, DBUS_TYPE_UINT32, &lock,
+	           DBUS_TYPE_INVALID);
+}
+
+/* A settled state ends the flow unless a next call still needs it. */
+static int keep_flow(const struct oob_flow *f, uint32_t state)
+{
+	if (state == REGS_OOB_PENDING)
+		return 1;
+	return state == REGS_OOB_APPROVED && (f->bind || f->kind == OOB_GOOGLE);
+}
+
+static void poll_done(struct request *r, struct oob_flow *f)
+{
+	struct account_rec a;
+	int have_a = 0;
+	uint32_t state = settle(r, f, &a, &have_a);
+	if (state != REGS_OOB_PENDING)
+		f->state = state;
+	wait_reply(r, state, f, have_a ? &a : NULL);
+	if (!keep_flow(f, state))
+		oob_release(&r->d->oob, f);
+}
+
+void oob_complete(struct request *r, struct oob_flow *f)
+{
+	switch (f->done) {
+	case OOB_STEP_BEGIN:
+		if (f->kind == OOB_GOOGLE)
+			google_begin_done(r, f);
+		else
+			mobile_begin_done(r, f);
+		break;
+	case OOB_STEP_QR:
+		mobile_qr_done(r, f);
+		break;
+	default:
+		poll_done(r, f);
+	}
+}
+
+void handle_oob_wait(struct request *r)
+{
+	const char *arg[1];
+	request_strings(r, arg, 1);
+	oob_lock(&r->d->oob);
+	struct oob_flow *f = oob_find(&r->d->oob, arg[0], dbus_message_get_sender(r->msg));
+	if (!f) {
+		wait_reply(r, REGS_OOB_GONE, NULL, NULL);
+	} else if (f->waiting || f->busy) {
+		reply_error(r, REGS_E_INVALID_ARGS, "a call on this flow is still running");
+	} else if (f->state != REGS_OOB_PENDING || f->expires <= r->now) {
+		uint32_t state = f->state != REGS_OOB_PENDING ? f->state : REGS_OOB_EXPIRED;
+		wait_reply(r, state, f, NULL);
+		if (!keep_flow(f, state))
+			oob_release(&r->d->oob, f);
+	} else {
+		oob_request(&r->d->oob, f, OOB_STEP_POLL, r->msg, &r->caller);
+		r->deferred = 1;
+	}
+	oob_unlock(&r->d->oob);
+}
+
+static void bind_audit(struct request *r, const struct oob_flow *f, uint32_t result)
+{
+	struct audit_event e = {f->user, "bind", kind_name(f), "regsctl", "", result};
+	audit_record(r, &e);
+}
+
+/* R7.1 (step-up consumed), R5.1 (OTP first), R5.2 / one phone one account. */
+static uint32_t bind_flow(struct request *r, struct oob_flow *f)
+{
+	const char *purpose = f->kind == OOB_GOOGLE ? REGS_PURPOSE_GOOGLE : REGS_PURPOSE_MOBILE;
+	struct account_rec a;
+	if (!require_step_up(r, f->user, purpose, 1))
+		return UINT32_MAX; /* replied */
+	if (!account_open_for_change(r, f->user, &a))
+		return UINT32_MAX;
+	if (f->kind == OOB_GOOGLE && !(account_flags(r, f->user, &a) & REGS_F_OTP_BOUND))
+		return REGS_R_OTP_REQUIRED;
+	uint32_t result = f->kind == OOB_GOOGLE ? google_bind(r, f) : mobile_bind(r, f);
+	if (result == REGS_R_OK)
+		account_save(r, f->user, &a);
+	return result;
+}
+
+void handle_oob_bind(struct request *r)
+{
+	const char *arg[1];
+	request_strings(r, arg, 1);
+	oob_lock(&r->d->oob);
+	struct oob_flow *f = oob_find(&r->d->oob, arg[0], dbus_message_get_sender(r->msg));
+	uint32_t result = REGS_R_OOB_NOT_APPROVED;
+	if (f && f->bind && !f->busy && !f->waiting && f->state == REGS_OOB_APPROVED &&
+	    strcmp(f->user, r->caller.name) == 0)
+		result = bind_flow(r, f);
+	if (result != UINT32_MAX) {
+		if (f)
+			bind_audit(r, f, result);
+		reply_args(r, DBUS_TYPE_UINT32, &result, DBUS_TYPE_INVALID);
+	}
+	if (f && result != UINT32_MAX)
+		oob_release(&r->d->oob, f);
+	oob_unlock(&r->d->oob);
+}
+
+void handle_oob_cancel(struct request *r)
+{
+	const char *arg[1];
+	request_strings(r, arg, 1);
+	oob_lock(&r->d->oob);
+	struct oob_flow *f = oob_find(&r->d->oob, arg[0], dbus_message_get_sender(r->msg));
+	if (f)
+		oob_release(&r->d->oob, f);
+	oob_unlock(&r->d->oob);
+	reply_args(r, DBUS_TYPE_INVALID);
+}

@@ -1,0 +1,27 @@
+/* What the Google and mobile handlers share with the generic flow calls (oobcalls.c). */
+#ifndef REGSD_OOBFLOW_H
+#define REGSD_OOBFLOW_H
+#include "daemon.h"
+
+/* Begin of either kind: a flow for user on the caller's connection, its
+ * BEGIN step queued, the reply deferred. NULL (reply set) when the table is
+ * full. The caller holds the table lock. */
+struct oob_flow *oob_flow_begin(struct request *r, enum oob_kind kind, const char *user, int bind,
+                                const char *service, const char *rhost);
+/* A login's outcome: audit, failure counting (R9.1) for a refused or
+ * foreign answer, the lock. Returns the state to report. */
+uint32_t oob_flow_login_outcome(struct request *r, struct oob_flow *f, uint32_t state,
+                                const char *method, struct account_rec *a);
+
+/* The kind-specific halves, run by the batch loop when a step finished. */
+void google_begin_done(struct request *r, struct oob_flow *f);
+uint32_t google_verified(struct request *r, struct oob_flow *f, struct account_rec *a);
+uint32_t google_bind(struct request *r, struct oob_flow *f);
+void mobile_begin_done(struct request *r, struct oob_flow *f);
+void mobile_qr_done(struct request *r, struct oob_flow *f);
+uint32_t mobile_verified(struct request *r, struct oob_flow *f, struct account_rec *a);
+uint32_t mobile_bind(struct request *r, struct oob_flow *f);
+/* A finished step of f, taken from the workers: replies to the waiting call. */
+void oob_complete(struct request *r, struct oob_flow *f);
+
+#endif
