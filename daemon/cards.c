@@ -137,14 +137,6 @@ void card_delete(struct request *r, const char *user)
 	store_del(r->txn, STORE_CARDS, store_str(user));
 }
 
-static void card_login_reply(struct request *r, uint32_t result, const struct account_rec *a)
-{
-	uint32_t lock = a ? policy_lock_seconds_left(a, r->now) : 0;
-	uint32_t left = a ? policy_failures_left(a, &r->d->lock, r->now) : 0;
-	reply_args(r, DBUS_TYPE_UINT32, &result, DBUS_TYPE_UINT32, &lock, DBUS_TYPE_UINT32, &left,
-	           DBUS_TYPE_INVALID);
-}
-
 /* The verdict of a card login whose challenge was valid. */
 static uint32_t card_login_verdict(struct request *r, const struct challenge *c,
                                    const struct card_proof *p, struct account_rec *a)
@@ -172,7 +164,7 @@ void handle_card_login(struct request *r)
 	if (taken < 0)
 		return;
 	if (!taken) {
-		card_login_reply(r, REGS_R_BAD_CHALLENGE, NULL);
+		reply_verdict(r, REGS_R_BAD_CHALLENGE, NULL);
 		return;
 	}
 	if (!account_open_for_change(r, c.user, &a))
@@ -185,7 +177,7 @@ void handle_card_login(struct request *r)
 	account_save(r, c.user, &a);
 	struct audit_event e = {c.user, "login", "card", service, rhost, result};
 	audit_record(r, &e);
-	card_login_reply(r, result, &a);
+	reply_verdict(r, result, &a);
 }
 
 /* R3.6: one certificate, one account; a rebind replaces the old card. */

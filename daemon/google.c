@@ -8,31 +8,6 @@
 #include "reply.h"
 #include <string.h>
 
-/* R5.1, R5.3, R5.4: what an account needs before a flow starts. */
-static int google_allowed(struct request *r, const char *user, int bind)
-{
-	struct account_rec a;
-	enum regs_err err = account_load(r, user, &a);
-	uint32_t flags = account_flags(r, user, err == REGS_OK ? &a : NULL);
-	if (err != REGS_OK && err != REGS_ERR_NOT_FOUND) {
-		reply_storage_error(r, err);
-		return 0;
-	}
-	if (!(flags & REGS_F_OTP_BOUND)) {
-		reply_error(r, REGS_E_NOT_ALLOWED, "bind OTP before a Google account (R5.1, R5.3)");
-		return 0;
-	}
-	if (!bind && !(flags & REGS_F_GOOGLE_BOUND)) {
-		reply_error(r, REGS_E_NOT_ALLOWED, "no Google account is bound to %s (R5.4)", user);
-		return 0;
-	}
-	if (flags & REGS_F_LOCKED) {
-		reply_error(r, REGS_E_NOT_ALLOWED, "the account is locked");
-		return 0;
-	}
-	return !bind || require_step_up(r, user, REGS_PURPOSE_GOOGLE, 0);
-}
-
 void handle_google_begin(struct request *r)
 {
 	const char *arg[4];
@@ -47,7 +22,8 @@ void handle_google_begin(struct request *r)
 		return;
 	}
 	const char *user = bind ? request_target(r, "", 0) : request_target(r, arg[0], 1);
-	if (!user || !google_allowed(r, user, bind))
+	uint32_t need = REGS_F_OTP_BOUND | (bind ? 0 : REGS_F_GOOGLE_BOUND); /* R5.1, R5.3, R5.4 */
+	if (!user || !oob_account_ready(r, user, need, bind ? REGS_PURPOSE_GOOGLE : NULL))
 		return;
 	oob_lock(&r->d->oob);
 	oob_flow_begin(r, OOB_GOOGLE, user, bind, arg[2], arg[3]);
@@ -70,15 +46,11 @@ void google_begin_done(struct request *r, struct oob_flow *f)
 }
 
 /* A verified ID token for a login: the account's own Google account (R5.4)? */
-uint32_t google_verified(struct request *r, struct oob_flow *f, struct account_rec *a)
+int google_matches(struct request *r, const struct oob_flow *f)
 {
 	struct google_rec g;
-	if (f->bind)
-		return REGS_OOB_APPROVED;
-	if (google_load(r, f->user, &g) != REGS_OK || strcmp(g.iss, f->claims.iss) != 0 ||
-	    strcmp(g.sub, f->claims.sub) != 0)
-		return oob_flow_login_outcome(r, f, REGS_OOB_NOT_BOUND, "google", a);
-	return oob_flow_login_outcome(r, f, REGS_OOB_APPROVED, "google", a);
+	return google_load(r, f->user, &g) == REGS_OK && strcmp(g.iss, f->claims.iss) == 0 &&
+	       strcmp(g.sub, f->claims.sub) == 0;
 }
 
 /* R5.2: one Google account, one local account; a rebind replaces the old one. */
@@ -100,14 +72,6 @@ uint32_t google_bind(struct request *r, struct oob_flow *f)
 	return REGS_R_OK;
 }
 
-static void login_reply(struct request *r, uint32_t result, const struct account_rec *a)
-{
-	uint32_t lock = a ? policy_lock_seconds_left(a, r->now) : 0;
-	uint32_t left = a ? policy_failures_left(a, &r->d->lock, r->now) : 0;
-	reply_args(r, DBUS_TYPE_UINT32, &result, DBUS_TYPE_UINT32, &lock, DBUS_TYPE_UINT32, &left,
-	           DBUS_TYPE_INVALID);
-}
-
 /* R5.3: Google approved this flow; now the OTP. The flow is used up either way. */
 void handle_google_login(struct request *r)
 {
@@ -126,9 +90,9 @@ void handle_google_login(struct request *r)
 		oob_release(&r->d->oob, f);
 	oob_unlock(&r->d->oob);
 	if (!approved) {
-		login_reply(r, REGS_R_OOB_NOT_APPROVED, NULL);
+		reply_verdict(r, REGS_R_OOB_NOT_APPROVED, NULL);
 		return;
 	}
 	if (otp_attempt(r, user, arg[1], "login", arg[2], arg[3], &a, &result))
-		login_reply(r, result, result == REGS_R_NOT_BOUND ? NULL : &a);
+		reply_verdict(r, result, result == REGS_R_NOT_BOUND ? NULL : &a);
 }

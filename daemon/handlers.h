@@ -65,6 +65,8 @@ int stepup_purpose_known(const char *purpose);
 /* Finishes a mailed-code call once its mail went out or failed (email.c). */
 void mail_complete(struct request *r, struct mail_job *job);
 
+/* Replies (u result, u lock_seconds_left, u failures_left) for account a (NULL: zeros). */
+void reply_verdict(struct request *r, uint32_t result, const struct account_rec *a);
 /* Counts a failed attempt on a (saved by the caller); logs a lock it causes. */
 void count_failure(struct request *r, const char *user, struct account_rec *a, const char *method,
                    const char *service, const char *rhost);

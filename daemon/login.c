@@ -47,7 +47,7 @@ void count_failure(struct request *r, const char *user, struct account_rec *a, c
 	          r->d->cfg.lock_minutes, (unsigned)r->d->lock.threshold);
 }
 
-static void reply_verdict(struct request *r, uint32_t result, const struct account_rec *a)
+void reply_verdict(struct request *r, uint32_t result, const struct account_rec *a)
 {
 	uint32_t lock = a ? policy_lock_seconds_left(a, r->now) : 0;
 	uint32_t left = a ? policy_failures_left(a, &r->d->lock, r->now) : 0;

@@ -26,27 +26,6 @@ static unsigned rate_wait(struct request *r, const char *user, const char *id_nu
 	return wait;
 }
 
-static int mobile_allowed(struct request *r, const char *user, int bind)
-{
-	struct account_rec a;
-	enum regs_err err = account_load(r, user, &a);
-	uint32_t flags = account_flags(r, user, err == REGS_OK ? &a : NULL);
-	if (err != REGS_OK && err != REGS_ERR_NOT_FOUND) {
-		reply_storage_error(r, err);
-		return 0;
-	}
-	if (!bind && !(flags & REGS_F_MOBILE_BOUND)) {
-		reply_error(r, REGS_E_NOT_ALLOWED, "no mobile citizen certificate is bound to %s",
-		            user);
-		return 0;
-	}
-	if (flags & REGS_F_LOCKED) {
-		reply_error(r, REGS_E_NOT_ALLOWED, "the account is locked");
-		return 0;
-	}
-	return !bind || require_step_up(r, user, REGS_PURPOSE_MOBILE, 0);
-}
-
 static const char *mobile_target(struct request *r, const char *user, const char *purpose,
                                  int *bind)
 {
@@ -75,7 +54,8 @@ void handle_mobile_begin(struct request *r)
 		reply_error(r, REGS_E_INVALID_ARGS, "not a valid national ID number");
 		return;
 	}
-	if (!mobile_allowed(r, user, bind))
+	uint32_t need = bind ? 0 : REGS_F_MOBILE_BOUND;
+	if (!oob_account_ready(r, user, need, bind ? REGS_PURPOSE_MOBILE : NULL))
 		return;
 	unsigned wait = rate_wait(r, user, arg[1]);
 	if (wait) {
@@ -136,15 +116,11 @@ void mobile_qr_done(struct request *r, struct oob_flow *f)
 }
 
 /* A verified result for a login: the phone bound to this account? */
-uint32_t mobile_verified(struct request *r, struct oob_flow *f, struct account_rec *a)
+int mobile_matches(struct request *r, const struct oob_flow *f)
 {
 	struct mobile_rec m;
-	if (f->bind)
-		return REGS_OOB_APPROVED;
-	if (mobile_load(r, f->user, &m) != REGS_OK ||
-	    strcmp(m.hashed_id, f->result.hashed_id_num) != 0)
-		return oob_flow_login_outcome(r, f, REGS_OOB_NOT_BOUND, "mobile", a);
-	return oob_flow_login_outcome(r, f, REGS_OOB_APPROVED, "mobile", a);
+	return mobile_load(r, f->user, &m) == REGS_OK &&
+	       strcmp(m.hashed_id, f->result.hashed_id_num) == 0;
 }
 
 /* Binding stores the service's hash of the ID number, never the number (R4). */

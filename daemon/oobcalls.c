@@ -16,6 +16,37 @@ static const char *kind_name(const struct oob_flow *f)
 	return f->kind == OOB_GOOGLE ? "google" : "mobile";
 }
 
+static const struct {
+	uint32_t flag;
+	const char *missing;
+} needed[] = {
+    {REGS_F_OTP_BOUND, "bind OTP before a Google account (R5.1, R5.3)"},
+    {REGS_F_GOOGLE_BOUND, "no Google account is bound to this account (R5.4)"},
+    {REGS_F_MOBILE_BOUND, "no mobile citizen certificate is bound to this account"},
+};
+
+int oob_account_ready(struct request *r, const char *user, uint32_t need, const char *purpose)
+{
+	struct account_rec a;
+	enum regs_err err = account_load(r, user, &a);
+	if (err != REGS_OK && err != REGS_ERR_NOT_FOUND) {
+		reply_storage_error(r, err);
+		return 0;
+	}
+	uint32_t flags = account_flags(r, user, err == REGS_OK ? &a : NULL);
+	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++) {
+		if ((need & needed[i].flag) && !(flags & needed[i].flag)) {
+			reply_error(r, REGS_E_NOT_ALLOWED, "%s", needed[i].missing);
+			return 0;
+		}
+	}
+	if (flags & REGS_F_LOCKED) {
+		reply_error(r, REGS_E_NOT_ALLOWED, "the account is locked");
+		return 0;
+	}
+	return !purpose || require_step_up(r, user, purpose, 0);
+}
+
 struct oob_flow *oob_flow_begin(struct request *r, enum oob_kind kind, const char *user, int bind,
                                 const char *service, const char *rhost)
 {
@@ -105,12 +136,12 @@ static uint32_t settle(struct request *r, struct oob_flow *f, struct account_rec
 	if (state != REGS_OOB_APPROVED || f->net != NET_VERIFIED)
 		regsd_log(LOG_NOTICE, "%s %s of %s: %s", kind_name(f),
 		          f->bind ? "binding" : "login", f->user, *f->error ? f->error : "ended");
-	if (state == REGS_OOB_APPROVED) {
-		*have_a = !f->bind;
-		return f->kind == OOB_GOOGLE ? google_verified(r, f, a) : mobile_verified(r, f, a);
-	}
 	if (f->bind)
 		return state;
+	if (state == REGS_OOB_APPROVED) {
+		int match = f->kind == OOB_GOOGLE ? google_matches(r, f) : mobile_matches(r, f);
+		state = match ? REGS_OOB_APPROVED : REGS_OOB_NOT_BOUND; /* R5.4 */
+	}
 	*have_a = 1;
 	return oob_flow_login_outcome(r, f, state, kind_name(f), a);
 }

@@ -13,13 +13,19 @@ struct oob_flow *oob_flow_begin(struct request *r, enum oob_kind kind, const cha
 uint32_t oob_flow_login_outcome(struct request *r, struct oob_flow *f, uint32_t state,
                                 const char *method, struct account_rec *a);
 
+/* The account may start a flow: known to regsd or NSS, not locked, with the
+ * REGS_F_* bindings in need; a bind also needs a step-up for purpose (R7.1).
+ * Otherwise sets the error reply and returns 0. */
+int oob_account_ready(struct request *r, const char *user, uint32_t need, const char *purpose);
+
 /* The kind-specific halves, run by the batch loop when a step finished. */
 void google_begin_done(struct request *r, struct oob_flow *f);
-uint32_t google_verified(struct request *r, struct oob_flow *f, struct account_rec *a);
+/* The verified answer names the Google account / phone bound to the flow's account. */
+int google_matches(struct request *r, const struct oob_flow *f);
 uint32_t google_bind(struct request *r, struct oob_flow *f);
 void mobile_begin_done(struct request *r, struct oob_flow *f);
 void mobile_qr_done(struct request *r, struct oob_flow *f);
-uint32_t mobile_verified(struct request *r, struct oob_flow *f, struct account_rec *a);
+int mobile_matches(struct request *r, const struct oob_flow *f);
 uint32_t mobile_bind(struct request *r, struct oob_flow *f);
 /* A finished step of f, taken from the workers: replies to the waiting call. */
 void oob_complete(struct request *r, struct oob_flow *f);

@@ -2,6 +2,7 @@
  * (json-c), checked the way mod_auth_openidc does. */
 #include "jwt.h"
 
+#include "strictjson.h"
 #include <json-c/json.h>
 #include <limits.h>
 #include <math.h>
@@ -89,62 +90,23 @@ static enum regs_err b64url_decode(const char *s, size_t n, uint8_t **out, size_
 
 /* ---- JSON helpers ---- */
 
-/* A JSON object (strict JSON, valid UTF-8) filling exactly len bytes, or NULL. */
-static json_object *parse_object(const char *s, size_t len)
-{
-	if (!s || len == 0 || len > INT_MAX)
-		return NULL;
-	json_tokener *tok = json_tokener_new();
-	if (!tok)
-		return NULL;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	json_object *o = json_tokener_parse_ex(tok, s, (int)len);
-	size_t end = json_tokener_get_parse_end(tok);
-	while (end < len && (s[end] == ' ' || s[end] == '\t' || s[end] == '\r' || s[end] == '\n'))
-		end++;
-	if (json_tokener_get_error(tok) != json_tokener_success || end != len ||
-	    !json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
-		o = NULL;
-	}
-	json_tokener_free(tok);
-	return o;
-}
-
-static json_object *member(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-	if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, key, &v))
-		return NULL;
-	return v;
-}
-
-/* A string without an embedded NUL, so that C string functions see all of it; else NULL. */
-static const char *plain_string(json_object *v)
-{
-	if (!json_object_is_type(v, json_type_string))
-		return NULL;
-	const char *s = json_object_get_string(v);
-	return strlen(s) == (size_t)json_object_get_string_len(v) ? s : NULL;
-}
-
 static int string_equals(json_object *v, const char *want)
 {
-	const char *s = plain_string(v);
+	const char *s = sjson_plain_string(v);
 	return s && want && strcmp(s, want) == 0;
 }
 
 /* 1 when the member is absent or is the string want. */
 static int absent_or_equals(json_object *o, const char *key, const char *want)
 {
-	json_object *v = member(o, key);
+	json_object *v = sjson_member(o, key);
 	return !v || string_equals(v, want);
 }
 
 /* Copies a plain string that fits into dst (size bytes with the NUL); 0 otherwise. */
 static int copy_string(json_object *v, char *dst, size_t size)
 {
-	const char *s = plain_string(v);
+	const char *s = sjson_plain_string(v);
 	if (!s || strlen(s) >= size)
 		return 0;
 	memcpy(dst, s, strlen(s) + 1);
@@ -156,20 +118,20 @@ static int copy_string(json_object *v, char *dst, size_t size)
 static int jwk_is_rs256_signing_key(json_object *jwk)
 {
 	return json_object_is_type(jwk, json_type_object) &&
-	       string_equals(member(jwk, "kty"), "RSA") && absent_or_equals(jwk, "use", "sig") &&
-	       absent_or_equals(jwk, "alg", "RS256");
+	       string_equals(sjson_member(jwk, "kty"), "RSA") &&
+	       absent_or_equals(jwk, "use", "sig") && absent_or_equals(jwk, "alg", "RS256");
 }
 
 static enum regs_err jwk_read_kid(json_object *jwk, char kid[JWT_KID_MAX])
 {
-	json_object *v = member(jwk, "kid");
+	json_object *v = sjson_member(jwk, "kid");
 	kid[0] = '\0';
 	return !v || copy_string(v, kid, JWT_KID_MAX) ? REGS_OK : REGS_ERR_INVALID;
 }
 
 static enum regs_err jwk_bignum(json_object *jwk, const char *name, BIGNUM **out)
 {
-	const char *s = plain_string(member(jwk, name));
+	const char *s = sjson_plain_string(sjson_member(jwk, name));
 	uint8_t *bytes = NULL;
 	size_t len = 0;
 	if (!s || !*s)
@@ -254,8 +216,8 @@ static enum regs_err jwks_from_array(json_object *array, struct jwks **out)
 enum regs_err jwks_parse(const char *json, size_t len, struct jwks **out)
 {
 	*out = NULL;
-	json_object *root = parse_object(json, len);
-	json_object *keys = member(root, "keys");
+	json_object *root = sjson_parse_object(json, len);
+	json_object *keys = sjson_member(root, "keys");
 	enum regs_err err = REGS_ERR_INVALID;
 	if (json_object_is_type(keys, json_type_array))
 		err = jwks_from_array(keys, out);
@@ -328,7 +290,7 @@ static json_object *decode_json_part(const char *s, size_t n)
 	size_t len = 0;
 	if (b64url_decode(s, n, &bytes, &len) != REGS_OK)
 		return NULL;
-	json_object *o = parse_object((const char *)bytes, len);
+	json_object *o = sjson_parse_object((const char *)bytes, len);
 	free(bytes);
 	return o;
 }
@@ -337,7 +299,7 @@ static json_object *decode_json_part(const char *s, size_t n)
  * have to understand (crit). */
 static int header_acceptable(json_object *header)
 {
-	return string_equals(member(header, "alg"), "RS256") && !member(header, "crit");
+	return string_equals(sjson_member(header, "alg"), "RS256") && !sjson_member(header, "crit");
 }
 
 /* The header's kid ("" when absent); 0 when the token or its header does not parse. With
@@ -382,7 +344,7 @@ static int rs256_verify(EVP_PKEY *key, const struct jws_parts *p, const uint8_t 
 static enum jwt_verdict check_issuer(json_object *c, const char *const *issuers,
                                      char iss[JWT_ISS_MAX])
 {
-	json_object *v = member(c, "iss");
+	json_object *v = sjson_member(c, "iss");
 	for (size_t i = 0; issuers && issuers[i]; i++)
 		if (string_equals(v, issuers[i]))
 			return copy_string(v, iss, JWT_ISS_MAX) ? JWT_OK : JWT_WRONG_ISSUER;
@@ -408,9 +370,10 @@ static int audience_contains(json_object *aud, const char *client_id, size_t *co
  * it must be present when there are several audiences. */
 static enum jwt_verdict check_audience(json_object *c, const char *client_id)
 {
-	json_object *azp = member(c, "azp");
+	json_object *azp = sjson_member(c, "azp");
 	size_t count = 0;
-	if (!client_id || !*client_id || !audience_contains(member(c, "aud"), client_id, &count))
+	if (!client_id || !*client_id ||
+	    !audience_contains(sjson_member(c, "aud"), client_id, &count))
 		return JWT_WRONG_AUDIENCE;
 	if ((azp || count > 1) && !string_equals(azp, client_id))
 		return JWT_WRONG_AUDIENCE;
@@ -420,7 +383,7 @@ static enum jwt_verdict check_audience(json_object *c, const char *client_id)
 /* A NumericDate: an integer, or a fraction (truncated). 0 when absent or not a date. */
 static int read_time(json_object *c, const char *key, int64_t *out)
 {
-	json_object *v = member(c, key);
+	json_object *v = sjson_member(c, key);
 	if (json_object_is_type(v, json_type_int)) {
 		*out = json_object_get_int64(v);
 		return 1;
@@ -458,14 +421,14 @@ static enum jwt_verdict check_issued_at(json_object *c, const struct jwt_expect 
 
 static enum jwt_verdict read_subject(json_object *c, char sub[JWT_SUB_MAX])
 {
-	if (!copy_string(member(c, "sub"), sub, JWT_SUB_MAX) || !*sub)
+	if (!copy_string(sjson_member(c, "sub"), sub, JWT_SUB_MAX) || !*sub)
 		return JWT_NO_SUBJECT;
 	return JWT_OK;
 }
 
 static enum jwt_verdict check_nonce(json_object *c, const char *nonce)
 {
-	if (nonce && !string_equals(member(c, "nonce"), nonce))
+	if (nonce && !string_equals(sjson_member(c, "nonce"), nonce))
 		return JWT_WRONG_NONCE;
 	return JWT_OK;
 }
@@ -473,8 +436,8 @@ static enum jwt_verdict check_nonce(json_object *c, const char *nonce)
 /* Informational only (the account key is sub): an e-mail too long to be one is left out. */
 static void read_email(json_object *c, struct jwt_claims *out)
 {
-	json_object *verified = member(c, "email_verified");
-	if (!copy_string(member(c, "email"), out->email, sizeof(out->email)))
+	json_object *verified = sjson_member(c, "email_verified");
+	if (!copy_string(sjson_member(c, "email"), out->email, sizeof(out->email)))
 		out->email[0] = '\0';
 	/* some providers send the string "true" */
 	out->email_verified = out->email[0] && (json_object_is_type(verified, json_type_boolean)

@@ -6,6 +6,7 @@
 #include "twid.h"
 #include "wipe.h"
 
+#include "strictjson.h"
 #include <json-c/json.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -470,33 +471,10 @@ char *mid_result_json(const struct mid_key *key, const char *transaction_id,
 
 /* ---- Reading JSON ---- */
 
-static int mid_only_space(const char *s, size_t n)
+/* An answer's JSON object, strictly parsed, no larger than an answer can be; or NULL. */
+static struct json_object *mid_json_parse_checked(const char *json, size_t len)
 {
-	for (size_t i = 0; i < n; i++)
-		if (!mid_is_space(s[i]))
-			return 0;
-	return 1;
-}
-
-/* A JSON object filling exactly len bytes (trailing whitespace allowed), or NULL. */
-static struct json_object *mid_json_parse(const char *json, size_t len)
-{
-	if (json == NULL || len == 0 || len > MID_JSON_MAX || memchr(json, '\0', len) != NULL)
-		return NULL;
-	struct json_tokener *tok = json_tokener_new();
-	if (tok == NULL)
-		return NULL;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	struct json_object *obj = json_tokener_parse_ex(tok, json, (int)len);
-	size_t end = json_tokener_get_parse_end(tok);
-	if (obj != NULL && (json_tokener_get_error(tok) != json_tokener_success || end > len ||
-	                    !mid_only_space(json + end, len - end) ||
-	                    !json_object_is_type(obj, json_type_object))) {
-		json_object_put(obj);
-		obj = NULL;
-	}
-	json_tokener_free(tok);
-	return obj;
+	return len <= MID_JSON_MAX ? sjson_parse_object(json, len) : NULL;
 }
 
 static struct json_object *mid_get_object(struct json_object *obj, const char *name)
@@ -506,19 +484,6 @@ static struct json_object *mid_get_object(struct json_object *obj, const char *n
 	    !json_object_is_type(v, json_type_object))
 		return NULL;
 	return v;
-}
-
-/* The string member, or NULL when absent, not a string, or holding a NUL. */
-static const char *mid_get_string(struct json_object *obj, const char *name)
-{
-	struct json_object *v = NULL;
-	if (obj == NULL || !json_object_object_get_ex(obj, name, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	const char *s = json_object_get_string(v);
-	if (s == NULL || (size_t)json_object_get_string_len(v) != strlen(s))
-		return NULL;
-	return s;
 }
 
 static int mid_printable(const char *s)
@@ -538,7 +503,7 @@ static int mid_copy_field(struct json_object *obj, const char *name, int optiona
 		out[0] = '\0';
 		return 1;
 	}
-	const char *s = mid_get_string(obj, name);
+	const char *s = sjson_string_member(obj, name);
 	if (s == NULL || !mid_printable(s) || strlen(s) >= outsz || (!optional && s[0] == '\0'))
 		return 0;
 	memcpy(out, s, strlen(s) + 1);
@@ -555,7 +520,7 @@ static int mid_get_time(struct json_object *obj, const char *name, int64_t *out)
 	if (json_object_is_type(v, json_type_int)) {
 		t = json_object_get_int64(v);
 	} else {
-		const char *s = mid_get_string(obj, name);
+		const char *s = sjson_string_member(obj, name);
 		size_t n = s != NULL ? strlen(s) : 0;
 		if (n == 0 || n > 13)
 			return 0;
@@ -617,7 +582,7 @@ enum regs_err mid_ticket_parse(const char *sp_ticket, struct mid_ticket *out)
 	size_t json_len = 0;
 	if (mid_b64_decode(sp_ticket, body_len, 1, json, sizeof(json), &json_len) != 0)
 		return REGS_ERR_INVALID;
-	struct json_object *obj = mid_json_parse((const char *)json, json_len);
+	struct json_object *obj = mid_json_parse_checked((const char *)json, json_len);
 	struct mid_ticket t;
 	memset(&t, 0, sizeof(t));
 	enum regs_err err = obj != NULL && mid_ticket_fields(obj, &t) ? REGS_OK : REGS_ERR_INVALID;
@@ -673,8 +638,8 @@ static enum mid_verdict mid_code_verdict(const char *code, int polling)
 static enum mid_verdict mid_answer_open(const char *json, size_t len, struct json_object **root,
                                         const char **code, char *err, size_t errlen)
 {
-	*root = mid_json_parse(json, len);
-	*code = mid_get_string(*root, "error_code");
+	*root = mid_json_parse_checked(json, len);
+	*code = sjson_string_member(*root, "error_code");
 	if (*code != NULL)
 		return MID_OK;
 	mid_err(err, errlen, "answer is not a JSON object with a string error_code");
@@ -697,13 +662,13 @@ static enum mid_verdict mid_ticket_answer_check(const struct mid_key *key, struc
                                                 struct mid_ticket *ticket, char *err, size_t errlen)
 {
 	struct json_object *result = mid_get_object(root, "result");
-	const char *t = mid_get_string(result, "sp_ticket");
+	const char *t = sjson_string_member(result, "sp_ticket");
 	if (t == NULL) {
 		mid_err(err, errlen, "answer has no result.sp_ticket");
 		return MID_MALFORMED;
 	}
 	const char *const fields[3] = {transaction_id, code, t};
-	if (!mid_checksum_ok(key, fields, 3, mid_get_string(result, "idp_checksum"))) {
+	if (!mid_checksum_ok(key, fields, 3, sjson_string_member(result, "idp_checksum"))) {
 		mid_err(err, errlen, "idp_checksum does not verify");
 		return MID_BAD_CHECKSUM;
 	}
@@ -754,10 +719,10 @@ static enum mid_verdict mid_result_fields(struct json_object *root, struct mid_a
                                           size_t errlen)
 {
 	struct json_object *result = mid_get_object(root, "result");
-	a->hashed_id_num = mid_get_string(result, "hashed_id_num");
-	a->signed_response = mid_get_string(result, "signed_response");
-	a->cert = mid_get_string(result, "cert");
-	a->idp_checksum = mid_get_string(result, "idp_checksum");
+	a->hashed_id_num = sjson_string_member(result, "hashed_id_num");
+	a->signed_response = sjson_string_member(result, "signed_response");
+	a->cert = sjson_string_member(result, "cert");
+	a->idp_checksum = sjson_string_member(result, "idp_checksum");
 	if (a->hashed_id_num != NULL && a->signed_response != NULL && a->cert != NULL)
 		return MID_OK;
 	mid_err(err, errlen, "result lacks hashed_id_num, signed_response or cert");

@@ -4,6 +4,7 @@
 #include "http.h"
 #include "wipe.h"
 
+#include "strictjson.h"
 #include <json-c/json.h>
 #include <limits.h>
 #include <stdint.h>
@@ -21,45 +22,6 @@
 
 /* ---- JSON helpers ---- */
 
-/* A JSON object (strict JSON, valid UTF-8) filling exactly len bytes, or NULL. */
-static json_object *parse_object(const char *s, size_t len)
-{
-	if (!s || len == 0 || len > INT_MAX)
-		return NULL;
-	json_tokener *tok = json_tokener_new();
-	if (!tok)
-		return NULL;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	json_object *o = json_tokener_parse_ex(tok, s, (int)len);
-	size_t end = json_tokener_get_parse_end(tok);
-	while (end < len && (s[end] == ' ' || s[end] == '\t' || s[end] == '\r' || s[end] == '\n'))
-		end++;
-	if (json_tokener_get_error(tok) != json_tokener_success || end != len ||
-	    !json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
-		o = NULL;
-	}
-	json_tokener_free(tok);
-	return o;
-}
-
-static json_object *member(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-	if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, key, &v))
-		return NULL;
-	return v;
-}
-
-/* A string without an embedded NUL, so that C string functions see all of it; else NULL. */
-static const char *plain_string(json_object *v)
-{
-	if (!json_object_is_type(v, json_type_string))
-		return NULL;
-	const char *s = json_object_get_string(v);
-	return strlen(s) == (size_t)json_object_get_string_len(v) ? s : NULL;
-}
-
 /* Control characters could drive the terminal the user code and URL are shown on. */
 static int has_control_character(const char *s)
 {
@@ -75,8 +37,8 @@ static int has_control_character(const char *s)
 static enum regs_err copy_text(json_object *o, const char *key, char *dst, size_t size,
                                int required)
 {
-	json_object *v = member(o, key);
-	const char *s = plain_string(v);
+	json_object *v = sjson_member(o, key);
+	const char *s = sjson_plain_string(v);
 	dst[0] = '\0';
 	if (!v)
 		return required ? REGS_ERR_INVALID : REGS_OK;
@@ -90,8 +52,8 @@ static enum regs_err copy_text(json_object *o, const char *key, char *dst, size_
  * absent, REGS_ERR_INVALID when it is not an integer. */
 static enum regs_err read_integer(json_object *o, const char *key, int64_t *out)
 {
-	json_object *v = member(o, key);
-	const char *s = plain_string(v);
+	json_object *v = sjson_member(o, key);
+	const char *s = sjson_plain_string(v);
 	if (!v)
 		return REGS_ERR_NOT_FOUND;
 	if (json_object_is_type(v, json_type_int)) {
@@ -107,7 +69,7 @@ static enum regs_err read_integer(json_object *o, const char *key, int64_t *out)
 /* The member's characters are overwritten before json-c frees them: it holds a secret. */
 static void wipe_member(json_object *o, const char *key)
 {
-	json_object *v = member(o, key);
+	json_object *v = sjson_member(o, key);
 	if (json_object_is_type(v, json_type_string))
 		regs_wipe((char *)json_object_get_string(v), (size_t)json_object_get_string_len(v));
 }
@@ -181,7 +143,7 @@ enum regs_err oidc_parse_discovery(const char *json, size_t len, const char *exp
                                    int allow_http_loopback, struct oidc_endpoints *out)
 {
 	struct oidc_endpoints found = {0};
-	json_object *o = parse_object(json, len);
+	json_object *o = sjson_parse_object(json, len);
 	enum regs_err e =
 	    o ? read_discovery(o, expected_issuer, allow_http_loopback, &found) : REGS_ERR_INVALID;
 	json_object_put(o);
@@ -209,7 +171,8 @@ static enum regs_err read_device_times(json_object *o, struct oidc_device *out)
 /* RFC 8628 3.2 says verification_uri; Google says verification_url. */
 static enum regs_err read_verification_uri(json_object *o, struct oidc_device *out)
 {
-	const char *key = member(o, "verification_uri") ? "verification_uri" : "verification_url";
+	const char *key =
+	    sjson_member(o, "verification_uri") ? "verification_uri" : "verification_url";
 	enum regs_err e = copy_text(o, key, out->verification_uri, OIDC_URL_MAX, 1);
 	if (e == REGS_OK)
 		e = copy_text(o, "verification_uri_complete", out->verification_uri_complete,
@@ -232,7 +195,7 @@ static enum regs_err read_device(json_object *o, struct oidc_device *out)
 enum regs_err oidc_parse_device(const char *json, size_t len, struct oidc_device *out)
 {
 	struct oidc_device found = {0};
-	json_object *o = parse_object(json, len);
+	json_object *o = sjson_parse_object(json, len);
 	enum regs_err e = o ? read_device(o, &found) : REGS_ERR_INVALID;
 	wipe_member(o, "device_code");
 	json_object_put(o);
@@ -273,7 +236,7 @@ static void describe_unknown_error(const char *code, char *err, size_t errlen)
 
 static enum oidc_poll poll_error(json_object *error, char *err, size_t errlen)
 {
-	const char *code = plain_string(error);
+	const char *code = sjson_plain_string(error);
 	for (size_t i = 0; code && i < sizeof(poll_errors) / sizeof(poll_errors[0]); i++)
 		if (strcmp(code, poll_errors[i].code) == 0) {
 			snprintf(err, errlen, "%s", poll_errors[i].reason);
@@ -285,7 +248,7 @@ static enum oidc_poll poll_error(json_object *error, char *err, size_t errlen)
 
 static enum oidc_poll take_id_token(json_object *o, char **id_token, char *err, size_t errlen)
 {
-	const char *token = plain_string(member(o, "id_token"));
+	const char *token = sjson_plain_string(sjson_member(o, "id_token"));
 	if (!token || !*token) {
 		snprintf(err, errlen, "no id_token in the token endpoint's answer");
 		return OIDC_POLL_ERROR;
@@ -303,8 +266,8 @@ enum oidc_poll oidc_parse_token(const char *json, size_t len, char **id_token, c
 {
 	static const char *const secrets[] = {"id_token", "access_token", "refresh_token"};
 	enum oidc_poll poll = OIDC_POLL_ERROR;
-	json_object *o = parse_object(json, len);
-	json_object *error = member(o, "error");
+	json_object *o = sjson_parse_object(json, len);
+	json_object *error = sjson_member(o, "error");
 	*id_token = NULL;
 	if (!o)
 		snprintf(err, errlen, "the token endpoint's answer is not JSON");
