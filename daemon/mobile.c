@@ -69,6 +69,17 @@ void handle_mobile_begin(struct request *r)
 	oob_unlock(&r->d->oob);
 }
 
+/* R4.3: the seconds left, never more than the time limit: the worker's clock may have
+ * passed a second boundary after this batch read its own. */
+static uint32_t begin_seconds_left(const struct request *r, const struct oob_flow *f)
+{
+	int64_t left = f->expires - r->now;
+	int64_t limit = r->d->cfg.mobile_time_limit;
+	if (left > limit)
+		left = limit;
+	return left > 0 ? (uint32_t)left : 0;
+}
+
 void mobile_begin_done(struct request *r, struct oob_flow *f)
 {
 	if (f->net != NET_PENDING || !f->begun) {
@@ -79,7 +90,7 @@ void mobile_begin_done(struct request *r, struct oob_flow *f)
 		return;
 	}
 	const char *handle = f->handle;
-	uint32_t expires_in = f->expires > r->now ? (uint32_t)(f->expires - r->now) : 0;
+	uint32_t expires_in = begin_seconds_left(r, f);
 	reply_args(r, DBUS_TYPE_STRING, &handle, DBUS_TYPE_UINT32, &expires_in, DBUS_TYPE_INVALID);
 }
 

@@ -54,7 +54,7 @@ int flow_google_login(struct flow *f)
 	if (err != RC_OK)
 		return oob_not_started(f, MSG_METHOD_GOOGLE, err);
 	char *info = google_info(&s);
-	struct oob_wait w = {MSG_METHOD_GOOGLE, s.handle, info, s.expires_in};
+	struct oob_wait w = {MSG_METHOD_GOOGLE, s.handle, info, s.expires_in, 0};
 	int state = oob_wait(f, &w, &lock, &rc);
 	free(info);
 	if (state < 0)

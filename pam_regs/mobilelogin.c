@@ -28,7 +28,7 @@ int flow_mobile_login(struct flow *f)
 	if (err != RC_OK)
 		return oob_not_started(f, MSG_METHOD_MOBILE, err);
 	msg_mobile_pushed(info, sizeof(info), s.expires_in);
-	struct oob_wait w = {MSG_METHOD_MOBILE, s.handle, info, s.expires_in};
+	struct oob_wait w = {MSG_METHOD_MOBILE, s.handle, info, s.expires_in, 0};
 	int state = oob_wait(f, &w, &lock, &rc);
 	if (state < 0)
 		return rc;

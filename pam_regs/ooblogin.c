@@ -27,11 +27,18 @@ static char *qr_info(struct flow *f, const char *handle)
 	return info;
 }
 
+/* R4.3: the time left now, also after a QR code was shown in between. */
+static uint32_t seconds_left(const struct oob_wait *w)
+{
+	time_t now = time(NULL);
+	return now < w->deadline ? (uint32_t)(w->deadline - now) : 0;
+}
+
 /* One prompt: 1 when the user asked for the QR, 0 for Enter, -1 when the conversation failed. */
 static int ask_once(struct flow *f, const struct oob_wait *w, const char *info)
 {
 	char prompt[256], *answer = NULL;
-	msg_oob_prompt(prompt, sizeof(prompt), w->kind, w->seconds_left);
+	msg_oob_prompt(prompt, sizeof(prompt), w->kind, seconds_left(w));
 	if (conv_ask(f->pamh, info, prompt, 1, &answer) != PAM_SUCCESS)
 		return -1;
 	int want_qr =
@@ -44,6 +51,7 @@ int oob_wait(struct flow *f, struct oob_wait *w, uint32_t *lock_seconds, int *rc
 {
 	const char *info = w->info;
 	char *extra = NULL;
+	w->deadline = time(NULL) + w->seconds_left;
 	for (;;) {
 		int asked = ask_once(f, w, info);
 		free(extra);
@@ -68,6 +76,7 @@ int oob_wait(struct flow *f, struct oob_wait *w, uint32_t *lock_seconds, int *rc
 			return (int)st.state;
 		}
 		w->seconds_left = st.seconds_left;
+		w->deadline = time(NULL) + st.seconds_left;
 		info = msg_oob_pending();
 	}
 }

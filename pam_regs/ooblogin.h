@@ -3,12 +3,14 @@
 #ifndef PAM_REGS_OOBLOGIN_H
 #define PAM_REGS_OOBLOGIN_H
 #include "flows.h"
+#include <time.h>
 
 struct oob_wait {
-	int kind;           /* MSG_METHOD_GOOGLE or MSG_METHOD_MOBILE */
-	const char *handle; /* regsd's flow */
-	const char *info;   /* shown with the first prompt */
-	uint32_t seconds_left;
+	int kind;              /* MSG_METHOD_GOOGLE or MSG_METHOD_MOBILE */
+	const char *handle;    /* regsd's flow */
+	const char *info;      /* shown with the first prompt */
+	uint32_t seconds_left; /* as regsd last said */
+	time_t deadline;       /* filled by oob_wait: the countdown runs on between answers */
 };
 
 /* Prompts "press Enter" with a countdown until regsd reports a settled

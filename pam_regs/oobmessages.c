@@ -95,7 +95,11 @@ void msg_oob_not_started(char *buf, size_t size, int kind, int err)
 		text = msg_id_invalid();
 		break;
 	default:
-		text = _("This login method cannot be used for this account now.");
+		text =
+		    kind == MSG_METHOD_MOBILE
+		        ? _("The mobile citizen certificate service refused the request; check the "
+		            "ID number and that the TW FidO app is set up on your phone.")
+		        : _("This login method cannot be used for this account now.");
 	}
 	snprintf(buf, size, "%s", text);
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct oob_begin {
 	int google;
@@ -57,9 +58,11 @@ static void show_qr(struct regsctl_context *ctx, const char *handle)
  * failed. */
 static int wait_approval(struct regsctl_context *ctx, const struct oob_begin *b, int *code)
 {
-	uint32_t left = b->start.expires_in;
+	time_t deadline = time(NULL) + b->start.expires_in;
 	for (;;) {
 		char prompt[160];
+		time_t now = time(NULL);
+		uint32_t left = now < deadline ? (uint32_t)(deadline - now) : 0;
 		snprintf(prompt, sizeof(prompt),
 		         b->google ? _("Press Enter after approving (%u:%02u left): ")
 		                   : _("Press Enter after confirming, or q for a QR code (%u:%02u "
@@ -85,7 +88,7 @@ static int wait_approval(struct regsctl_context *ctx, const struct oob_begin *b,
 		}
 		if (st.state != REGS_OOB_PENDING)
 			return (int)st.state;
-		left = st.seconds_left;
+		deadline = time(NULL) + st.seconds_left;
 		fprintf(stderr, "%s\n", _("Not confirmed yet."));
 	}
 }
