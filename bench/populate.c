@@ -1,5 +1,5 @@
-/* Bulk-loads benchmark users: regsd's LMDB store (sealed exactly as regsd seals),
- * google-authenticator files, a pam_oath usersfile, a passwd file. */
+/* Bulk-loads benchmark users: regsd's LMDB store (sealed exactly as regsd seals), Google
+ * bindings in it, google-authenticator files, a pam_oath usersfile, a passwd file. */
 #include "base32.h"
 #include "common.h"
 #include "record.h"
@@ -7,6 +7,7 @@
 #include "store.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 	        "Usage: populate regs STATE_DIR SEAL_KEY FROM TO [MAP_MB]\n"
+	        "       populate google STATE_DIR FROM TO ISSUER  (Google bindings: sub "
+	        "bench-sub-USER)\n"
 	        "       populate ga DIR FROM TO        (DIR/USER: ~/.google_authenticator format)\n"
 	        "       populate oath FILE FROM TO     (pam_oath usersfile, appended)\n"
 	        "       populate passwd FILE FROM TO HOME (passwd lines, appended; uid 100000+i)\n"
@@ -67,6 +70,21 @@ static void put_account(struct store_txn *t, const struct seal_key *key, unsigne
 	store_put(t, STORE_ACCOUNTS, store_str(user), v);
 }
 
+static int fsync_data(const char *dir)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) != 0) {
+		fprintf(stderr, "populate: fsync %s: %s\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return 1;
+	}
+	close(fd);
+	return 0;
+}
+
 /* Loads with MDB_NOSYNC and batched commits, then fsyncs the data file once. */
 static int populate_regs(const char *dir, const char *key_path, unsigned from, unsigned to,
                          unsigned long map_mb)
@@ -94,15 +112,52 @@ static int populate_regs(const char *dir, const char *key_path, unsigned from, u
 	}
 	store_close(s);
 	seal_key_wipe(&key);
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/data.mdb", dir);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fsync(fd) != 0) {
-		fprintf(stderr, "populate: fsync %s: %s\n", path, strerror(errno));
+	return fsync_data(dir);
+}
+
+/* What a Google binding leaves (daemon/oobstore.c google_save): the record under the user and
+ * the index SHA-256(iss NUL sub) -> user. The subject is "bench-sub-" USER. */
+static int populate_google(const char *dir, unsigned from, unsigned to, const char *iss)
+{
+	struct store *s;
+	struct store_txn *t;
+	struct store_options so = {dir, (size_t)4096 << 20, 0};
+	if (strlen(iss) >= REC_FIELD_MAX) {
+		fprintf(stderr, "populate: issuer too long\n");
 		return 1;
 	}
-	close(fd);
-	return 0;
+	enum regs_err err = store_lmdb_open(&so, &s);
+	if (err != REGS_OK)
+		die_regs(dir, err);
+	err = store_begin(s, 1, &t);
+	if (err != REGS_OK)
+		die_regs("begin", err);
+	int64_t now = (int64_t)time(NULL);
+	for (unsigned i = from; i <= to; i++) {
+		char user[BENCH_NAME_MAX], keybuf[2 * REC_FIELD_MAX];
+		uint8_t buf[REC_BUF_MAX], digest[SHA256_DIGEST_LENGTH];
+		struct google_rec g;
+		bench_user(user, i);
+		memset(&g, 0, sizeof(g));
+		snprintf(g.iss, sizeof(g.iss), "%s", iss);
+		snprintf(g.sub, sizeof(g.sub), "bench-sub-%s", user);
+		snprintf(g.email, sizeof(g.email), "%s@bench.invalid", user);
+		g.bound_at = now;
+		size_t ilen = strlen(g.iss), slen = strlen(g.sub);
+		memcpy(keybuf, g.iss, ilen);
+		keybuf[ilen] = '\0';
+		memcpy(keybuf + ilen + 1, g.sub, slen);
+		SHA256((const uint8_t *)keybuf, ilen + 1 + slen, digest);
+		struct store_val v = {buf, google_rec_encode(&g, buf)};
+		struct store_val index = {digest, sizeof(digest)};
+		store_put(t, STORE_GOOGLE, store_str(user), v);
+		store_put(t, STORE_GOOGLE_INDEX, index, store_str(user));
+	}
+	err = store_commit(t);
+	if (err != REGS_OK)
+		die_regs("commit", err);
+	store_close(s);
+	return fsync_data(dir);
 }
 
 /* The file google-authenticator -t -d -r 3 -R 30 -w 3 writes (no scratch codes). */
@@ -176,6 +231,12 @@ int main(int argc, char **argv)
 		unsigned long map_mb = argc == 7 ? bench_parse_ulong("MAP_MB", argv[6]) : 4096;
 		umask(077);
 		return populate_regs(argv[2], argv[3], from, to, map_mb);
+	}
+	if (strcmp(mode, "google") == 0 && argc == 6) {
+		unsigned from = (unsigned)bench_parse_ulong("FROM", argv[3]);
+		unsigned to = (unsigned)bench_parse_ulong("TO", argv[4]);
+		umask(077);
+		return populate_google(argv[2], from, to, argv[5]);
 	}
 	if (argc != 5 && !(strcmp(mode, "passwd") == 0 && argc == 6))
 		usage();

@@ -250,9 +250,13 @@ int service_run(struct daemon *d, volatile int *stop)
 {
 	DBusMessage *batch[BATCH_MAX];
 	while (!*stop) {
-		/* While mail is out, look for finished jobs often. */
+		/* While mail or a network flow is out, look for finished work often. Calls
+		 * already read (a batch of more than BATCH_MAX, or read while a caller's uid
+		 * was asked of the bus) must not wait for new socket activity. */
 		int busy = mailer_in_flight(&d->mailer) || oob_active(&d->oob);
-		int wait_ms = busy ? 20 : 1000;
+		int queued =
+		    dbus_connection_get_dispatch_status(d->bus) == DBUS_DISPATCH_DATA_REMAINS;
+		int wait_ms = queued ? 0 : busy ? 20 : 1000;
 		if (!dbus_connection_read_write(d->bus, wait_ms))
 			return -1; /* disconnected from the bus */
 		int n = take_batch(d->bus, batch);
