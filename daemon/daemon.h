@@ -31,7 +31,8 @@ struct daemon {
 	struct x509_anchors *anchors_institution; /* R1.2: XCA chain */
 	struct revocation revocation;             /* CRLs, refreshed in the background */
 	struct oob oob;                           /* Google and mobile-ID flows (R4, R5) */
-	struct rate_limit *mobile_rate;           /* mobile-ID attempts per account and ID (R4.1) */
+	struct rate_limit *oob_rate;    /* mobile-ID attempts per account and ID number (R4.1) */
+	struct rate_limit *google_rate; /* Google logins begun per account and remote host */
 };
 
 /* One method call inside a batch: all calls of a batch share one write

@@ -5,8 +5,22 @@
 #include "bus.h"
 #include "handlers.h"
 #include "oobflow.h"
+#include "ratelimit.h"
 #include "reply.h"
+#include <stdio.h>
 #include <string.h>
+
+/* Each login flow asks the provider for a device code: at most oidc_max_attempts per
+ * account and remote host in the window (a host cannot use up another's). */
+static int google_rate_ok(struct request *r, const char *user, const char *rhost)
+{
+	char key[REC_NAME_MAX + TEXT_FIELD_MAX + 2];
+	snprintf(key, sizeof(key), "%s@%s", user, rhost);
+	unsigned wait = rate_limit_take(r->d->google_rate, "google", key, r->now);
+	if (wait)
+		reply_error(r, REGS_E_TOO_SOON, "too many attempts: try again in %u seconds", wait);
+	return wait == 0;
+}
 
 void handle_google_begin(struct request *r)
 {
@@ -23,7 +37,8 @@ void handle_google_begin(struct request *r)
 	}
 	const char *user = bind ? request_target(r, "", 0) : request_target(r, arg[0], 1);
 	uint32_t need = REGS_F_OTP_BOUND | (bind ? 0 : REGS_F_GOOGLE_BOUND); /* R5.1, R5.3, R5.4 */
-	if (!user || !oob_account_ready(r, user, need, bind ? REGS_PURPOSE_GOOGLE : NULL))
+	if (!user || !oob_account_ready(r, user, need, bind ? REGS_PURPOSE_GOOGLE : NULL) ||
+	    (!bind && !google_rate_ok(r, user, arg[3])))
 		return;
 	oob_lock(&r->d->oob);
 	oob_flow_begin(r, OOB_GOOGLE, user, bind, arg[2], arg[3]);

@@ -43,6 +43,13 @@ int google_net_load(struct oob *o)
 	const char *path = o->cfg->oidc_client_file;
 	if (!*path)
 		return 0; /* Google login is off */
+	if (strncmp(o->cfg->oidc_issuer, "https://", 8) != 0 ||
+	    (*o->cfg->oidc_discovery_url &&
+	     strncmp(o->cfg->oidc_discovery_url, "https://", 8) != 0)) {
+		/* whoever could change a plain-http discovery document would choose the keys */
+		regsd_log(LOG_ERR, "oidc_issuer and oidc_discovery_url must be https URLs");
+		return -1;
+	}
 	memset(&c, 0, sizeof(c));
 	enum regs_err err = config_read_file_safely(path, &buf, report, NULL);
 	if (err == REGS_OK)
@@ -149,9 +156,14 @@ static void google_begin(struct oob *o, struct oob_flow *f)
 	else if (resp.status != 200 || oidc_parse_device(resp.body, resp.len, &f->dev) != REGS_OK)
 		fail(f, NET_UNREACHABLE, "device endpoint", "no usable device code in the answer");
 	else {
+		/* Whatever the provider says: polled at least every OOB_MAX_INTERVAL, ended
+		 * after OOB_MAX_SECONDS (a flow holds a slot of a shared table). */
+		if (f->dev.expires_in > OOB_MAX_SECONDS)
+			f->dev.expires_in = OOB_MAX_SECONDS;
 		f->begun = 1;
 		f->net = NET_PENDING;
-		f->interval = f->dev.interval;
+		f->interval =
+		    f->dev.interval < OOB_MAX_INTERVAL ? f->dev.interval : OOB_MAX_INTERVAL;
 		f->next_poll = now + f->interval + OOB_POLL_MARGIN;
 		f->expires = now + f->dev.expires_in;
 	}
@@ -176,9 +188,11 @@ static struct jwks *fetch_jwks(struct oob *o, const char *uri, int64_t *until)
 	return k;
 }
 
-/* Verifies with the cached keys; refresh fetches them first. */
+/* Verifies with the cached keys; refresh fetches them first. *have_keys: there were
+ * keys to verify with (a failed fetch is the provider's fault, not the user's). */
 static enum jwt_verdict verify_cached(struct oob *o, const struct oidc_endpoints *ep,
-                                      const char *token, int refresh, struct jwt_claims *out)
+                                      const char *token, int refresh, struct jwt_claims *out,
+                                      int *have_keys)
 {
 	struct oob_google *g = &o->google;
 	int64_t until = 0;
@@ -195,7 +209,8 @@ static enum jwt_verdict verify_cached(struct oob *o, const struct oidc_endpoints
 		g->jwks_until = until;
 	}
 	enum jwt_verdict v = JWT_UNKNOWN_KID;
-	if (g->jwks && (refresh || g->jwks_until > want.now))
+	*have_keys = refresh ? fresh != NULL : g->jwks && g->jwks_until > want.now;
+	if (*have_keys)
 		v = jwt_verify(token, g->jwks, &want, out);
 	pthread_mutex_unlock(&g->lock);
 	return v;
@@ -206,15 +221,23 @@ static enum jwt_verdict verify_cached(struct oob *o, const struct oidc_endpoints
 static void check_token(struct oob *o, struct oob_flow *f, const struct oidc_endpoints *ep,
                         const char *token)
 {
-	enum jwt_verdict v = verify_cached(o, ep, token, 0, &f->claims);
+	int have_keys = 0;
+	enum jwt_verdict v = verify_cached(o, ep, token, 0, &f->claims, &have_keys);
 	if (v == JWT_UNKNOWN_KID)
-		v = verify_cached(o, ep, token, 1, &f->claims);
+		v = verify_cached(o, ep, token, 1, &f->claims, &have_keys);
 	if (v == JWT_OK) {
+		/* R5.2: bindings key on the configured issuer, whichever form Google wrote */
+		size_t n = strnlen(ep->issuer, sizeof(f->claims.iss) - 1);
+		memcpy(f->claims.iss, ep->issuer, n);
+		f->claims.iss[n] = '\0';
 		f->net = NET_VERIFIED;
 		return;
 	}
 	memset(&f->claims, 0, sizeof(f->claims));
-	fail(f, NET_REFUSED, "ID token", jwt_verdict_name(v));
+	if (!have_keys)
+		fail(f, NET_UNREACHABLE, "JWKS", "no signing keys could be fetched");
+	else
+		fail(f, NET_REFUSED, "ID token", jwt_verdict_name(v));
 }
 
 static void poll_answer(struct oob *o, struct oob_flow *f, const struct oidc_endpoints *ep,
@@ -227,10 +250,13 @@ static void poll_answer(struct oob *o, struct oob_flow *f, const struct oidc_end
 		check_token(o, f, ep, token);
 		break;
 	case OIDC_POLL_SLOW_DOWN:
-		f->interval += 5; /* RFC 8628 3.5 */
-		                  /* fall through */
+		if (f->interval + 5 <= OOB_MAX_INTERVAL)
+			f->interval += 5; /* RFC 8628 3.5 */
+		                          /* fall through */
 	case OIDC_POLL_PENDING:
 		f->next_poll = now + f->interval + OOB_POLL_MARGIN;
+		if (f->next_poll > f->expires)
+			f->next_poll = f->expires; /* the last poll says "expired" in time */
 		break;
 	case OIDC_POLL_DENIED:
 		fail(f, NET_DENIED, "token endpoint", "access denied");

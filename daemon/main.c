@@ -176,7 +176,8 @@ static void shutdown_daemon(struct daemon *d)
 	}
 	mailer_stop(&d->mailer);
 	oob_stop(&d->oob);
-	rate_limit_free(d->mobile_rate);
+	rate_limit_free(d->oob_rate);
+	rate_limit_free(d->google_rate);
 	revocation_stop(&d->revocation);
 	x509_anchors_free(d->anchors_personal);
 	x509_anchors_free(d->anchors_institution);
@@ -221,9 +222,11 @@ int main(int argc, char **argv)
 		regsd_log(LOG_ERR, "cannot start the mail worker");
 		return 1;
 	}
-	d.mobile_rate = rate_limit_new((unsigned)d.cfg.mobile_max_attempts,
-	                               (unsigned)d.cfg.mobile_attempt_window);
-	if (!d.mobile_rate || oob_start(&d.oob, &d.cfg) != 0) {
+	d.oob_rate = rate_limit_new((unsigned)d.cfg.mobile_max_attempts,
+	                            (unsigned)d.cfg.mobile_attempt_window);
+	d.google_rate =
+	    rate_limit_new((unsigned)d.cfg.oidc_max_attempts, (unsigned)d.cfg.oidc_attempt_window);
+	if (!d.oob_rate || !d.google_rate || oob_start(&d.oob, &d.cfg) != 0) {
 		regsd_log(LOG_ERR, "cannot start the Google / mobile-ID workers");
 		return 1;
 	}

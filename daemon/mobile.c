@@ -11,18 +11,18 @@
 #include "wipe.h"
 #include <string.h>
 
-/* R4.1: attempts per account and per ID number; 0 when this one may go. */
+/* R4.1: attempts per account and per ID number; 0 when this one may go. Every
+ * attempt counts for its ID number; only a push that went out counts for the account
+ * (mobile_begin_done), so that numbers without a phone cannot use up the account's. */
 static unsigned rate_wait(struct request *r, const char *user, const char *id_num)
 {
-	struct rate_limit *rl = r->d->mobile_rate;
+	struct rate_limit *rl = r->d->oob_rate;
 	unsigned wait = rate_limit_wait(rl, "user", user, r->now);
 	unsigned wait_id = rate_limit_wait(rl, "id", id_num, r->now);
 	if (wait_id > wait)
 		wait = wait_id;
-	if (!wait) {
-		rate_limit_take(rl, "user", user, r->now);
+	if (!wait)
 		rate_limit_take(rl, "id", id_num, r->now);
-	}
 	return wait;
 }
 
@@ -89,6 +89,7 @@ void mobile_begin_done(struct request *r, struct oob_flow *f)
 		oob_release(&r->d->oob, f);
 		return;
 	}
+	rate_limit_take(r->d->oob_rate, "user", f->user, r->now);
 	const char *handle = f->handle;
 	uint32_t expires_in = begin_seconds_left(r, f);
 	reply_args(r, DBUS_TYPE_STRING, &handle, DBUS_TYPE_UINT32, &expires_in, DBUS_TYPE_INVALID);
@@ -103,11 +104,11 @@ void handle_mobile_qr(struct request *r)
 	struct oob_flow *f = oob_find(&r->d->oob, arg[0], dbus_message_get_sender(r->msg));
 	if (!f || f->kind != OOB_MOBILE || f->state != REGS_OOB_PENDING) {
 		reply_error(r, REGS_E_NO_SUCH_ENROLMENT, "no such mobile-ID transaction");
+	} else if (f->waiting || f->busy) { /* a worker may be writing the ticket */
+		reply_error(r, REGS_E_INVALID_ARGS, "the transaction is busy: try again");
 	} else if (f->have_qr) {
 		const char *ticket = f->qr_ticket;
 		reply_args(r, DBUS_TYPE_STRING, &ticket, DBUS_TYPE_INVALID);
-	} else if (f->waiting || f->busy) {
-		reply_error(r, REGS_E_INVALID_ARGS, "the transaction is busy: try again");
 	} else {
 		oob_request(&r->d->oob, f, OOB_STEP_QR, r->msg, &r->caller);
 		r->deferred = 1;

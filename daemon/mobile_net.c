@@ -20,6 +20,10 @@ int mobile_net_load(struct oob *o)
 	char *buf = NULL;
 	if (!*cfg->mobile_url)
 		return 0; /* mobile citizen certificate is off */
+	if (strncmp(cfg->mobile_url, "https://", 8) != 0) {
+		regsd_log(LOG_ERR, "mobile_url must be an https URL (ID numbers are sent to it)");
+		return -1;
+	}
 	enum regs_err err = config_read_file_safely(cfg->mobile_key_file, &buf, NULL, NULL);
 	if (err == REGS_OK)
 		err = mid_key_decode(buf, &o->mobile.key);
@@ -167,8 +171,9 @@ static void mobile_poll(struct oob *o, struct oob_flow *f)
 	f->next_poll = regs_now() + f->interval + OOB_POLL_MARGIN;
 	if (v == MID_OK)
 		f->net = NET_VERIFIED;
-	else if (v != MID_PENDING)
-		fail(f, net_of(v), "result", *err ? err : mid_verdict_name(v));
+	else if (v != MID_PENDING) /* a service error code while polling is not the user's doing */
+		fail(f, v == MID_SERVICE_ERROR ? NET_UNREACHABLE : net_of(v), "result",
+		     *err ? err : mid_verdict_name(v));
 }
 
 void mobile_net_step(struct oob *o, struct oob_flow *f, enum oob_step step)

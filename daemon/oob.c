@@ -72,7 +72,6 @@ static void *worker(void *arg)
 		run_step(o, f, step);
 		oob_lock(o);
 		f->busy = 0;
-		f->done = step;
 		f->step = OOB_STEP_NONE;
 		f->ready = 1;
 	}
@@ -122,10 +121,28 @@ void oob_stop(struct oob *o)
 	mobile_net_free(o);
 }
 
+/* At OOB_PER_USER live flows of user, the oldest one nobody waits on ends. */
+static void limit_per_user(struct oob *o, const char *user)
+{
+	struct oob_flow *oldest = NULL;
+	int live = 0;
+	for (int i = 0; i < OOB_SLOTS; i++) {
+		struct oob_flow *f = &o->flow[i];
+		if (!f->used || f->cancelled || strcmp(f->user, user) != 0)
+			continue;
+		live++;
+		if (!f->busy && !f->waiting && (!oldest || f->created < oldest->created))
+			oldest = f;
+	}
+	if (live >= OOB_PER_USER && oldest)
+		oob_release(o, oldest);
+}
+
 struct oob_flow *oob_new(struct oob *o, enum oob_kind kind, const char *user, const char *sender,
                          int64_t now)
 {
 	struct oob_flow *f = NULL;
+	limit_per_user(o, user);
 	for (int i = 0; i < OOB_SLOTS && !f; i++)
 		if (!o->flow[i].used)
 			f = &o->flow[i];
@@ -139,6 +156,7 @@ struct oob_flow *oob_new(struct oob *o, enum oob_kind kind, const char *user, co
 	rec_copy(f->user, sizeof(f->user), user);
 	strcpy(f->sender, sender);
 	f->next_poll = now;
+	f->created = now;
 	return f;
 }
 
@@ -163,6 +181,7 @@ void oob_request(struct oob *o, struct oob_flow *f, enum oob_step step, DBusMess
 			dbus_message_unref(f->waiting);
 		f->waiting = dbus_message_ref(msg);
 		f->waiting_caller = *caller;
+		f->waiting_step = step;
 	}
 	f->step = step;
 	pthread_cond_signal(&o->wake);
@@ -171,8 +190,12 @@ void oob_request(struct oob *o, struct oob_flow *f, enum oob_step step, DBusMess
 void oob_release(struct oob *o, struct oob_flow *f)
 {
 	(void)o;
-	if (f->busy) {
-		f->cancelled = 1; /* the worker hands it back as ready; freed then */
+	if (f->busy || f->waiting) {
+		/* Its worker hands it back as ready, or the batch loop takes it now: the
+		 * waiting call is told the flow is gone, then it is freed. */
+		f->cancelled = 1;
+		f->ready = !f->busy;
+		f->step = OOB_STEP_NONE;
 		return;
 	}
 	flow_free(f);
@@ -186,7 +209,7 @@ int oob_take_ready(struct oob *o, struct oob_flow **out, int max)
 		if (!f->used || !f->ready)
 			continue;
 		f->ready = 0;
-		if (f->cancelled)
+		if (f->cancelled && !f->waiting)
 			flow_free(f);
 		else
 			out[n++] = f;

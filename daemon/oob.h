@@ -20,6 +20,12 @@
 /* regs_now() counts whole seconds: one more keeps a poll from coming a fraction of a second
  * before its interval is over (RFC 8628 3.5; R4: never faster than every 4 s). */
 #define OOB_POLL_MARGIN 1
+/* Live flows per account: a new one ends the oldest idle one, so that nobody can fill the
+ * table with flows for their own account and starve the others. */
+#define OOB_PER_USER 2
+/* Whatever a provider says: a flow lives at most this long, and is polled at least this often. */
+#define OOB_MAX_SECONDS 600
+#define OOB_MAX_INTERVAL 30
 
 enum oob_kind { OOB_GOOGLE, OOB_MOBILE };
 /* The network work a flow asks for. */
@@ -51,9 +57,10 @@ struct oob_flow {
 	int cancelled;        /* freed once no worker holds it */
 	DBusMessage *waiting; /* the call whose reply waits for the step (a reference) */
 	struct caller waiting_caller;
+	enum oob_step waiting_step; /* what waiting waits for */
+	int64_t created;
 	uint32_t state; /* enum regs_oob_state: the batch loop's verdict */
 	/* Network fields: written by a worker while busy, read by the batch loop when not. */
-	enum oob_step done; /* the step that finished last */
 	enum oob_net net;
 	int have_qr; /* the QR ticket arrived */
 	int begun;
@@ -116,9 +123,11 @@ struct oob_flow *oob_find(struct oob *o, const char *handle, const char *sender)
 /* Asks the workers for step; msg (may be NULL) gets its reply when it is done. */
 void oob_request(struct oob *o, struct oob_flow *f, enum oob_step step, DBusMessage *msg,
                  const struct caller *caller);
-/* Ends a flow: wiped and freed now, or when its worker is done. */
+/* Ends a flow: wiped and freed now, or, when a worker holds it or a call waits for
+ * it, handed back as ready and cancelled so that the waiting call is answered. */
 void oob_release(struct oob *o, struct oob_flow *f);
-/* Up to max flows whose step finished, marked not ready; returns how many. */
+/* Up to max flows whose step finished (or that were cancelled with a call waiting),
+ * marked not ready; returns how many. */
 int oob_take_ready(struct oob *o, struct oob_flow **out, int max);
 /* True while a worker has something to do (the loop then looks often); takes the lock. */
 int oob_active(struct oob *o);

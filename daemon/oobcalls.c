@@ -103,8 +103,10 @@ uint32_t oob_flow_login_outcome(struct request *r, struct oob_flow *f, uint32_t 
 	else if (state == REGS_OOB_APPROVED && f->kind == OOB_MOBILE)
 		policy_clear(a); /* the whole login; Google's ends with the OTP */
 	account_save(r, f->user, a);
-	struct audit_event e = {f->user,    "login",  method,
-	                        f->service, f->rhost, audit_result(state)};
+	/* A Google approval is not yet a login: the OTP comes next (R5.3). */
+	int step = f->kind == OOB_GOOGLE && state == REGS_OOB_APPROVED;
+	struct audit_event e = {f->user,  step ? "approve" : "login", method, f->service,
+	                        f->rhost, audit_result(state)};
 	audit_record(r, &e);
 	return state;
 }
@@ -175,9 +177,24 @@ static void poll_done(struct request *r, struct oob_flow *f)
 		oob_release(&r->d->oob, f);
 }
 
+/* The call waiting for a flow that was ended meanwhile (cancelled, or the
+ * account began another one): told so, never left without an answer. */
+static void cancelled_reply(struct request *r, enum oob_step step)
+{
+	if (step == OOB_STEP_POLL)
+		wait_reply(r, REGS_OOB_GONE, NULL, NULL);
+	else
+		reply_error(r, REGS_E_NO_SUCH_ENROLMENT, "the login flow was ended meanwhile");
+}
+
 void oob_complete(struct request *r, struct oob_flow *f)
 {
-	switch (f->done) {
+	if (f->cancelled) {
+		cancelled_reply(r, f->waiting_step);
+		oob_release(&r->d->oob, f); /* nobody waits now: freed */
+		return;
+	}
+	switch (f->waiting_step) {
 	case OOB_STEP_BEGIN:
 		if (f->kind == OOB_GOOGLE)
 			google_begin_done(r, f);

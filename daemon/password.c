@@ -27,7 +27,8 @@ int require_step_up(struct request *r, const char *user, const char *purpose, in
 		return 1; /* an administrator acting on another account */
 	enum regs_err err = account_load(r, user, &a);
 	uint32_t flags = err == REGS_OK ? account_flags(r, user, &a) : 0;
-	if (!(flags & (REGS_F_OTP_BOUND | REGS_F_CARD_BOUND | REGS_F_GOOGLE_BOUND)))
+	if (!(flags &
+	      (REGS_F_OTP_BOUND | REGS_F_CARD_BOUND | REGS_F_GOOGLE_BOUND | REGS_F_MOBILE_BOUND)))
 		return 1; /* nothing to re-verify with: binding is forced anyway (R1.4) */
 	if (stepup_take(&r->d->stepups, dbus_message_get_sender(r->msg), r->caller.uid, purpose,
 	                r->now, consume))

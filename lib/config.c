@@ -342,6 +342,8 @@ void regs_config_defaults(struct regs_config *cfg)
 	strcpy(cfg->oidc_issuer, "https://accounts.google.com");
 	strcpy(cfg->oidc_scope, "openid email");
 	cfg->oidc_skew_seconds = 60;
+	cfg->oidc_max_attempts = 10;
+	cfg->oidc_attempt_window = 600;
 	strcpy(cfg->mobile_hint, "pam_regs login");
 	cfg->mobile_time_limit = 180;
 	cfg->mobile_poll_seconds = 4;
@@ -406,6 +408,8 @@ const struct opt_desc regs_config_options[] = {
     CFG_STRING(oidc_ca_file),
     CFG_STRING(oidc_scope),
     CFG_INT(oidc_skew_seconds, 0, 600),
+    CFG_INT(oidc_max_attempts, 1, 1000),
+    CFG_INT(oidc_attempt_window, 60, 86400),
     CFG_STRING(mobile_url),
     CFG_STRING(mobile_service_id),
     CFG_STRING(mobile_key_file),

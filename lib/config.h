@@ -96,6 +96,8 @@ struct regs_config {
 	char oidc_ca_file[256];       /* CA bundle for the provider ("" = system) */
 	char oidc_scope[128];         /* openid email */
 	int oidc_skew_seconds;        /* clock difference tolerated for exp / iat (60) */
+	int oidc_max_attempts;        /* Google logins begun per account and host ... (10) */
+	int oidc_attempt_window;      /* ... in this many seconds (600) */
 	/* Mobile citizen certificate (R4): "" mobile_url disables it. */
 	char mobile_url[256];        /* base URL of the service, ending in /moise/sp/ */
 	char mobile_service_id[128]; /* sp_service_id */

@@ -395,8 +395,10 @@ int flow_account(struct flow *f)
 	if (pam_get_data(f->pamh, PASSWORDLESS_KEY, &passwordless_login) == PAM_SUCCESS &&
 	    passwordless_login)
 		return PAM_SUCCESS; /* no password was used: its age does not matter */
-	if (info.flags &
-	    (REGS_F_OTP_BOUND | REGS_F_CARD_BOUND | REGS_F_GOOGLE_BOUND | REGS_F_MOBILE_BOUND))
+	/* A password login passed its second factor with OTP (or was refused for a
+	 * card-only account); Google or a phone alone give a password login no second
+	 * factor, so binding is forced for them too (R1.4). */
+	if (info.flags & (REGS_F_OTP_BOUND | REGS_F_CARD_BOUND))
 		return password_age(f, info.flags);
 	const void *pending = NULL;
 	if (f->opt.enrol == ENROL_INLINE &&

@@ -329,6 +329,7 @@ def test_R5_3_google_not_offered_without_otp(env):
     env.call_ok("Reset", "string:erin", "string:otp")
     r = env.pam("login", "erin", [env.password("erin")], timeout=60)
     check(MENU_GOOGLE not in r.text, "Google offered although OTP is not bound (R5.3)", r)
+    check(not r.ok, "the password alone logged in (Google is no second factor, R1.4)", r)
     rc, out, err = env.dbus_call("GoogleBegin", "string:erin", "string:login",
                                  "string:login", "string:")
     check(rc != 0 and E_NOT_ALLOWED in err, "GoogleBegin without OTP bound", out, err)
@@ -380,6 +381,47 @@ def test_R5_5_device_code_never_leaves_regsd(env):
     check(S.op.client_secret not in log, "the client secret was logged")
 
 
+def test_R5_5_jwks_unreachable_is_not_a_failed_attempt(env):
+    use(env)
+    S.op.rotate_keys()  # the cached keys no longer match: regsd must fetch
+    S.op.path_modes = {"/jwks": "500"}
+    before = failures(env, "alice")
+    r = google_login(env, "alice", [approve_then(sub("alice"))], otp=False)
+    check(r.auth != "PAM_SUCCESS" and MSG_UNREACHABLE in r.error_text,
+          "an ID token with no keys to check it against", r)
+    check(failures(env, "alice") == before, "the provider's JWKS outage counted against alice")
+    S.op.path_modes = {}
+    r = google_login(env, "alice", [approve_then(sub("alice"))])
+    check(r.ok, "login once the JWKS is back", r, env.regsd_tail())
+
+
+def test_R5_5_one_account_cannot_fill_the_flow_table(env):
+    use(env)
+    uid = env.users["alice"]
+    for _ in range(130):  # the table has 128 slots; each dbus-send exits at once
+        env.dbus_call("GoogleBegin", "string:alice", "string:login", "string:login",
+                      "string:", uid=uid)
+    r = google_login(env, "bob", [approve_then(sub("bob"))])
+    check(r.ok, "bob's Google login after alice began 130 flows", r, env.regsd_tail())
+
+
+def test_R5_5_google_attempts_rate_limited_per_host(env):
+    use(env)
+    env.write_conf(oidc_max_attempts="2")
+    env.restart_regsd()
+    try:
+        for _ in range(2):
+            r = env.pam("login", "alice", ["1"], rhost="198.51.100.7", timeout=60)
+            check("Too many attempts" not in r.error_text, "refused below the limit", r)
+        r = env.pam("login", "alice", ["1"], rhost="198.51.100.7", timeout=60)
+        check_in("Too many attempts", r.error_text, "the third from one host", r)
+        r = google_login(env, "alice", [approve_then(sub("alice"))], otp=True)
+        check(r.ok, "another host is not held up by the first one's attempts", r)
+    finally:
+        env.write_conf(oidc_max_attempts="1000")
+        env.restart_regsd()
+
+
 def test_R5_5_rebind_replaces_the_google_account(env):
     use(env)
     bound(env, "alice", "sub-alice-new")
@@ -416,8 +458,10 @@ def _setup():
     fd = os.open(client, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write("client_id = %s\nclient_secret = %s\n" % (S.op.client_id, S.op.client_secret))
+    # Tests log in many times a minute; test_R5_5_google_attempts_rate_limited_per_host
+    # sets the limit low on purpose.
     S.conf = {"oidc_issuer": S.op.issuer, "oidc_client_file": client,
-              "oidc_ca_file": S.op.ca_file}
+              "oidc_ca_file": S.op.ca_file, "oidc_max_attempts": "1000"}
 
 
 if __name__ == "__main__":

@@ -392,6 +392,40 @@ def test_R4_1_attempts_rate_limited(env):
     check(r.ok, "login after the window", r, env.regsd_tail())
 
 
+def _valid_ids(letter, n):
+    """n valid national ID numbers (letter, then 1, then digits with the check digit)."""
+    codes = {c: v for c, v in zip("ABCDEFGHJKLMNPQRSTUVXYWZIO",
+                                  list(range(10, 36)))}
+    out, base = [], 2345678
+    while len(out) < n:
+        body = "1%07d" % base
+        base += 1
+        v = codes[letter]
+        digits = [v // 10, v % 10] + [int(c) for c in body]
+        weights = [1, 9, 8, 7, 6, 5, 4, 3, 2, 1]
+        total = sum(d * w for d, w in zip(digits, weights))
+        out.append(letter + body + str((10 - total % 10) % 10))
+    return out
+
+
+def test_R4_1_numbers_without_a_phone_do_not_use_up_the_account(env):
+    """Only a push that went out counts for the account; the attempts of a stranger who
+    types made-up numbers for alice count only for those numbers."""
+    use(env)
+    new_window(env)
+    strangers = _valid_ids("K", MAX_ATTEMPTS + 1)
+    with env.bus_session() as bus:
+        for id_num in strangers:
+            e, v = bus.call("MobileBegin", "sssss", "alice", id_num, "login", "login",
+                            "203.0.113.9")
+            check(e == "tw.regs.Error.NotAllowed" and "USER_NF" in str(v),
+                  "a number without a phone: refused by the service, not rate-limited: %s %s"
+                  % (e, v))
+    r = mobile_login(env, "alice", [approve_then()], fresh=False)
+    check(r.ok, "alice's own login after a stranger's %d made-up numbers" % len(strangers), r,
+          env.regsd_tail())
+
+
 # ---------------------------------------------------------------- R4.2 push and QR
 
 
