@@ -123,6 +123,12 @@ static int claim_bus_name(struct daemon *d)
 		return -1;
 	}
 	dbus_connection_set_exit_on_disconnect(d->bus, FALSE);
+	/* Connections that go away (an sshd session cut mid-login) end their flows. */
+	dbus_bus_add_match(d->bus,
+	                   "type='signal',sender='" DBUS_SERVICE_DBUS
+	                   "',interface='" DBUS_INTERFACE_DBUS
+	                   "',member='NameOwnerChanged',arg2=''",
+	                   NULL);
 	int rc = dbus_bus_request_name(d->bus, REGS_BUS_NAME, DBUS_NAME_FLAG_DO_NOT_QUEUE, &err);
 	if (rc != DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER) {
 		regsd_log(LOG_ERR, "cannot own %s: %s", REGS_BUS_NAME,

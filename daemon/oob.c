@@ -228,6 +228,23 @@ int oob_active(struct oob *o)
 	return active;
 }
 
+void oob_forget_sender(struct oob *o, const char *sender)
+{
+	int n = 0;
+	oob_lock(o);
+	for (int i = 0; i < OOB_SLOTS; i++) {
+		struct oob_flow *f = &o->flow[i];
+		if (f->used && !f->cancelled && strcmp(f->sender, sender) == 0) {
+			oob_release(o, f);
+			n++;
+		}
+	}
+	oob_unlock(o);
+	if (n)
+		regsd_log(LOG_INFO, "%d login flow(s) of %s ended: the connection left the bus", n,
+		          sender);
+}
+
 void oob_sweep(struct oob *o, int64_t now)
 {
 	for (int i = 0; i < OOB_SLOTS; i++) {

@@ -131,6 +131,8 @@ void oob_release(struct oob *o, struct oob_flow *f);
 int oob_take_ready(struct oob *o, struct oob_flow **out, int max);
 /* True while a worker has something to do (the loop then looks often); takes the lock. */
 int oob_active(struct oob *o);
+/* Ends every flow made on the connection sender (it left the bus). */
+void oob_forget_sender(struct oob *o, const char *sender);
 /* Releases expired flows nobody waits for. */
 void oob_sweep(struct oob *o, int64_t now);
 

@@ -103,7 +103,7 @@ uint32_t oob_flow_login_outcome(struct request *r, struct oob_flow *f, uint32_t 
 	else if (state == REGS_OOB_APPROVED && f->kind == OOB_MOBILE)
 		policy_clear(a); /* the whole login; Google's ends with the OTP */
 	account_save(r, f->user, a);
-	/* A Google approval is not yet a login: the OTP comes next (R5.3). */
+	/* A Google approval is only half a login: the OTP comes next (R5.3). */
 	int step = f->kind == OOB_GOOGLE && state == REGS_OOB_APPROVED;
 	struct audit_event e = {f->user,  step ? "approve" : "login", method, f->service,
 	                        f->rhost, audit_result(state)};

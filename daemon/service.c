@@ -95,6 +95,20 @@ static int answer_ping(DBusConnection *bus, DBusMessage *msg)
 	return 1;
 }
 
+/* NameOwnerChanged(name, old, "") for a unique name: that connection left the bus. */
+static int answer_name_gone(struct daemon *d, DBusMessage *msg)
+{
+	const char *name = NULL, *old_owner = NULL, *new_owner = NULL;
+	if (!dbus_message_is_signal(msg, DBUS_INTERFACE_DBUS, "NameOwnerChanged") ||
+	    !dbus_message_has_sender(msg, DBUS_SERVICE_DBUS))
+		return 0;
+	if (dbus_message_get_args(msg, NULL, DBUS_TYPE_STRING, &name, DBUS_TYPE_STRING, &old_owner,
+	                          DBUS_TYPE_STRING, &new_owner, DBUS_TYPE_INVALID) &&
+	    name[0] == ':' && !*new_owner)
+		oob_forget_sender(&d->oob, name);
+	return 1;
+}
+
 static int is_our_call(DBusMessage *msg)
 {
 	return dbus_message_get_type(msg) == DBUS_MESSAGE_TYPE_METHOD_CALL &&
@@ -102,12 +116,13 @@ static int is_our_call(DBusMessage *msg)
 }
 
 /* Collects up to BATCH_MAX calls already read from the socket. */
-static int take_batch(DBusConnection *bus, DBusMessage **batch)
+static int take_batch(struct daemon *d, DBusMessage **batch)
 {
+	DBusConnection *bus = d->bus;
 	int n = 0;
 	DBusMessage *msg;
 	while (n < BATCH_MAX && (msg = dbus_connection_pop_message(bus)) != NULL) {
-		if (answer_ping(bus, msg)) {
+		if (answer_ping(bus, msg) || answer_name_gone(d, msg)) {
 			dbus_message_unref(msg);
 			continue;
 		}
@@ -259,7 +274,7 @@ int service_run(struct daemon *d, volatile int *stop)
 		int wait_ms = queued ? 0 : busy ? 20 : 1000;
 		if (!dbus_connection_read_write(d->bus, wait_ms))
 			return -1; /* disconnected from the bus */
-		int n = take_batch(d->bus, batch);
+		int n = take_batch(d, batch);
 		if (n > 0 || busy || regs_now() >= d->next_sweep)
 			run_batch(d, batch, n);
 		if (d->fatal)

@@ -405,6 +405,20 @@ def test_R5_5_one_account_cannot_fill_the_flow_table(env):
     check(r.ok, "bob's Google login after alice began 130 flows", r, env.regsd_tail())
 
 
+def test_R5_5_flow_ends_when_its_connection_leaves(env):
+    use(env)
+    before = env.regsd_log().count("the connection left the bus")
+    rc, out, err = env.dbus_call("GoogleBegin", "string:alice", "string:login",
+                                 "string:login", "string:", uid=env.users["alice"])
+    check(rc == 0, "GoogleBegin", out, err)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and \
+            env.regsd_log().count("the connection left the bus") == before:
+        time.sleep(0.05)
+    check(env.regsd_log().count("the connection left the bus") == before + 1,
+          "the flow of a caller that left the bus was not ended", env.regsd_tail())
+
+
 def test_R5_5_google_attempts_rate_limited_per_host(env):
     use(env)
     env.write_conf(oidc_max_attempts="2")
