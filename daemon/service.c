@@ -11,6 +11,7 @@
 
 #define BATCH_MAX 64
 #define SWEEP_SECONDS 60
+#define PENDING_GRACE_SECONDS 300
 
 struct method {
 	const char *name;
@@ -295,7 +296,10 @@ static int collect_expired_pending(void *ctx, struct store_val key, struct store
 	struct pending_rec p;
 	if (s->n >= 256)
 		return 1;
-	if (pending_rec_decode(val.data, val.len, &p) == REGS_OK && p.expires > s->now)
+	/* Kept one more lifetime after expiry, so that a late confirmation is told
+	 * "expired" rather than "no such enrolment"; the secret inside stays sealed. */
+	if (pending_rec_decode(val.data, val.len, &p) == REGS_OK &&
+	    p.expires + PENDING_GRACE_SECONDS > s->now)
 		return 0;
 	if (key.len < sizeof(s->users[0])) {
 		memcpy(s->users[s->n], key.data, key.len);
