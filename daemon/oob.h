@@ -44,7 +44,6 @@ struct oob_flow {
 	int used;
 	char handle[33];
 	char sender[32]; /* unique bus name: the only connection that may use the handle */
-	struct caller caller;
 	enum oob_kind kind;
 	int bind; /* purpose bind (else login) */
 	char user[REC_NAME_MAX];

@@ -57,7 +57,6 @@ struct oob_flow *oob_flow_begin(struct request *r, enum oob_kind kind, const cha
 		return NULL;
 	}
 	f->bind = bind;
-	f->caller = r->caller;
 	f->expires = r->now + BEGIN_SECONDS;
 	text_sanitize(bind ? "regsctl" : service, f->service, sizeof(f->service));
 	text_sanitize(bind ? "" : rhost, f->rhost, sizeof(f->rhost));

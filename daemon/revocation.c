@@ -3,7 +3,7 @@
 #include "revocation.h"
 #include "clock.h"
 #include "daemon.h"
-#include <curl/curl.h>
+#include "http.h"
 #include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,58 +13,18 @@
 
 #define RETRY_SECONDS 60
 
-struct body {
-	uint8_t *data;
-	size_t len, max;
-};
-
-static size_t collect(char *ptr, size_t size, size_t n, void *ctx)
+/* One GET with lib/http.c: http/https only, certificates verified, size capped, a short body
+ * is an error, and only a 200 answer is a CRL. */
+static int fetch(const struct revocation *rv, const char *url, struct http_response *resp,
+                 char *err, size_t errlen)
 {
-	struct body *b = ctx;
-	size_t add = size * n;
-	if (b->len + add > b->max)
-		return 0; /* too big: curl stops with a write error */
-	uint8_t *grown = realloc(b->data, b->len + add);
-	if (!grown)
+	struct http_opts o = {rv->cfg->crl_ca_file, 60, (size_t)rv->cfg->crl_max_mb << 20};
+	if (http_get(&o, url, resp, err, errlen) != REGS_OK)
+		return -1;
+	if (resp->status == 200)
 		return 0;
-	memcpy(grown + b->len, ptr, add);
-	b->data = grown;
-	b->len += add;
-	return add;
-}
-
-/* One GET: http/https only, certificates verified, size capped, a short body is an error. */
-static int fetch(const struct revocation *rv, const char *url, struct body *b, char *err,
-                 size_t errlen)
-{
-	char curl_err[CURL_ERROR_SIZE] = "";
-	long status = 0;
-	CURL *h = curl_easy_init();
-	if (!h)
-		return -1;
-	b->max = (size_t)rv->cfg->crl_max_mb << 20;
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(h, CURLOPT_MAXREDIRS, 3L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_err);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
-	if (*rv->cfg->crl_ca_file)
-		curl_easy_setopt(h, CURLOPT_CAINFO, rv->cfg->crl_ca_file);
-	CURLcode rc = curl_easy_perform(h);
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_cleanup(h);
-	if (rc != CURLE_OK || status != 200) {
-		snprintf(err, errlen, "%s",
-		         rc != CURLE_OK ? (*curl_err ? curl_err : curl_easy_strerror(rc))
-		                        : "HTTP status not 200");
-		return -1;
-	}
-	return 0;
+	snprintf(err, errlen, "HTTP status %ld, not 200", resp->status);
+	return -1;
 }
 
 /* A CRL verified against either class's anchors (its signer must be one of them). */
@@ -94,11 +54,12 @@ static void install(struct revocation *rv, struct crl_source *s, struct crl_set 
 /* Returns 0 when the source has a fresh CRL from the network. */
 static int refresh_one(struct revocation *rv, struct crl_source *s)
 {
-	struct body b = {0};
-	char err[CURL_ERROR_SIZE + 32] = "";
+	struct http_response b = {0};
+	char err[300] = "";
 	int64_t this_update = 0;
 	int rc = fetch(rv, s->url, &b, err, sizeof(err));
-	struct crl_set *set = rc == 0 ? parse_verified(rv, b.data, b.len, &this_update) : NULL;
+	const uint8_t *der = (const uint8_t *)b.body;
+	struct crl_set *set = rc == 0 ? parse_verified(rv, der, b.len, &this_update) : NULL;
 	if (rc == 0 && !set)
 		snprintf(err, sizeof(err), "not a CRL signed by a configured anchor");
 	if (set && s->set && this_update < s->this_update) {
@@ -108,14 +69,14 @@ static int refresh_one(struct revocation *rv, struct crl_source *s)
 		set = NULL;
 	}
 	if (set) {
-		if (crl_cache_write(rv->cache_dir, s->cache_name, b.data, b.len) != REGS_OK)
+		if (crl_cache_write(rv->cache_dir, s->cache_name, der, b.len) != REGS_OK)
 			regsd_log(LOG_WARNING, "CRL %s: cannot write the cache", s->url);
 		regsd_log(LOG_INFO, "CRL %s: %zu revoked serials", s->url, crl_set_count(set));
 		install(rv, s, set, this_update);
 	} else {
 		regsd_log(LOG_WARNING, "CRL %s not refreshed: %s", s->url, err);
 	}
-	free(b.data);
+	http_response_free(&b);
 	return set ? 0 : -1;
 }
 
@@ -177,7 +138,7 @@ int revocation_start(struct revocation *rv, const struct regs_config *cfg,
 	mkdir(rv->cache_dir, 0700);
 	pthread_mutex_init(&rv->lock, NULL);
 	pthread_cond_init(&rv->wake, NULL);
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	http_global_init();
 	load_sources(rv);
 	if (rv->n == 0)
 		return 0; /* nothing to fetch: crl_policy decides */

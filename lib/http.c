@@ -20,7 +20,7 @@
 /* What one transfer collects: the body of the last response and its caching headers. */
 struct http_transfer {
 	char *body;
-	size_t len, max;
+	size_t len, cap, max; /* cap: bytes allocated for body (len + its NUL fit) */
 	int too_big, no_memory;
 	long max_age;
 	int no_cache;
@@ -45,9 +45,34 @@ static void transfer_free(struct http_transfer *t)
 	transfer_reset_body(t);
 	free(t->body);
 	t->body = NULL;
+	t->cap = 0;
 }
 
-/* Grows into a new buffer and wipes the old one, so no copy of a body is left behind. */
+/* Room for len + add bytes and a NUL: a new buffer of at least twice the size (linear in
+ * the body's length however small the pieces), the old one wiped, so no copy is left behind. */
+static int body_reserve(struct http_transfer *t, size_t add)
+{
+	size_t need = t->len + add + 1;
+	if (need <= t->cap)
+		return 0;
+	size_t cap = t->cap ? 2 * t->cap : 4096;
+	if (cap < need)
+		cap = need;
+	if (cap > t->max + 1)
+		cap = t->max + 1;
+	char *grown = malloc(cap);
+	if (!grown)
+		return -1;
+	if (t->body) {
+		memcpy(grown, t->body, t->len);
+		regs_wipe(t->body, t->len);
+		free(t->body);
+	}
+	t->body = grown;
+	t->cap = cap;
+	return 0;
+}
+
 static size_t collect_body(char *ptr, size_t size, size_t n, void *ctx)
 {
 	struct http_transfer *t = ctx;
@@ -56,20 +81,13 @@ static size_t collect_body(char *ptr, size_t size, size_t n, void *ctx)
 		t->too_big = 1;
 		return 0; /* curl stops with a write error */
 	}
-	char *grown = malloc(t->len + add + 1);
-	if (!grown) {
+	if (body_reserve(t, add) != 0) {
 		t->no_memory = 1;
 		return 0;
 	}
-	if (t->body)
-		memcpy(grown, t->body, t->len);
-	memcpy(grown + t->len, ptr, add);
-	grown[t->len + add] = '\0';
-	if (t->body)
-		regs_wipe(t->body, t->len);
-	free(t->body);
-	t->body = grown;
+	memcpy(t->body + t->len, ptr, add);
 	t->len += add;
+	t->body[t->len] = '\0';
 	return add;
 }
 
@@ -229,6 +247,7 @@ static enum regs_err transfer_to_response(struct http_transfer *t, long status,
 	out->max_age = t->no_cache ? -1 : t->max_age;
 	t->body = NULL;
 	t->len = 0;
+	t->cap = 0;
 	return REGS_OK;
 }
 

@@ -251,6 +251,18 @@ EXTRA_USERS = [("user%d" % i, 2000 + i) for i in range(1, 41)]
 PAM_SERVICES = ["login", "login-refuse", "otponly", "login-open"]
 
 
+def _end_child(p):
+    """Closes a driven child's stdin and kills it if it still runs (a test gave up on it)."""
+    if p.stdin and not p.stdin.closed:
+        try:
+            p.stdin.close()
+        except BrokenPipeError:
+            pass
+    if p.poll() is None:
+        p.kill()
+        p.wait()
+
+
 def _set_nonblock(fd):
     fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
 
@@ -718,14 +730,7 @@ class Env:
                         pass
             rc = p.wait(timeout=max(1, deadline - time.monotonic()))
         finally:
-            if not p.stdin.closed:
-                try:
-                    p.stdin.close()
-                except BrokenPipeError:
-                    pass
-            if p.poll() is None:
-                p.kill()
-                p.wait()
+            _end_child(p)
         return rc, out.decode(errors="replace"), err.decode(errors="replace")
 
     def regsctl(self, args, uid=None, input=None, timeout=30):
@@ -833,9 +838,7 @@ class Env:
                         pass
             rc = p.wait(timeout=max(1, deadline - time.monotonic()))
         finally:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
+            _end_child(p)
         return (secret, code, rc, out.decode(errors="replace"), err.decode(errors="replace"))
 
     def enrol(self, user, timeout=30):
@@ -929,14 +932,7 @@ class Env:
                         pass
             rc = p.wait(timeout=max(1, deadline - time.monotonic()))
         finally:
-            if not p.stdin.closed:
-                try:
-                    p.stdin.close()
-                except BrokenPipeError:
-                    pass
-            if p.poll() is None:
-                p.kill()
-                p.wait()
+            _end_child(p)
         err_s = "\n".join(l for l in err.decode(errors="replace").splitlines()
                           if l.strip() != "PAMDRIVE_READ")
         return PamResult(out.decode(errors="replace"), err_s, rc)
