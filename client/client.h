@@ -1,6 +1,7 @@
 /* The D-Bus client of regsd shared by pam_regs and regsctl (no PAM types here). */
 #ifndef REGS_CLIENT_H
 #define REGS_CLIENT_H
+#include "bus.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -79,7 +80,7 @@ enum regs_client_err regs_get_status(struct regs_client *c, const char *user,
 
 struct regs_log_entry {
 	int64_t time;
-	char user[64];
+	char user[REGS_USER_NAME_MAX + 1];
 	char event[32];
 	char method[16];
 	char service[128];
@@ -91,7 +92,7 @@ enum regs_client_err regs_get_log(struct regs_client *c, const char *user, int64
                                   uint32_t limit, struct regs_log_entry **out, size_t *n);
 
 struct regs_account_row {
-	char user[64];
+	char user[REGS_USER_NAME_MAX + 1];
 	uint32_t flags;
 	uint32_t failures;
 	uint32_t lock_seconds;

@@ -1,7 +1,6 @@
 /* Identifies callers by the uid the bus daemon took from the kernel (SO_PEERCRED), never by
  * arguments. */
 #include "caller.h"
-#include "record.h"
 #include <grp.h>
 #include <pwd.h>
 #include <stdlib.h>
@@ -43,11 +42,15 @@ static void resolve(struct caller_cache *cache, uid_t uid, struct caller *who)
 	struct passwd *pw = getpwuid(uid);
 	memset(who, 0, sizeof(*who));
 	who->uid = uid;
-	if (pw)
-		rec_copy(who->name, sizeof(who->name), pw->pw_name);
+	const char *name = pw ? pw->pw_name : "";
+	if (strlen(name) < sizeof(who->name))
+		strcpy(who->name, name);
+	else
+		who->name_too_long = 1; /* a cut name could be another account's (R12.1) */
 	gid_t gid = pw ? pw->pw_gid : (gid_t)-1;
-	who->is_admin = uid == 0 || in_group(who->name, gid, cache->admin_group);
-	who->is_verifier = who->is_admin || in_group(who->name, gid, cache->verifier_group);
+	/* groups by the whole name NSS gave, never by a shortened copy */
+	who->is_admin = uid == 0 || in_group(name, gid, cache->admin_group);
+	who->is_verifier = who->is_admin || in_group(name, gid, cache->verifier_group);
 }
 
 int caller_identify(struct caller_cache *cache, DBusConnection *bus, DBusMessage *msg,

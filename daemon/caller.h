@@ -1,6 +1,7 @@
 /* Who is calling: the kernel-verified uid of a bus connection, its name and its privileges. */
 #ifndef REGSD_CALLER_H
 #define REGSD_CALLER_H
+#include "record.h"
 #include <dbus/dbus.h>
 #include <sys/types.h>
 
@@ -8,9 +9,10 @@
 
 struct caller {
 	uid_t uid;
-	char name[64];   /* "" when NSS does not know the uid */
-	int is_admin;    /* root or member of admin_group */
-	int is_verifier; /* root, admin, or member of verifier_group */
+	char name[REC_NAME_MAX]; /* "" when NSS does not know the uid or the name is too long */
+	int name_too_long;       /* NSS's name exceeds REGS_USER_NAME_MAX: refused, never cut */
+	int is_admin;            /* root or member of admin_group */
+	int is_verifier;         /* root, admin, or member of verifier_group */
 };
 
 /* Unique bus names are never reused, so a cached answer stays true for

@@ -22,6 +22,23 @@ struct card_proof {
 	int sig_len;
 };
 
+/* R12.2: a refused newcomer is told when to try again; nothing live was evicted for it. */
+static void refuse_challenge(struct request *r, enum challenge_refusal why, unsigned wait)
+{
+	static const char *const what[] = {
+	    [CHALLENGE_TABLE_FULL] = "too many card logins in progress",
+	    [CHALLENGE_ACCOUNT_QUOTA] = "too many card challenges for this account",
+	    [CHALLENGE_CALLER_QUOTA] = "too many card challenges for this caller",
+	};
+	if (why == CHALLENGE_NO_RANDOM) {
+		reply_storage_error(r, REGS_ERR_CRYPTO);
+		return;
+	}
+	regsd_log(LOG_WARNING, "card challenge refused (uid %u): %s", (unsigned)r->caller.uid,
+	          what[why]);
+	reply_error(r, REGS_E_TOO_SOON, "%s: try again in %u seconds", what[why], wait);
+}
+
 void handle_card_challenge(struct request *r)
 {
 	const char *arg[2];
@@ -35,10 +52,15 @@ void handle_card_challenge(struct request *r)
 	const char *user = own ? request_target(r, "", 0) : request_target(r, arg[0], 1);
 	if (!user)
 		return;
-	const struct challenge *c =
-	    challenge_new(&r->d->challenges, user, arg[1], dbus_message_get_sender(r->msg), r->now);
-	if (!c) {
-		reply_storage_error(r, REGS_ERR_CRYPTO);
+	const struct challenge *c = NULL;
+	char owner[32];
+	unsigned wait = 0;
+	caller_quota_key(r, owner, sizeof(owner));
+	enum challenge_refusal made =
+	    challenge_new(&r->d->challenges, user, arg[1], dbus_message_get_sender(r->msg), owner,
+	                  r->now, &c, &wait);
+	if (made != CHALLENGE_MADE) {
+		refuse_challenge(r, made, wait);
 		return;
 	}
 	const char *handle = c->handle;

@@ -141,8 +141,10 @@ static uint32_t check_first_code(struct request *r, struct pending_rec *p, const
 		return REGS_R_MALFORMED;
 	if (otp_unseal(r, p->user, p->sealed, p->sealed_len, secret) != REGS_OK)
 		return REGS_R_WRONG;
-	struct totp_params tp = {r->now, -1, (unsigned)r->d->cfg.otp_window,
-	                         (unsigned)r->d->cfg.drift_hint_window};
+	struct totp_params tp = {.now = r->now,
+	                         .last_used_step = -1,
+	                         .window = (unsigned)r->d->cfg.otp_window,
+	                         .drift_window = (unsigned)r->d->cfg.drift_hint_window};
 	enum totp_outcome out = totp_verify(secret, sizeof(secret), code, &tp, step);
 	regs_wipe(secret, sizeof(secret));
 	if (out == TOTP_MATCH)

@@ -14,9 +14,10 @@
  * account and remote host in the window (a host cannot use up another's). */
 static int google_rate_ok(struct request *r, const char *user, const char *rhost)
 {
-	char key[REC_NAME_MAX + TEXT_FIELD_MAX + 2];
+	char key[REC_NAME_MAX + TEXT_FIELD_MAX + 2], owner[32];
 	snprintf(key, sizeof(key), "%s@%s", user, rhost);
-	unsigned wait = rate_limit_take(r->d->google_rate, "google", key, r->now);
+	caller_quota_key(r, owner, sizeof(owner));
+	unsigned wait = rate_limit_take(r->d->google_rate, "google", key, owner, r->now);
 	if (wait)
 		reply_error(r, REGS_E_TOO_SOON, "too many attempts: try again in %u seconds", wait);
 	return wait == 0;

@@ -83,8 +83,12 @@ static uint32_t check_code(struct request *r, const char *user, struct otp_rec *
 	int64_t step = -1;
 	if (otp_unseal(r, user, o->sealed, o->sealed_len, secret) != REGS_OK)
 		return REGS_R_WRONG;
-	struct totp_params p = {r->now, o->last_step, (unsigned)r->d->cfg.otp_window,
-	                        (unsigned)r->d->cfg.drift_hint_window};
+	struct totp_params p = {.now = r->now,
+	                        .last_used_step = o->last_step,
+	                        .window = (unsigned)r->d->cfg.otp_window,
+	                        .drift_window = (unsigned)r->d->cfg.drift_hint_window,
+	                        .burned = o->burned,
+	                        .n_burned = o->n_burned};
 	enum totp_outcome out = totp_verify(secret, sizeof(secret), code, &p, &step);
 	regs_wipe(secret, sizeof(secret));
 	switch (out) {
@@ -94,12 +98,24 @@ static uint32_t check_code(struct request *r, const char *user, struct otp_rec *
 	case TOTP_REPLAYED:
 		return REGS_R_REPLAYED;
 	case TOTP_DRIFTED:
+		/* The hint must not hand out a valid future code (R12.4): that step is spent now.
+		 */
+		totp_burn(o->burned, &o->n_burned, OTP_BURNED_MAX, &o->last_step, step,
+		          totp_step_at(r->now), (unsigned)r->d->cfg.otp_window);
 		return REGS_R_CLOCK_DRIFT;
 	case TOTP_MALFORMED:
 		return REGS_R_MALFORMED;
 	default:
 		return REGS_R_WRONG;
 	}
+}
+
+/* Whether an OTP verdict counts toward the lock (R9.1): a wrong code or a
+ * clock-drift match does; a lock, a typo (not 6 digits) and a correct code
+ * already used for its step (R12.3: a double Enter, two sessions) do not. */
+static int otp_result_counts(uint32_t result)
+{
+	return result == REGS_R_WRONG || result == REGS_R_CLOCK_DRIFT;
 }
 
 /* The verdict for a login with OTP; account and OTP records are saved by the caller. */
@@ -134,12 +150,12 @@ int otp_attempt(struct request *r, const char *user, const char *code, const cha
 	}
 	struct account_rec before = *a;
 	*result = verify_login(r, user, a, &o, code);
-	if (*result == REGS_R_OK) {
+	if (*result == REGS_R_OK)
 		policy_clear(a);
-		otp_save(r, user, &o);
-	} else if (*result != REGS_R_LOCKED && *result != REGS_R_MALFORMED) {
+	else if (otp_result_counts(*result))
 		count_failure(r, user, a, "otp", service, rhost);
-	}
+	if (*result == REGS_R_OK || *result == REGS_R_CLOCK_DRIFT)
+		otp_save(r, user, &o);           /* the step used, or the drifted step burned */
 	if (memcmp(&before, a, sizeof(*a)) != 0) /* most logins change only the OTP step */
 		account_save(r, user, a);
 	struct audit_event e = {user, event, "otp", service, rhost, *result};

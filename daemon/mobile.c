@@ -17,13 +17,13 @@
 static unsigned rate_wait(struct request *r, const char *user, const char *id_num)
 {
 	struct rate_limit *rl = r->d->oob_rate;
+	char owner[32];
 	unsigned wait = rate_limit_wait(rl, "user", user, r->now);
 	unsigned wait_id = rate_limit_wait(rl, "id", id_num, r->now);
 	if (wait_id > wait)
 		wait = wait_id;
-	if (!wait)
-		rate_limit_take(rl, "id", id_num, r->now);
-	return wait;
+	caller_quota_key(r, owner, sizeof(owner));
+	return wait ? wait : rate_limit_take(rl, "id", id_num, owner, r->now);
 }
 
 static const char *mobile_target(struct request *r, const char *user, const char *purpose,
@@ -89,7 +89,10 @@ void mobile_begin_done(struct request *r, struct oob_flow *f)
 		oob_release(&r->d->oob, f);
 		return;
 	}
-	rate_limit_take(r->d->oob_rate, "user", f->user, r->now);
+	char owner[32];
+	caller_quota_key(r, owner, sizeof(owner));
+	/* the push went out: it counts if it can; a full table already refused at rate_wait */
+	(void)rate_limit_take(r->d->oob_rate, "user", f->user, owner, r->now);
 	const char *handle = f->handle;
 	uint32_t expires_in = begin_seconds_left(r, f);
 	reply_args(r, DBUS_TYPE_STRING, &handle, DBUS_TYPE_UINT32, &expires_in, DBUS_TYPE_INVALID);

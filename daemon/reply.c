@@ -44,7 +44,7 @@ void reply_storage_error(struct request *r, int err)
 int valid_user_name(const char *user)
 {
 	size_t len = strlen(user);
-	if (len == 0 || len > 63 || user[0] == '-')
+	if (len == 0 || len > REGS_USER_NAME_MAX || user[0] == '-')
 		return 0;
 	return strspn(user, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._@-") ==
 	       len;
@@ -54,6 +54,13 @@ const char *request_target(struct request *r, const char *user, int allow_verifi
 {
 	const struct caller *c = &r->caller;
 	if (!*user) {
+		if (c->name_too_long) {
+			reply_error(
+			    r, REGS_E_INVALID_ARGS,
+			    "the user name of uid %u is longer than %d bytes: refused, not cut",
+			    (unsigned)c->uid, REGS_USER_NAME_MAX);
+			return NULL;
+		}
 		if (!*c->name) {
 			reply_error(r, REGS_E_NO_SUCH_USER, "caller uid %u has no account",
 			            (unsigned)c->uid);
@@ -62,7 +69,11 @@ const char *request_target(struct request *r, const char *user, int allow_verifi
 		return c->name;
 	}
 	if (!valid_user_name(user)) {
-		reply_error(r, REGS_E_INVALID_ARGS, "invalid user name");
+		if (strlen(user) > REGS_USER_NAME_MAX)
+			reply_error(r, REGS_E_INVALID_ARGS, "user name longer than %d bytes",
+			            REGS_USER_NAME_MAX);
+		else
+			reply_error(r, REGS_E_INVALID_ARGS, "invalid user name");
 		return NULL;
 	}
 	if (strcmp(user, c->name) == 0 || c->is_admin || (allow_verifier && c->is_verifier))
@@ -70,4 +81,12 @@ const char *request_target(struct request *r, const char *user, int allow_verifi
 	reply_error(r, REGS_E_ACCESS_DENIED, "uid %u may not act on another account",
 	            (unsigned)c->uid);
 	return NULL;
+}
+
+void caller_quota_key(const struct request *r, char *out, size_t size)
+{
+	if (r->caller.uid == 0)
+		snprintf(out, size, "%s", dbus_message_get_sender(r->msg));
+	else
+		snprintf(out, size, "uid:%u", (unsigned)r->caller.uid);
 }

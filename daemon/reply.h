@@ -12,12 +12,18 @@ void reply_error(struct request *r, const char *name, const char *fmt, ...)
 /* Maps a storage error to tw.regs.Error.Storage and logs it once. */
 void reply_storage_error(struct request *r, int err);
 
-/* A user name regsd accepts: 1..63 bytes of [A-Za-z0-9._@-], not starting with '-'. */
+/* A user name regsd accepts: 1..REGS_USER_NAME_MAX (255) bytes of [A-Za-z0-9._@-], not starting
+ * with '-'. */
 int valid_user_name(const char *user);
 
 /* Resolves the account a call acts on: "" means the caller's own account.
  * Acting on another account needs admin (or verifier when allow_verifier).
  * On refusal sets the error reply and returns NULL. */
 const char *request_target(struct request *r, const char *user, int allow_verifier);
+
+/* Whose quota a request draws on (R12.2): each connection of root (every login through sshd or
+ * login is root's, one connection each), otherwise the caller's uid, however many connections it
+ * opens. */
+void caller_quota_key(const struct request *r, char *out, size_t size);
 
 #endif

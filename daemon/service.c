@@ -105,8 +105,10 @@ static int answer_name_gone(struct daemon *d, DBusMessage *msg)
 		return 0;
 	if (dbus_message_get_args(msg, NULL, DBUS_TYPE_STRING, &name, DBUS_TYPE_STRING, &old_owner,
 	                          DBUS_TYPE_STRING, &new_owner, DBUS_TYPE_INVALID) &&
-	    name[0] == ':' && !*new_owner)
+	    name[0] == ':' && !*new_owner) {
 		oob_forget_sender(&d->oob, name);
+		challenge_forget_sender(&d->challenges, name);
+	}
 	return 1;
 }
 
@@ -287,7 +289,7 @@ int service_run(struct daemon *d, volatile int *stop)
 struct sweep_ctx {
 	int64_t now;
 	unsigned n;
-	char users[256][64];
+	char users[256][REC_NAME_MAX];
 };
 
 static int collect_expired_pending(void *ctx, struct store_val key, struct store_val val)

@@ -6,6 +6,11 @@
 #define REGS_BUS_PATH "/tw/regs/Daemon1"
 #define REGS_BUS_IFACE "tw.regs.Daemon1"
 
+/* The longest user name anywhere in pam_regs, in bytes without the NUL (R12.1): Linux's
+ * LOGIN_NAME_MAX (256 with the NUL), which LDAP/SSSD fully-qualified names may use. A longer
+ * name is refused clearly, never cut: a cut name could be another account's. */
+#define REGS_USER_NAME_MAX 255
+
 /* Methods. Signatures are given as "in -> out". */
 /* (s user) -> (u flags, u lock_seconds_left, u failures) */
 #define REGS_M_GET_ACCOUNT "GetAccount"

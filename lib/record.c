@@ -41,10 +41,10 @@ static void w_bytes(struct wbuf *w, const void *data, size_t len)
 		w_u8(w, ((const uint8_t *)data)[i]);
 }
 
-/* Fields are NUL-terminated within REC_FIELD_MAX (record.h) */
-static void w_str(struct wbuf *w, const char *s)
+/* A NUL-terminated field of size bytes (with the NUL; at most 256): its length byte and text. */
+static void w_str(struct wbuf *w, const char *s, size_t size)
 {
-	size_t len = strnlen(s, REC_FIELD_MAX - 1);
+	size_t len = strnlen(s, size - 1);
 	w_bytes(w, s, len);
 }
 
@@ -126,7 +126,7 @@ size_t account_rec_encode(const struct account_rec *a, uint8_t *buf)
 	w_i64(&w, a->password_login_disabled_at);
 	w_u8(&w, a->must_change_password);
 	w_i64(&w, a->email_verified_at);
-	w_str(&w, a->email);
+	w_str(&w, a->email, sizeof(a->email));
 	return w.n;
 }
 
@@ -158,6 +158,10 @@ size_t otp_rec_encode(const struct otp_rec *o, uint8_t *buf)
 	w_i64(&w, o->bound_at);
 	w_i64(&w, o->last_step);
 	w_bytes(&w, o->sealed, o->sealed_len < OTP_SEALED_MAX ? o->sealed_len : OTP_SEALED_MAX);
+	uint8_t n = o->n_burned < OTP_BURNED_MAX ? o->n_burned : OTP_BURNED_MAX;
+	w_u8(&w, n);
+	for (uint8_t i = 0; i < n; i++)
+		w_i64(&w, o->burned[i]);
 	return w.n;
 }
 
@@ -170,6 +174,14 @@ enum regs_err otp_rec_decode(const void *data, size_t len, struct otp_rec *o)
 	o->bound_at = r_i64(&r);
 	o->last_step = r_i64(&r);
 	o->sealed_len = (uint8_t)r_bytes(&r, o->sealed, sizeof(o->sealed), 0);
+	if (r.off == r.n)
+		return r_end(&r); /* written before burned steps existed */
+	uint8_t n = r_u8(&r);
+	for (uint8_t i = 0; i < n; i++) {
+		int64_t step = r_i64(&r);
+		if (o->n_burned < OTP_BURNED_MAX)
+			o->burned[o->n_burned++] = step;
+	}
 	return r_end(&r);
 }
 
@@ -181,8 +193,8 @@ size_t pending_rec_encode(const struct pending_rec *p, uint8_t *buf)
 	w_i64(&w, p->created);
 	w_i64(&w, p->expires);
 	w_u8(&w, p->tries);
-	w_str(&w, p->user);
-	w_str(&w, p->token);
+	w_str(&w, p->user, sizeof(p->user));
+	w_str(&w, p->token, sizeof(p->token));
 	w_bytes(&w, p->sealed, p->sealed_len < OTP_SEALED_MAX ? p->sealed_len : OTP_SEALED_MAX);
 	return w.n;
 }
@@ -210,11 +222,11 @@ size_t audit_rec_encode(const struct audit_rec *a, uint8_t *buf)
 	w_i64(&w, a->time);
 	w_u32(&w, a->actor_uid);
 	w_u8(&w, a->result);
-	w_str(&w, a->user);
-	w_str(&w, a->event);
-	w_str(&w, a->method);
-	w_str(&w, a->service);
-	w_str(&w, a->rhost);
+	w_str(&w, a->user, sizeof(a->user));
+	w_str(&w, a->event, sizeof(a->event));
+	w_str(&w, a->method, sizeof(a->method));
+	w_str(&w, a->service, sizeof(a->service));
+	w_str(&w, a->rhost, sizeof(a->rhost));
 	return w.n;
 }
 
@@ -241,11 +253,11 @@ size_t code_rec_encode(const struct code_rec *c, uint8_t *buf)
 	w_u8(&w, REC_VERSION);
 	w_bytes(&w, c->salt, sizeof(c->salt));
 	w_bytes(&w, c->hash, sizeof(c->hash));
-	w_str(&w, c->prefix);
+	w_str(&w, c->prefix, sizeof(c->prefix));
 	w_i64(&w, c->sent_at);
 	w_i64(&w, c->expires);
 	w_u8(&w, c->tries);
-	w_str(&w, c->address);
+	w_str(&w, c->address, sizeof(c->address));
 	return w.n;
 }
 
@@ -271,8 +283,8 @@ size_t card_rec_encode(const struct card_rec *c, uint8_t *buf)
 	struct wbuf w = {buf, 0};
 	w_u8(&w, REC_VERSION);
 	w_bytes(&w, c->sha256, sizeof(c->sha256));
-	w_str(&w, c->issuer);
-	w_str(&w, c->serial);
+	w_str(&w, c->issuer, sizeof(c->issuer));
+	w_str(&w, c->serial, sizeof(c->serial));
 	w_i64(&w, c->bound_at);
 	return w.n;
 }
@@ -294,9 +306,9 @@ size_t google_rec_encode(const struct google_rec *g, uint8_t *buf)
 {
 	struct wbuf w = {buf, 0};
 	w_u8(&w, REC_VERSION);
-	w_str(&w, g->iss);
-	w_str(&w, g->sub);
-	w_str(&w, g->email);
+	w_str(&w, g->iss, sizeof(g->iss));
+	w_str(&w, g->sub, sizeof(g->sub));
+	w_str(&w, g->email, sizeof(g->email));
 	w_i64(&w, g->bound_at);
 	return w.n;
 }
@@ -318,7 +330,7 @@ size_t mobile_rec_encode(const struct mobile_rec *m, uint8_t *buf)
 {
 	struct wbuf w = {buf, 0};
 	w_u8(&w, REC_VERSION);
-	w_str(&w, m->hashed_id);
+	w_str(&w, m->hashed_id, sizeof(m->hashed_id));
 	w_i64(&w, m->bound_at);
 	return w.n;
 }

@@ -1,11 +1,12 @@
 /* Binary records stored in the tables: versioned, append-only layouts in big-endian. */
 #ifndef REGS_RECORD_H
 #define REGS_RECORD_H
+#include "bus.h"
 #include "error.h"
 #include <stddef.h>
 #include <stdint.h>
 
-#define REC_NAME_MAX 64
+#define REC_NAME_MAX (REGS_USER_NAME_MAX + 1) /* a whole user name with its NUL (R12.1) */
 #define REC_FIELD_MAX 128
 
 enum account_class { ACCOUNT_PERSONAL = 0, ACCOUNT_INSTITUTION = 1 };
@@ -25,11 +26,16 @@ struct account_rec {
 };
 
 #define OTP_SEALED_MAX 64
+#define OTP_BURNED_MAX 4
 struct otp_rec {
 	int64_t bound_at;
 	int64_t last_step; /* highest accepted step; -1 none */
 	uint8_t sealed_len;
 	uint8_t sealed[OTP_SEALED_MAX];
+	/* appended (still version 1): future steps refused as clock drift, never accepted (R12.4)
+	 */
+	uint8_t n_burned;
+	int64_t burned[OTP_BURNED_MAX];
 };
 
 struct pending_rec {
@@ -88,7 +94,7 @@ struct mobile_rec {
 	int64_t bound_at;
 };
 
-#define REC_BUF_MAX 512
+#define REC_BUF_MAX 1024 /* the largest record (audit, with a full user name) fits */
 
 /* encode: writes into buf (REC_BUF_MAX), returns the length. decode: returns
  * REGS_ERR_INVALID for a record too short or of an unknown version byte.
@@ -111,7 +117,8 @@ enum regs_err google_rec_decode(const void *data, size_t len, struct google_rec 
 size_t mobile_rec_encode(const struct mobile_rec *r, uint8_t *buf);
 enum regs_err mobile_rec_decode(const void *data, size_t len, struct mobile_rec *r);
 
-/* Copies src into a fixed field, truncating; returns dst. */
+/* Copies src into a fixed field, truncating; returns dst. Never used for a user name that
+ * was not checked to fit (REGS_USER_NAME_MAX). */
 char *rec_copy(char *dst, size_t dstsz, const char *src);
 
 #endif

@@ -81,6 +81,16 @@ static int totp_search(const uint8_t *secret, size_t len, const char *code, int6
 	return any;
 }
 
+static int step_used(const struct totp_params *p, int64_t step)
+{
+	if (step <= p->last_used_step)
+		return 1;
+	for (size_t i = 0; p->burned && i < p->n_burned; i++)
+		if (p->burned[i] == step)
+			return 1;
+	return 0;
+}
+
 enum totp_outcome totp_verify(const uint8_t *secret, size_t len, const char *code,
                               const struct totp_params *p, int64_t *step_out)
 {
@@ -93,10 +103,43 @@ enum totp_outcome totp_verify(const uint8_t *secret, size_t len, const char *cod
 	if (totp_search(secret, len, code, center, p->window, -1, &step)) {
 		if (step_out != NULL)
 			*step_out = step;
-		return step > p->last_used_step ? TOTP_MATCH : TOTP_REPLAYED;
+		return step_used(p, step) ? TOTP_REPLAYED : TOTP_MATCH;
 	}
 	if (p->drift_window > p->window &&
-	    totp_search(secret, len, code, center, p->drift_window, (long)p->window, &step))
+	    totp_search(secret, len, code, center, p->drift_window, (long)p->window, &step)) {
+		if (step_out != NULL)
+			*step_out = step;
 		return TOTP_DRIFTED;
+	}
 	return TOTP_NO_MATCH;
+}
+
+static void drop_burned(int64_t *burned, uint8_t *n, size_t i)
+{
+	burned[i] = burned[*n - 1];
+	(*n)--;
+}
+
+void totp_burn(int64_t *burned, uint8_t *n, size_t max, int64_t *last_used_step, int64_t step,
+               int64_t now_step, unsigned window)
+{
+	if (step <= now_step || step <= *last_used_step)
+		return; /* a past step never comes back into the window */
+	for (size_t i = *n; i-- > 0;) {
+		if (burned[i] == step)
+			return;
+		if (burned[i] < now_step - (int64_t)window || burned[i] <= *last_used_step)
+			drop_burned(burned, n, i);
+	}
+	if (*n >= max) {
+		size_t low = 0;
+		for (size_t i = 1; i < *n; i++)
+			if (burned[i] < burned[low])
+				low = i;
+		*last_used_step = burned[low]; /* it and every step before it are spent */
+		for (size_t i = *n; i-- > 0;)
+			if (burned[i] <= *last_used_step)
+				drop_burned(burned, n, i);
+	}
+	burned[(*n)++] = step;
 }

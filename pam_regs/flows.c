@@ -54,6 +54,12 @@ int flow_start(struct flow *f, pam_handle_t *pamh, int argc, const char **argv)
 	int rc = pam_get_user(pamh, &f->user, NULL);
 	if (rc != PAM_SUCCESS || !f->user || !*f->user)
 		return rc == PAM_SUCCESS ? PAM_USER_UNKNOWN : rc;
+	if (strlen(f->user) > REGS_USER_NAME_MAX) { /* R12.1 */
+		pam_syslog(pamh, LOG_ERR, "user name of %zu bytes refused: the limit is %d",
+		           strlen(f->user), REGS_USER_NAME_MAX);
+		conv_error(pamh, "%s", msg_user_name_too_long());
+		return PAM_USER_UNKNOWN;
+	}
 	const void *service = NULL, *rhost = NULL;
 	pam_get_item(pamh, PAM_SERVICE, &service);
 	pam_get_item(pamh, PAM_RHOST, &rhost);

@@ -137,6 +137,12 @@ const char *msg_enrol_expired(void)
 	         "one: the QR code is valid for one binding only.");
 }
 
+const char *msg_user_name_too_long(void)
+{
+	return _("This user name is too long for two-factor login (more than 255 bytes). "
+	         "Ask the administrator.");
+}
+
 const char *msg_clock_hint(void)
 {
 	return _("The code does not match the current time: the clock of your phone is off.\n"
@@ -156,6 +162,14 @@ void msg_locked(char *buf, size_t size, uint32_t lock_seconds)
 	                   "minutes.",
 	                   minutes),
 	         minutes);
+}
+
+static void msg_tries_left(char *buf, size_t size, uint32_t failures_left)
+{
+	snprintf(buf, size,
+	         dngettext(REGS_TEXTDOMAIN, "%lu more failed attempt will lock the account.",
+	                   "%lu more failed attempts will lock the account.", failures_left),
+	         (unsigned long)failures_left);
 }
 
 static void msg_wrong(char *buf, size_t size, uint32_t failures_left)
@@ -181,8 +195,9 @@ void msg_verdict(char *buf, size_t size, uint32_t result, uint32_t lock_seconds,
 		         _("This OTP code has already been used. Wait for the next code in the "
 		           "app."));
 		break;
-	case REGS_R_CLOCK_DRIFT:
-		snprintf(buf, size, "%s", msg_clock_hint());
+	case REGS_R_CLOCK_DRIFT: /* counted like a wrong code (R12.4): say what is left */
+		snprintf(buf, size, "%s\n", msg_clock_hint());
+		msg_tries_left(buf + strlen(buf), size - strlen(buf), failures_left);
 		break;
 	case REGS_R_MALFORMED:
 		snprintf(buf, size, "%s", _("An OTP code is 6 digits."));

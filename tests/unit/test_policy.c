@@ -15,6 +15,8 @@
 
 static const struct lock_policy lock15 = {3, 15 * 60};
 
+#define OTP_REC_V1_BASE (1 + 8 + 8 + 1 + 20) /* the sample, before burned steps existed */
+
 static void test_R9_1_third_failure_locks(void **state)
 {
 	struct account_rec a = {0};
@@ -222,6 +224,55 @@ static void test_otp_record_roundtrip(void **state)
 	assert_true(out.last_step == 57000000);
 }
 
+/* Burned steps (R12.4) survive a round trip; a record written before them reads as none. */
+static void test_R12_4_otp_record_keeps_burned_steps(void **state)
+{
+	struct otp_rec in = {.bound_at = T0, .last_step = 7, .sealed_len = 20, .n_burned = 3}, out;
+	uint8_t buf[REC_BUF_MAX];
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		in.burned[i] = 57000010 + i;
+	size_t n = otp_rec_encode(&in, buf);
+	assert_int_equal(otp_rec_decode(buf, n, &out), REGS_OK);
+	assert_int_equal(out.n_burned, 3);
+	for (int i = 0; i < 3; i++)
+		assert_true(out.burned[i] == 57000010 + i);
+	assert_int_equal(otp_rec_decode(buf, OTP_REC_V1_BASE, &out), REGS_OK);
+	assert_int_equal(out.n_burned, 0);
+	assert_true(out.last_step == 7);
+	/* A count larger than the table keeps what fits and reads the rest. */
+	buf[OTP_REC_V1_BASE] = 9;
+	for (int i = 3; i < 9; i++)
+		memset(buf + n + 8 * (i - 3), 0, 8);
+	assert_int_equal(otp_rec_decode(buf, n + 8 * 6, &out), REGS_OK);
+	assert_int_equal(out.n_burned, OTP_BURNED_MAX);
+}
+
+/* R12.1: a user name of the platform's full length is stored whole, never cut. */
+static void test_R12_1_records_keep_a_255_byte_user_name(void **state)
+{
+	char name[REGS_USER_NAME_MAX + 1];
+	uint8_t buf[REC_BUF_MAX];
+	struct pending_rec p = {0}, pout;
+	struct audit_rec a = {0}, aout;
+	(void)state;
+	memset(name, 'n', REGS_USER_NAME_MAX);
+	name[REGS_USER_NAME_MAX] = '\0';
+	memcpy(name + REGS_USER_NAME_MAX - 4, "tail", 4);
+	assert_int_equal(REGS_USER_NAME_MAX, 255);
+	rec_copy(p.user, sizeof(p.user), name);
+	rec_copy(a.user, sizeof(a.user), name);
+	memset(a.service, 's', sizeof(a.service) - 1);
+	memset(a.rhost, 'r', sizeof(a.rhost) - 1);
+	assert_int_equal(pending_rec_decode(buf, pending_rec_encode(&p, buf), &pout), REGS_OK);
+	assert_string_equal(pout.user, name);
+	size_t n = audit_rec_encode(&a, buf);
+	assert_true(n < REC_BUF_MAX); /* nothing dropped at the buffer's end */
+	assert_int_equal(audit_rec_decode(buf, n, &aout), REGS_OK);
+	assert_string_equal(aout.user, name);
+	assert_int_equal(strlen(aout.rhost), sizeof(aout.rhost) - 1);
+}
+
 static void test_pending_record_roundtrip(void **state)
 {
 	struct pending_rec in, out;
@@ -339,12 +390,21 @@ static size_t encode_sample(int kind, uint8_t *buf)
 {
 	switch (kind) {
 	case 0: {
-		struct account_rec a = {1, 2, 3, T0, T0, T0, T0};
+		struct account_rec a = {.class = 1,
+		                        .flags = 2,
+		                        .failures = 3,
+		                        .locked_until = T0,
+		                        .created = T0,
+		                        .password_changed = T0,
+		                        .password_login_disabled_at = T0};
 		return account_rec_encode(&a, buf);
 	}
 	case 1: {
-		struct otp_rec o = {T0, 99, 20, {0}};
+		struct otp_rec o = {
+		    .bound_at = T0, .last_step = 99, .sealed_len = 20, .n_burned = 2};
 		memset(o.sealed, 0x33, 20);
+		o.burned[0] = 120;
+		o.burned[1] = 121;
 		return otp_rec_encode(&o, buf);
 	}
 	case 2: {
@@ -408,8 +468,9 @@ static void test_record_truncated_is_invalid(void **state)
 			memcpy(copy, buf, len);
 			/* An account record that ends where the e-mail fields begin was written
 			 * before they existed: it is complete, not truncated. */
-			enum regs_err want =
-			    kind == 0 && len == ACCOUNT_REC_V1_BASE ? REGS_OK : REGS_ERR_INVALID;
+			int old_layout = (kind == 0 && len == ACCOUNT_REC_V1_BASE) ||
+			                 (kind == 1 && len == OTP_REC_V1_BASE);
+			enum regs_err want = old_layout ? REGS_OK : REGS_ERR_INVALID;
 			assert_int_equal(decode_kind(kind, copy, len), want);
 			free(copy);
 		}
@@ -442,7 +503,7 @@ static void test_record_longer_newer_record_accepted(void **state)
 		assert_int_equal(decode_kind(kind, buf, n + 32), REGS_OK);
 	}
 	/* And the known fields still read correctly. */
-	struct account_rec in = {0, 0, 2, T0 + 900, T0, 0, 0}, out;
+	struct account_rec in = {.failures = 2, .locked_until = T0 + 900, .created = T0}, out;
 	size_t n = account_rec_encode(&in, buf);
 	memset(buf + n, 0xEE, 16);
 	assert_int_equal(account_rec_decode(buf, n + 16, &out), REGS_OK);
@@ -463,6 +524,8 @@ int main(void)
 	    cmocka_unit_test(test_policy_failures_left),
 	    cmocka_unit_test(test_account_record_roundtrip),
 	    cmocka_unit_test(test_otp_record_roundtrip),
+	    cmocka_unit_test(test_R12_4_otp_record_keeps_burned_steps),
+	    cmocka_unit_test(test_R12_1_records_keep_a_255_byte_user_name),
 	    cmocka_unit_test(test_pending_record_roundtrip),
 	    cmocka_unit_test(test_audit_record_roundtrip),
 	    cmocka_unit_test(test_record_truncated_is_invalid),

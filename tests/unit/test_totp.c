@@ -172,8 +172,73 @@ static void test_R2_5_drift_gives_hint_not_acceptance(void **state)
 		struct totp_params p = params_at(VERIFY_NOW, -1, 1, 10);
 		assert_int_equal(totp_verify(rfc_secret, RFC_SECRET_LEN, code, &p, &matched),
 		                 TOTP_DRIFTED);
-		assert_int_equal(matched, -1);
+		assert_int_equal(matched, totp_step_at(VERIFY_NOW) + offsets[i]); /* to burn it */
 	}
+}
+
+/* R12.4: a guess that matched 5 steps ahead is burned, and refused when its step comes. */
+static void test_R12_4_drifted_step_refused_when_its_time_comes(void **state)
+{
+	(void)state;
+	char code[TOTP_DIGITS + 1];
+	int64_t now_step = totp_step_at(VERIFY_NOW), matched = -1, last_used = now_step - 3;
+	int64_t burned[4];
+	uint8_t n = 0;
+	code_at_offset(5, code);
+	struct totp_params p = params_at(VERIFY_NOW, last_used, 1, 10);
+	assert_int_equal(totp_verify(rfc_secret, RFC_SECRET_LEN, code, &p, &matched), TOTP_DRIFTED);
+	totp_burn(burned, &n, 4, &last_used, matched, now_step, 1);
+	assert_int_equal(n, 1);
+	assert_int_equal(last_used, now_step - 3); /* the steps in between stay usable */
+
+	struct totp_params later = params_at(VERIFY_NOW + 5 * TOTP_STEP_SECONDS, last_used, 1, 10);
+	later.burned = burned;
+	later.n_burned = n;
+	assert_int_equal(totp_verify(rfc_secret, RFC_SECRET_LEN, code, &later, &matched),
+	                 TOTP_REPLAYED);
+	/* Without the burn the same code would have been accepted: the oracle R12.4 closes. */
+	later.n_burned = 0;
+	assert_int_equal(totp_verify(rfc_secret, RFC_SECRET_LEN, code, &later, &matched),
+	                 TOTP_MATCH);
+	/* The current step's code is not affected by the burn. */
+	code_at_offset(0, code);
+	p.burned = burned;
+	p.n_burned = n;
+	assert_int_equal(totp_verify(rfc_secret, RFC_SECRET_LEN, code, &p, &matched), TOTP_MATCH);
+}
+
+static void test_R12_4_burn_table_full_spends_the_lowest(void **state)
+{
+	(void)state;
+	int64_t burned[4], last_used = 100;
+	uint8_t n = 0;
+	for (int64_t step = 203; step <= 206; step++)
+		totp_burn(burned, &n, 4, &last_used, step, 200, 1);
+	assert_int_equal(n, 4);
+	assert_int_equal(last_used, 100);
+	totp_burn(burned, &n, 4, &last_used, 207, 200, 1); /* full: 203 and all before it spent */
+	assert_int_equal(last_used, 203);
+	assert_int_equal(n, 4);
+	for (uint8_t i = 0; i < n; i++)
+		assert_true(burned[i] > 203 && burned[i] <= 207);
+	totp_burn(burned, &n, 4, &last_used, 207, 200, 1); /* already burned: no change */
+	assert_int_equal(n, 4);
+	assert_int_equal(last_used, 203);
+}
+
+static void test_R12_4_burn_forgets_steps_that_passed(void **state)
+{
+	(void)state;
+	int64_t burned[4], last_used = -1;
+	uint8_t n = 0;
+	totp_burn(burned, &n, 4, &last_used, 195, 200, 1); /* past: can never come back */
+	assert_int_equal(n, 0);
+	for (int64_t step = 203; step <= 206; step++)
+		totp_burn(burned, &n, 4, &last_used, step, 200, 1);
+	totp_burn(burned, &n, 4, &last_used, 220, 210, 1); /* 203..206 are now past the window */
+	assert_int_equal(n, 1);
+	assert_int_equal(burned[0], 220);
+	assert_int_equal(last_used, -1);
 }
 
 static void test_R2_5_beyond_drift_window_no_match(void **state)
@@ -264,6 +329,9 @@ int main(void)
 	    cmocka_unit_test(test_R2_4_replayed_step_refused),
 	    cmocka_unit_test(test_R2_4_older_step_than_last_used_refused),
 	    cmocka_unit_test(test_R2_5_drift_gives_hint_not_acceptance),
+	    cmocka_unit_test(test_R12_4_drifted_step_refused_when_its_time_comes),
+	    cmocka_unit_test(test_R12_4_burn_table_full_spends_the_lowest),
+	    cmocka_unit_test(test_R12_4_burn_forgets_steps_that_passed),
 	    cmocka_unit_test(test_R2_5_beyond_drift_window_no_match),
 	    cmocka_unit_test(test_totp_window_accepts_adjacent_steps),
 	    cmocka_unit_test(test_totp_window_zero_only_current_step),
