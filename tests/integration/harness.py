@@ -283,10 +283,11 @@ def _read_avail(fd):
 
 
 class Env:
-    def __init__(self, conf=None, regsd=True, smtp=False):
+    def __init__(self, conf=None, regsd=True, smtp=False, extra_users=(), admins=()):
         """smtp: False (no mail), True or "starttls" (STARTTLS offered and
         required by regsd), "require-starttls" (the server also refuses mail
-        before STARTTLS) or "plain" (no TLS at all)."""
+        before STARTTLS) or "plain" (no TLS at all). extra_users: more
+        (name, uid) pairs for NSS; admins: more members of the admin group."""
         self.conf_overrides = dict(conf or {})
         self.want_regsd = regsd
         self.want_smtp = "starttls" if smtp is True else smtp
@@ -297,7 +298,8 @@ class Env:
         self.offset = 0
         self.dbus_proc = None
         self.regsd_proc = None
-        self.users = dict(FIXED_USERS + EXTRA_USERS)
+        self.users = dict(FIXED_USERS + EXTRA_USERS + list(extra_users))
+        self.admins = ["carol"] + list(admins)
         self.secrets = {}
         self.used_codes = {}  # user -> codes sent (to check they are never logged)
 
@@ -370,7 +372,7 @@ class Env:
         with open(self.path("passwd"), "w") as f:
             for name, uid in self.users.items():
                 home = "/root" if uid == 0 else "/nonexistent" if name == "messagebus" \
-                    else self.path("home", name)
+                    else self.path("home", name if len(name) <= 64 else "u%d" % uid)
                 shell = "/usr/sbin/nologin" if name == "messagebus" else "/bin/sh"
                 f.write("%s:x:%d:%d:%s:%s:%s\n" % (name, uid, uid, name, home, shell))
                 if uid >= 1000:
@@ -380,7 +382,7 @@ class Env:
         with open(self.path("group"), "w") as f:
             for name, uid in self.users.items():
                 f.write("%s:x:%d:\n" % (name, uid))
-            f.write("admins:x:1500:carol\n")
+            f.write("admins:x:1500:%s\n" % ",".join(self.admins))
             f.write("verifiers:x:1501:dave\n")
         for n in ("passwd", "group"):
             os.chmod(self.path(n), 0o644)
