@@ -86,6 +86,10 @@ static int sign_challenge(struct flow *f, struct card *card, const uint8_t *cert
 	uint8_t digest[SHA256_DIGEST_LENGTH], sig[256];
 	size_t sig_len = 0;
 	enum regs_client_err err = regs_card_challenge(f->client, f->user, REGS_CARD_LOGIN, &ch);
+	if (err == RC_TOO_SOON) { /* R12.2: too many card logins at once; nothing was counted */
+		conv_show(f->pamh, PAM_ERROR_MSG, msg_card_busy());
+		return PAM_AUTH_ERR;
+	}
 	if (err != RC_OK)
 		return flow_call_failed(f, err);
 	SHA256(ch.nonce, ch.nonce_len, digest);

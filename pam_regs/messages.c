@@ -137,6 +137,11 @@ const char *msg_enrol_expired(void)
 	         "one: the QR code is valid for one binding only.");
 }
 
+const char *msg_card_busy(void)
+{
+	return _("Too many card logins are in progress for this account. Try again in a minute.");
+}
+
 const char *msg_user_name_too_long(void)
 {
 	return _("This user name is too long for two-factor login (more than 255 bytes). "

@@ -34,6 +34,8 @@ const char *msg_enrol_expired(void);
 const char *msg_clock_hint(void);
 /* R12.1: a name pam_regs cannot handle whole is refused, never cut. */
 const char *msg_user_name_too_long(void);
+/* R12.2: regsd refused a new card challenge (account, caller or table at its limit). */
+const char *msg_card_busy(void);
 /* "Account locked ... Try again in N minutes." */
 void msg_locked(char *buf, size_t size, uint32_t lock_seconds);
 /* The refusal for a verification result (enum regs_result), with tries left. */
