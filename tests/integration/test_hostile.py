@@ -45,7 +45,7 @@ ODD = ["\x01\x02\x7f", "\x1b[2J\x1b]0;owned\x07", "%s%n%x%p%99999999d", "../../.
 def _victim_args():
     """For each method, calls that name another user's account or objects."""
     V, L = VICTIM, LOCKED_VICTIM
-    code = "123456"
+    code = _ctx.get("code", "123456")
     return {
         "GetAccount": [[V]],
         "VerifyOtp": [[V, code, "hostile", ""]],
@@ -155,10 +155,15 @@ _ctx = {}
 
 def ready(env):
     """Enrols the accounts once: the victims get counted failures and a lock."""
-    if _ctx:
+    if "before" in _ctx:
         return _ctx
     for u in (VICTIM, LOCKED_VICTIM, LEGIT, HOSTILE):
         env.enrol(u)
+    # The code sent as the hostile user's own: right for no step of the run.
+    step = env.now() // 30
+    near = {harness._py_totp(env.secrets[HOSTILE], s) for s in range(step - 10, step + 100)}
+    _ctx["code"] = next(c for c in ("%06d" % n for n in range(123456, 1000000))
+                        if c not in near)
     root = rawbus.connect(env)
     for _ in range(2):
         r = root.call("VerifyOtp", "ssss", [VICTIM, env.wrong_code(env.secrets[VICTIM]),
@@ -330,7 +335,8 @@ def test_R12_1_odd_characters_in_every_string_refused(env):
     for bad in (b"alice\xff\xfe", b"ali\x00ce", b"\xc0\xaf"):
         with rawbus.Connector(env, HOSTILE) as k:
             conn, = k.open(1)
-            raw = bytearray(rawbus.encode_call(conn.serial + 1, "GetAccount", "s", ["X" * len(bad)]))
+            raw = bytearray(rawbus.encode_call(conn.serial + 1, "GetAccount", "s",
+                                               ["X" * len(bad)]))
             at = raw.rfind(b"X" * len(bad))
             raw[at:at + len(bad)] = bad
             conn.send_raw(bytes(raw))
@@ -478,9 +484,10 @@ def test_R12_2_flood_of_250_connections_keeps_serving(env):
 
 def test_R12_2_card_flood_does_not_evict_another_users_challenge(env):
     """The module (root) holds a login challenge for CARD_USER; the hostile
-    user asks for 300 card challenges of its own, more than the table has
-    slots (256). The first must still be there: CardLogin with it is judged on the card, not refused as an unknown
-    challenge (REGS_R_BAD_CHALLENGE)."""
+    user then asks for 300 card challenges of its own, more than the table
+    has slots (256). The module's challenge must still be there: CardLogin
+    with it is judged on the card, not refused as an unknown challenge
+    (REGS_R_BAD_CHALLENGE)."""
     ready(env)
     env.advance(121)  # every challenge of the earlier tests has expired (120 s)
     module = rawbus.connect(env)
