@@ -25,6 +25,8 @@ PACKAGES=(
 	pcscd vsmartcard-vpcd pcsc-tools libpcsclite1 python3-cryptography
 	# benchmark anchors
 	libpam-google-authenticator libpam-oath
+	# systemd-analyze: the unit's sandbox score and verify, offline (tests/integration/test_unit.sh)
+	systemd
 )
 
 as_root() {

@@ -5,6 +5,7 @@
 #include "daemon.h"
 #include "http.h"
 #include "oob.h"
+#include "secretfile.h"
 #include "wipe.h"
 #include <stddef.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #define DISCOVERY_SECONDS 86400
 #define JWKS_DEFAULT_SECONDS 3600
 #define TOKEN_MAX_AGE 600
+#define CLIENT_FILE_MAX 16384
 #define GOOGLE_ISSUER "https://accounts.google.com"
 
 struct client_file {
@@ -35,7 +37,7 @@ static void report(void *ctx, const char *file, unsigned line, const char *msg)
 	regsd_log(LOG_ERR, "%s:%u: %s", file, line, msg);
 }
 
-/* The client credentials: a root-only file (config_read_file_safely checks it). */
+/* The client credentials: a secret file (secretfile.h), parsed like regs.conf. */
 int google_net_load(struct oob *o)
 {
 	struct client_file c;
@@ -51,7 +53,10 @@ int google_net_load(struct oob *o)
 		return -1;
 	}
 	memset(&c, 0, sizeof(c));
-	enum regs_err err = config_read_file_safely(path, &buf, report, NULL);
+	char why[SECRET_FILE_WHY_MAX];
+	enum regs_err err = secret_file_read_text(path, CLIENT_FILE_MAX, &buf, why, sizeof(why));
+	if (err != REGS_OK)
+		regsd_log(LOG_ERR, "%s: %s", path, why);
 	if (err == REGS_OK)
 		err = opt_parse_buffer(client_options, &c, buf, path, report, NULL);
 	regs_free_secret_str(buf);

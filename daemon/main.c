@@ -4,6 +4,7 @@
 #include "error.h"
 #include "mail.h"
 #include "ratelimit.h"
+#include "secrets.h"
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -181,7 +182,8 @@ static void shutdown_daemon(struct daemon *d)
 		dbus_connection_unref(d->bus);
 	}
 	mailer_stop(&d->mailer);
-	oob_stop(&d->oob);
+	if (d->oob.cfg) /* oob_start ran (it may have loaded a client secret before failing) */
+		oob_stop(&d->oob);
 	rate_limit_free(d->oob_rate);
 	rate_limit_free(d->google_rate);
 	revocation_stop(&d->revocation);
@@ -191,15 +193,49 @@ static void shutdown_daemon(struct daemon *d)
 	seal_key_wipe(&d->key);
 }
 
+/* Everything after the seal key is loaded; on failure the caller still runs shutdown_daemon,
+ * which wipes the key and the client secrets. */
+static int start_and_serve(struct daemon *d)
+{
+	struct timespec ts;
+	d->lock.threshold = (uint32_t)d->cfg.lock_threshold;
+	d->lock.lock_seconds = (int64_t)d->cfg.lock_minutes * 60;
+	d->callers.admin_group = d->cfg.admin_group;
+	d->callers.verifier_group = d->cfg.verifier_group;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	d->audit_seq = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	install_signals();
+	dbus_threads_init_default(); /* the mail worker shares nothing with libdbus, but be safe */
+	if (load_card_trust(d) != 0)
+		return -1;
+	if (mailer_start(&d->mailer, &d->cfg) != 0) {
+		regsd_log(LOG_ERR, "cannot start the mail worker");
+		return -1;
+	}
+	d->oob_rate = rate_limit_new((unsigned)d->cfg.mobile_max_attempts,
+	                             (unsigned)d->cfg.mobile_attempt_window);
+	d->google_rate = rate_limit_new((unsigned)d->cfg.oidc_max_attempts,
+	                                (unsigned)d->cfg.oidc_attempt_window);
+	if (!d->oob_rate || !d->google_rate || oob_start(&d->oob, &d->cfg) != 0) {
+		regsd_log(LOG_ERR, "cannot start the Google / mobile-ID workers");
+		return -1;
+	}
+	if (claim_bus_name(d) != 0)
+		return -1;
+	regsd_log(LOG_INFO, "serving %s, database %s", REGS_BUS_NAME, d->cfg.state_dir);
+	return service_run(d, &stop_flag);
+}
+
 int main(int argc, char **argv)
 {
 	static struct daemon d;
 	struct options o = {0};
-	struct timespec ts;
 	if (parse_args(argc, argv, &o) != 0)
 		return 2;
 	umask(077);
 	openlog("regsd", LOG_PID | (o.log_stderr || o.check_only ? LOG_PERROR : 0), LOG_AUTHPRIV);
+	if (secrets_protect_process() != 0)
+		return 1;
 	if (regs_config_load(&d.cfg, o.config, 1, regs_report_stderr, NULL) != REGS_OK)
 		return 1;
 	if (*d.cfg.smtp_url && !mail_address_valid(d.cfg.smtp_from)) {
@@ -207,40 +243,13 @@ int main(int argc, char **argv)
 		        o.config, d.cfg.smtp_from);
 		return 1;
 	}
-	if (open_state(&d, o.check_only) != 0)
+	if (secrets_check_files(&d.cfg) != 0)
 		return 1;
-	if (o.check_only) {
+	int rc = open_state(&d, o.check_only);
+	if (rc == 0 && o.check_only)
 		printf("configuration %s: ok\n", o.config);
-		seal_key_wipe(&d.key);
-		return 0;
-	}
-	d.lock.threshold = (uint32_t)d.cfg.lock_threshold;
-	d.lock.lock_seconds = (int64_t)d.cfg.lock_minutes * 60;
-	d.callers.admin_group = d.cfg.admin_group;
-	d.callers.verifier_group = d.cfg.verifier_group;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	d.audit_seq = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-	install_signals();
-	dbus_threads_init_default(); /* the mail worker shares nothing with libdbus, but be safe */
-	if (load_card_trust(&d) != 0)
-		return 1;
-	if (mailer_start(&d.mailer, &d.cfg) != 0) {
-		regsd_log(LOG_ERR, "cannot start the mail worker");
-		return 1;
-	}
-	d.oob_rate = rate_limit_new((unsigned)d.cfg.mobile_max_attempts,
-	                            (unsigned)d.cfg.mobile_attempt_window);
-	d.google_rate =
-	    rate_limit_new((unsigned)d.cfg.oidc_max_attempts, (unsigned)d.cfg.oidc_attempt_window);
-	if (!d.oob_rate || !d.google_rate || oob_start(&d.oob, &d.cfg) != 0) {
-		regsd_log(LOG_ERR, "cannot start the Google / mobile-ID workers");
-		return 1;
-	}
-	int rc = claim_bus_name(&d);
-	if (rc == 0) {
-		regsd_log(LOG_INFO, "serving %s, database %s", REGS_BUS_NAME, d.cfg.state_dir);
-		rc = service_run(&d, &stop_flag);
-	}
+	else if (rc == 0)
+		rc = start_and_serve(&d);
 	shutdown_daemon(&d);
 	return rc == 0 ? 0 : 1;
 }

@@ -5,6 +5,7 @@
 #include "daemon.h"
 #include "http.h"
 #include "oob.h"
+#include "secretfile.h"
 #include "wipe.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,7 @@
 
 #define KEY_FILE_MAX 4096
 
-/* The agency key (a root-only file) and the anchors of the phones' certificates. */
+/* The agency key (a secret file: secretfile.h) and the anchors of the phones' certificates. */
 int mobile_net_load(struct oob *o)
 {
 	const struct regs_config *cfg = o->cfg;
@@ -24,7 +25,11 @@ int mobile_net_load(struct oob *o)
 		regsd_log(LOG_ERR, "mobile_url must be an https URL (ID numbers are sent to it)");
 		return -1;
 	}
-	enum regs_err err = config_read_file_safely(cfg->mobile_key_file, &buf, NULL, NULL);
+	char why[SECRET_FILE_WHY_MAX];
+	enum regs_err err =
+	    secret_file_read_text(cfg->mobile_key_file, KEY_FILE_MAX, &buf, why, sizeof(why));
+	if (err != REGS_OK)
+		regsd_log(LOG_ERR, "%s: %s", cfg->mobile_key_file, why);
 	if (err == REGS_OK)
 		err = mid_key_decode(buf, &o->mobile.key);
 	regs_free_secret_str(buf);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #define OPT_MESSAGE_MAX 320
+#define OPT_UNKNOWN_KEY "unknown key (the text is not shown: it may hold a secret)"
 
 /* Formats a message and hands it to report (which may be NULL). */
 __attribute__((format(printf, 5, 6))) static void
@@ -146,16 +147,16 @@ static enum regs_err opt_store(const struct opt_desc *opt, void *target, const c
 		*(int *)(void *)field = index;
 		return REGS_OK;
 	}
+	/* The value is never echoed: the same parser reads files that hold secrets, and a
+	 * secret on the wrong line would reach syslog. The key is a known name. */
 	if (opt->type == OPT_INT)
-		opt_report(report, ctx, file, line,
-		           "value '%.64s' for '%s' is not a number in %ld..%ld", value, opt->name,
-		           opt->min, opt->max);
+		opt_report(report, ctx, file, line, "value for '%s' is not a number in %ld..%ld",
+		           opt->name, opt->min, opt->max);
 	else if (opt->type == OPT_ENUM)
-		opt_report(report, ctx, file, line, "value '%.64s' for '%s' is not a known choice",
-		           value, opt->name);
+		opt_report(report, ctx, file, line, "value for '%s' is not a known choice",
+		           opt->name);
 	else
-		opt_report(report, ctx, file, line, "value '%.64s' for '%s' is not yes or no",
-		           value, opt->name);
+		opt_report(report, ctx, file, line, "value for '%s' is not yes or no", opt->name);
 	return REGS_ERR_CONFIG;
 }
 
@@ -166,8 +167,11 @@ enum regs_err opt_apply(const struct opt_desc *table, void *target, const char *
 	char value[1024];
 	const char *eq = strchr(item, '=');
 	size_t keylen = eq != NULL ? (size_t)(eq - item) : strlen(item);
+	/* An unknown key is not echoed either: a line without '=' (say "client_secret: ...")
+	 * is all key, and a base64 secret alone on a line ends in '='. The line number says
+	 * where. */
 	if (!opt_copy_trimmed(key, sizeof(key), item, keylen)) {
-		opt_report(report, ctx, file, line, "unknown key '%.*s'", (int)sizeof(key), item);
+		opt_report(report, ctx, file, line, OPT_UNKNOWN_KEY);
 		return REGS_ERR_CONFIG;
 	}
 	if (key[0] == '\0') {
@@ -176,7 +180,7 @@ enum regs_err opt_apply(const struct opt_desc *table, void *target, const char *
 	}
 	const struct opt_desc *opt = opt_find(table, key);
 	if (opt == NULL) {
-		opt_report(report, ctx, file, line, "unknown key '%s'", key);
+		opt_report(report, ctx, file, line, OPT_UNKNOWN_KEY);
 		return REGS_ERR_CONFIG;
 	}
 	value[0] = '\0';

@@ -28,7 +28,8 @@ struct opt_desc {
 	const char *const *choices; /* OPT_ENUM: NULL-terminated; stored as int index */
 };
 
-/* Reports a problem; file is the file name or "argument", line 0 for arguments. */
+/* Reports a problem; file is the file name or "argument", line the line or the argument's
+ * position. Messages never repeat a value or an unknown key (they may be secrets). */
 typedef void (*opt_report_fn)(void *ctx, const char *file, unsigned line, const char *msg);
 
 /* Applies one "key=value" (or bare "key" for OPT_FLAG). Unknown keys and bad

@@ -160,43 +160,88 @@ static size_t collect_header(char *ptr, size_t size, size_t n, void *ctx)
 	return size * n;
 }
 
+/* Every option must take: one that libcurl refuses (an old libcurl without *_PROTOCOLS_STR,
+ * a TLS back end without CA files, no memory) fails the request instead of running it
+ * without that limit. Each helper stops at the first refusal and returns it. */
+
 /* Redirects only for GET, never to another scheme than http(s), and never from https to http. */
-static void set_redirects(CURL *h, const struct http_request *rq)
+static CURLcode set_redirects(CURL *h, const struct http_request *rq)
 {
-	if (rq->post) {
-		curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-		return;
-	}
+	if (rq->post)
+		return curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	int https = strncasecmp(rq->url, "https://", 8) == 0;
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(h, CURLOPT_MAXREDIRS, HTTP_MAX_REDIRECTS);
-	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, https ? "https" : "http,https");
+	CURLcode rc = curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(h, CURLOPT_MAXREDIRS, HTTP_MAX_REDIRECTS);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR,
+		                      https ? "https" : "http,https");
+	return rc;
 }
 
-static void set_options(CURL *h, const struct http_opts *o, const struct http_request *rq,
-                        struct http_transfer *t, char *curl_err)
+/* Where the request may go and whom it trusts. */
+static CURLcode set_security(CURL *h, const struct http_opts *o, const struct http_request *rq)
+{
+	CURLcode rc = curl_easy_setopt(h, CURLOPT_URL, rq->url);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (rc == CURLE_OK)
+		rc = set_redirects(h, rq);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (rc == CURLE_OK && o && o->ca_file && *o->ca_file)
+		rc = curl_easy_setopt(h, CURLOPT_CAINFO, o->ca_file);
+	return rc;
+}
+
+/* How long, how much, and where the answer goes. */
+static CURLcode set_transfer(CURL *h, const struct http_opts *o, struct http_transfer *t,
+                             char *curl_err)
 {
 	long timeout = o && o->timeout_seconds > 0 ? o->timeout_seconds : HTTP_DEFAULT_TIMEOUT;
-	curl_easy_setopt(h, CURLOPT_URL, rq->url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	set_redirects(h, rq);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (o && o->ca_file && *o->ca_file)
-		curl_easy_setopt(h, CURLOPT_CAINFO, o->ca_file);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_err);
-	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->max);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, collect_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, t);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "pam_regs");
-	if (rq->post) {
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, rq->post);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(rq->post));
-	}
+	CURLcode rc = curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_err);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->max);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect_body);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, collect_header);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(h, CURLOPT_HEADERDATA, t);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(h, CURLOPT_USERAGENT, "pam_regs");
+	return rc;
+}
+
+static CURLcode set_body(CURL *h, const struct http_request *rq, struct curl_slist *headers)
+{
+	if (!rq->post)
+		return CURLE_OK;
+	CURLcode rc = curl_easy_setopt(h, CURLOPT_POSTFIELDS, rq->post);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(rq->post));
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+	return rc;
+}
+
+static CURLcode set_options(CURL *h, const struct http_opts *o, const struct http_request *rq,
+                            struct http_transfer *t, char *curl_err, struct curl_slist *headers)
+{
+	CURLcode rc = set_security(h, o, rq);
+	if (rc == CURLE_OK)
+		rc = set_transfer(h, o, t, curl_err);
+	if (rc == CURLE_OK)
+		rc = set_body(h, rq, headers);
+	return rc;
 }
 
 /* The request headers for a POST: its type, and no "Expect: 100-continue" round trip. */
@@ -266,10 +311,16 @@ static enum regs_err perform(const struct http_opts *o, const struct http_reques
 		snprintf(err, errlen, "cannot set up the request");
 		return REGS_ERR_NOMEM;
 	}
-	set_options(h, o, rq, &t, curl_err);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-	CURLcode rc = curl_easy_perform(h);
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	CURLcode rc = set_options(h, o, rq, &t, curl_err, headers);
+	if (rc != CURLE_OK) {
+		curl_easy_cleanup(h);
+		curl_slist_free_all(headers);
+		snprintf(err, errlen, "cannot set up the request: %s", curl_easy_strerror(rc));
+		return REGS_ERR_IO;
+	}
+	rc = curl_easy_perform(h);
+	if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK)
+		status = 0;
 	curl_easy_cleanup(h);
 	curl_slist_free_all(headers);
 	enum regs_err e = transfer_result(rc, &t, curl_err, err, errlen);

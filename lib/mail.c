@@ -1,6 +1,7 @@
 /* Mailing codes: bilingual texts, RFC 5322 + MIME composition, and SMTP delivery through libcurl.
  */
 #include "mail.h"
+#include "secretfile.h"
 
 #include "random.h"
 #include "resetcode.h"
@@ -318,74 +319,29 @@ static void mail_curl_init(void)
 	mail_curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-/* Checks the opened password file: a regular file of root or the euid that
- * nobody else can read. */
-static enum regs_err mail_check_password_file(int fd, const char *path, char *errbuf, size_t errlen)
-{
-	struct stat st;
-	if (fstat(fd, &st) != 0) {
-		mail_error(errbuf, errlen, "%s: cannot stat: %s", path, strerror(errno));
-		return REGS_ERR_IO;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		mail_error(errbuf, errlen, "%s: refused: not a regular file", path);
-		return REGS_ERR_PERM;
-	}
-	if (st.st_uid != 0 && st.st_uid != geteuid()) {
-		mail_error(errbuf, errlen, "%s: refused: not owned by root", path);
-		return REGS_ERR_PERM;
-	}
-	if ((st.st_mode & 077) != 0) {
-		mail_error(errbuf, errlen, "%s: refused: readable by group or others", path);
-		return REGS_ERR_PERM;
-	}
-	if (st.st_size > MAIL_PASSWORD_FILE_MAX) {
-		mail_error(errbuf, errlen, "%s: refused: too large", path);
-		return REGS_ERR_PERM;
-	}
-	return REGS_OK;
-}
-
-/* Copies the first line of the password file into password. */
+/* Copies the first line of the password file (a secret file: secretfile.h) into password. */
 static enum regs_err mail_read_password(const char *path, char password[MAIL_PASSWORD_MAX],
                                         char *errbuf, size_t errlen)
 {
-	char data[MAIL_PASSWORD_FILE_MAX + 1];
-	size_t len = 0;
-	enum regs_err err;
+	char why[SECRET_FILE_WHY_MAX];
+	char *data = NULL;
 	password[0] = '\0';
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		int saved = errno;
-		mail_error(errbuf, errlen, "%s: %s", path,
-		           saved == ELOOP ? "refused: a symbolic link" : strerror(saved));
-		return saved == ELOOP ? REGS_ERR_PERM : REGS_ERR_IO;
+	enum regs_err err =
+	    secret_file_read_text(path, MAIL_PASSWORD_FILE_MAX, &data, why, sizeof(why));
+	if (err != REGS_OK) {
+		mail_error(errbuf, errlen, "%s: %s", path, why);
+		/* a missing file is as bad as an unreadable one here */
+		return err == REGS_ERR_NOT_FOUND ? REGS_ERR_IO : err;
 	}
-	err = mail_check_password_file(fd, path, errbuf, errlen);
-	while (err == REGS_OK && len < MAIL_PASSWORD_FILE_MAX) {
-		ssize_t n = read(fd, data + len, MAIL_PASSWORD_FILE_MAX - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			mail_error(errbuf, errlen, "%s: cannot read: %s", path, strerror(errno));
-			err = REGS_ERR_IO;
-		}
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	data[len] = '\0';
-	len = strcspn(data, "\r\n");
-	if (err == REGS_OK && (len == 0 || len >= MAIL_PASSWORD_MAX)) {
+	size_t len = strcspn(data, "\r\n");
+	if (len == 0 || len >= MAIL_PASSWORD_MAX) {
 		mail_error(errbuf, errlen, "%s: the first line must hold the password", path);
 		err = REGS_ERR_INVALID;
-	}
-	if (err == REGS_OK) {
+	} else {
 		memcpy(password, data, len);
 		password[len] = '\0';
 	}
-	regs_wipe(data, sizeof(data));
+	regs_free_secret_str(data);
 	return err;
 }
 

@@ -3,6 +3,7 @@
 #include "fileio.h"
 
 #include "random.h"
+#include "secretfile.h"
 #include "wipe.h"
 
 #include <errno.h>
@@ -37,12 +38,13 @@ static enum regs_err seal_key_create(const char *path, struct seal_key *key)
 	return REGS_OK;
 }
 
+/* The rule of every secret file, and exactly the key's size. */
 static enum regs_err seal_key_check(const struct stat *st)
 {
-	if (!S_ISREG(st->st_mode) || st->st_uid != geteuid() || (st->st_mode & 077) != 0 ||
-	    st->st_size != SEAL_KEY_BYTES)
-		return REGS_ERR_PERM;
-	return REGS_OK;
+	enum regs_err err = secret_file_check(st, SEAL_KEY_BYTES, NULL, 0);
+	if (err == REGS_OK && st->st_size != SEAL_KEY_BYTES)
+		err = REGS_ERR_PERM;
+	return err;
 }
 
 static enum regs_err seal_key_read(const char *path, struct seal_key *key)

@@ -23,11 +23,12 @@ static const struct opt_desc module_option_table[] = {
     {NULL, 0, 0, 0, 0, 0, NULL},
 };
 
+/* line is the argument's position (1 = the first after the module path): the parser does
+ * not echo an argument it does not know. */
 static void report_syslog(void *ctx, const char *file, unsigned line, const char *msg)
 {
 	(void)file;
-	(void)line;
-	pam_syslog((pam_handle_t *)ctx, LOG_ERR, "module argument: %s", msg);
+	pam_syslog((pam_handle_t *)ctx, LOG_ERR, "module argument %u: %s", line, msg);
 }
 
 int options_parse(pam_handle_t *pamh, int argc, const char **argv, struct module_options *o)
@@ -38,8 +39,8 @@ int options_parse(pam_handle_t *pamh, int argc, const char **argv, struct module
 	o->enrol = ENROL_REFUSE;
 	o->timeout_ms = 5000;
 	for (int i = 0; i < argc; i++)
-		if (opt_apply(module_option_table, o, argv[i], "argument", 0, report_syslog,
-		              pamh) != REGS_OK)
+		if (opt_apply(module_option_table, o, argv[i], "argument", (unsigned)i + 1,
+		              report_syslog, pamh) != REGS_OK)
 			bad = 1;
 	return bad ? -1 : 0;
 }

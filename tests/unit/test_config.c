@@ -15,6 +15,7 @@
 #include "config.h"
 
 #define MAX_REPORTS 16
+#define UNKNOWN_KEY "unknown key (the text is not shown: it may hold a secret)"
 
 /* Collects every report so tests can check file, line and message. */
 struct report_log {
@@ -140,7 +141,7 @@ static void test_config_unknown_key_reported_with_line(void **state)
 	assert_int_equal(f->log.count, 1);
 	assert_string_equal(f->log.file[0], f->path);
 	assert_int_equal(f->log.line[0], 3);
-	assert_string_equal(f->log.msg[0], "unknown key 'foo'");
+	assert_string_equal(f->log.msg[0], UNKNOWN_KEY);
 	/* A bad file leaves the defaults, not half of the file. */
 	assert_int_equal(cfg.lock_minutes, 15);
 }
@@ -160,14 +161,48 @@ static void test_config_every_bad_line_reported(void **state)
 	assert_int_equal(load(f, &cfg), REGS_ERR_CONFIG);
 	assert_int_equal(f->log.count, 4);
 	assert_int_equal(f->log.line[0], 1);
-	assert_string_equal(f->log.msg[0], "unknown key 'bogus'");
+	assert_string_equal(f->log.msg[0], UNKNOWN_KEY);
 	assert_int_equal(f->log.line[1], 3);
-	assert_string_equal(f->log.msg[1],
-	                    "value '0' for 'lock_minutes' is not a number in 1..1440");
+	assert_string_equal(f->log.msg[1], "value for 'lock_minutes' is not a number in 1..1440");
 	assert_int_equal(f->log.line[2], 5);
-	assert_string_equal(f->log.msg[2], "value '3' for 'otp_window' is not a number in 0..1");
+	assert_string_equal(f->log.msg[2], "value for 'otp_window' is not a number in 0..1");
 	assert_int_equal(f->log.line[3], 6);
 	assert_string_equal(f->log.msg[3], "missing value for 'issuer'");
+}
+
+/* Secret hygiene: the parser also reads the OIDC client file; whatever a bad line holds,
+ * no part of it but a known key name reaches the report (syslog). */
+static void test_secret_hygiene_config_reports_never_echo_a_line(void **state)
+{
+	struct fixture *f = *state;
+	struct regs_config cfg;
+	char longkey[200];
+	memset(longkey, 'S', sizeof(longkey) - 2);
+	memcpy(longkey, "s3cr3t", 6);
+	longkey[sizeof(longkey) - 2] = '\n';
+	longkey[sizeof(longkey) - 1] = '\0';
+	char text[1024];
+	snprintf(text, sizeof(text),
+	         "client_secret: GOCSPX-s3cr3t-value\n"
+	         "czNjcjN0LXZhbHVl==\n"
+	         "lock_minutes = s3cr3t\n"
+	         "crl_policy = s3cr3t\n"
+	         "smtp_starttls = s3cr3t\n"
+	         "%s",
+	         longkey);
+	write_file(f->path, text, 0600);
+	assert_int_equal(load(f, &cfg), REGS_ERR_CONFIG);
+	assert_int_equal(f->log.count, 6);
+	for (unsigned i = 0; i < f->log.count; i++) {
+		assert_int_equal(f->log.line[i], i + 1);
+		assert_null(strstr(f->log.msg[i], "s3cr3t"));
+		assert_null(strstr(f->log.msg[i], "czNjcjN0"));
+		assert_null(strstr(f->log.msg[i], "GOCSPX"));
+	}
+	assert_string_equal(f->log.msg[0], UNKNOWN_KEY);
+	assert_string_equal(f->log.msg[1], UNKNOWN_KEY);
+	assert_string_equal(f->log.msg[2], "value for 'lock_minutes' is not a number in 1..1440");
+	assert_string_equal(f->log.msg[5], UNKNOWN_KEY);
 }
 
 /* Loads "key = value" alone and returns the outcome. */
@@ -210,8 +245,7 @@ static void test_config_out_of_range_values_refused(void **state)
 		assert_non_null(strstr(f->log.msg[0], bad[i][0]));
 	}
 	assert_int_equal(load_one(f, "lock_minutes", "abc", &cfg), REGS_ERR_CONFIG);
-	assert_string_equal(f->log.msg[0],
-	                    "value 'abc' for 'lock_minutes' is not a number in 1..1440");
+	assert_string_equal(f->log.msg[0], "value for 'lock_minutes' is not a number in 1..1440");
 }
 
 static void test_config_range_bounds_accepted(void **state)
@@ -398,8 +432,8 @@ static void test_config_bad_module_arguments_reported(void **state)
 		assert_string_equal(f->log.file[i], "argument");
 		assert_int_equal(f->log.line[i], 0);
 	}
-	assert_string_equal(f->log.msg[0], "unknown key 'nope'");
-	assert_string_equal(f->log.msg[2], "value '9' for 'retries' is not a number in 1..5");
+	assert_string_equal(f->log.msg[0], UNKNOWN_KEY);
+	assert_string_equal(f->log.msg[2], "value for 'retries' is not a number in 1..5");
 	assert_string_equal(f->log.msg[3], "missing value for 'retries'");
 	/* Nothing bad was stored. */
 	assert_int_equal(args.mode, 0);
@@ -415,6 +449,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_config_unknown_key_reported_with_line, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_config_every_bad_line_reported, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_secret_hygiene_config_reports_never_echo_a_line,
+	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_config_out_of_range_values_refused, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_config_range_bounds_accepted, setup, teardown),
