@@ -18,8 +18,8 @@ static void directory(const uint8_t *buf, size_t len)
 		if (n > PKCS15_ENTRIES_MAX)
 			fuzz_fail("pkcs15_parse_cdf: too many entries");
 		for (size_t i = 0; i < n; i++)
-			if (certs[i].id_len > PKCS15_ID_MAX || certs[i].offset > APDU_OFFSET_MAX ||
-			    certs[i].length > APDU_OFFSET_MAX)
+			if (certs[i].id_len > PKCS15_ID_MAX || certs[i].length == 0 ||
+			    certs[i].offset + certs[i].length > APDU_OFFSET_MAX + 1u)
 				fuzz_fail("pkcs15_parse_cdf: an entry out of range");
 	}
 	struct pkcs15_key_ref keys[PKCS15_ENTRIES_MAX];
@@ -44,7 +44,8 @@ static void exchange(const uint8_t *script, size_t len)
 	uint8_t data[1024];
 	size_t n = 0;
 	uint16_t sw;
-	if (apdu_exchange(&io, read_cmd, sizeof(read_cmd), data, sizeof(data), &n, &sw) == APDU_OK &&
+	if (apdu_exchange(&io, read_cmd, sizeof(read_cmd), data, sizeof(data), &n, &sw) ==
+	        APDU_OK &&
 	    n > sizeof(data))
 		fuzz_fail("apdu_exchange: more data than room");
 	(void)apdu_exchange(&io, select_cmd, sizeof(select_cmd), NULL, 0, &n, &sw);

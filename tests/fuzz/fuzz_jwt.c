@@ -44,7 +44,8 @@ static void setup(void)
 	                   n, e);
 	free(n);
 	free(e);
-	if (len <= 0 || (size_t)len >= sizeof(json) || jwks_parse(json, (size_t)len, &keys) != REGS_OK)
+	if (len <= 0 || (size_t)len >= sizeof(json) ||
+	    jwks_parse(json, (size_t)len, &keys) != REGS_OK)
 		fuzz_fail("jwks_parse of the harness's own key");
 }
 
@@ -75,8 +76,8 @@ static void verify(const char *token, int with_nonce)
 {
 	static const char *const issuers[] = {"https://accounts.google.com", "accounts.google.com",
 	                                      NULL};
-	struct jwt_expect x = {issuers, "fuzz-client.apps.googleusercontent.com", FUZZ_NOW, 60, 600,
-	                       with_nonce ? "fuzz-nonce" : NULL};
+	struct jwt_expect x = {issuers, "fuzz-client.apps.googleusercontent.com", FUZZ_NOW, 60,
+	                       600,     with_nonce ? "fuzz-nonce" : NULL};
 	struct jwt_claims claims;
 	char kid[JWT_KID_MAX];
 	if (jwt_peek_kid(token, kid) == REGS_OK && memchr(kid, 0, sizeof(kid)) == NULL)

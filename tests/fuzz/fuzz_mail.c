@@ -39,9 +39,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *f[FIELDS];
 	char *p = buf;
 	for (int i = 0; i < FIELDS; i++) {
-		f[i] = p;
+		f[i] = p; /* the last fields are "" when the input has fewer */
 		if (p < buf + size)
 			p += strlen(p) + 1;
+		if (p > buf + size)
+			p = buf + size;
 	}
 	struct regs_config cfg;
 	regs_config_defaults(&cfg);

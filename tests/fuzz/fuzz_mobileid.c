@@ -111,8 +111,7 @@ static void parse_result(const char *json, size_t len)
 	enum mid_verdict v = mid_parse_result(&key, json, len, TXN, &ticket, fuzz_pki()->anchors,
 	                                      FUZZ_NOW, &out, err, sizeof(err));
 	fuzz_note("mid_parse_result", v);
-	if (v == MID_OK &&
-	    strcmp(out.hashed_id_num, HASHED) != 0)
+	if (v == MID_OK && strcmp(out.hashed_id_num, HASHED) != 0)
 		fuzz_fail("mid_parse_result: MID_OK for another person");
 }
 

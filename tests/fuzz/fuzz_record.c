@@ -1,5 +1,6 @@
 /* Stored records (lib/record.c): any input through every *_rec_decode; a record that decodes
- * is encoded again, and that encoding must decode to the same record. */
+ * is encoded again, and that encoding must decode and encode to the same bytes. (Not the same
+ * struct: a decoded field may hold bytes after an embedded NUL, which no encoder writes.) */
 #include "fuzz_util.h"
 #include "record.h"
 #include <stdio.h>
@@ -8,16 +9,16 @@
 
 const char fuzz_target_name[] = "record";
 
-/* Decode, encode, decode again, compare: T is the record type, NAME its functions' prefix. */
+/* Decode, encode, decode, encode, compare: T is the record type, NAME its functions' prefix. */
 #define ROUND_TRIP(T, NAME)                                                                        \
 	do {                                                                                       \
 		struct T a, b;                                                                     \
-		uint8_t buf[REC_BUF_MAX];                                                          \
+		uint8_t buf[REC_BUF_MAX], again[REC_BUF_MAX];                                      \
 		if (NAME##_decode(data, size, &a) != REGS_OK)                                      \
 			break;                                                                     \
 		size_t n = NAME##_encode(&a, buf);                                                 \
 		if (n > REC_BUF_MAX || NAME##_decode(buf, n, &b) != REGS_OK ||                     \
-		    memcmp(&a, &b, sizeof(a)) != 0)                                                \
+		    NAME##_encode(&b, again) != n || memcmp(buf, again, n) != 0)                   \
 			fuzz_fail(#NAME ": a decoded record does not survive encoding");           \
 	} while (0)
 
@@ -35,8 +36,8 @@ static void write_seed(const char *dir, const char *name, const uint8_t *buf, si
 static void write_seeds(const char *dir)
 {
 	uint8_t buf[REC_BUF_MAX];
-	struct account_rec a = {ACCOUNT_INSTITUTION, 1, 2, 1700000900, 1690000000, 1695000000,
-	                        0, 1, 1699000000, "alice@example.org"};
+	struct account_rec a = {ACCOUNT_INSTITUTION, 1, 2, 1700000900, 1690000000,
+	                        1695000000,          0, 1, 1699000000, "alice@example.org"};
 	write_seed(dir, "account", buf, account_rec_encode(&a, buf));
 	struct otp_rec o = {1690000000, 56666666, 20, {0x01, 0x02, 0x03}};
 	write_seed(dir, "otp", buf, otp_rec_encode(&o, buf));

@@ -106,7 +106,8 @@ static X509 *fuzz_cert(const char *cn, long serial, EVP_PKEY *key, X509 *issuer,
 	    !ASN1_TIME_set(X509_getm_notAfter(c), 2208988800) || !X509_set_pubkey(c, key))
 		fuzz_fail("X509");
 	X509_NAME_free(subject);
-	fuzz_ext(c, issuer ? issuer : c, NID_basic_constraints, ca ? "critical,CA:TRUE" : "CA:FALSE");
+	fuzz_ext(c, issuer ? issuer : c, NID_basic_constraints,
+	         ca ? "critical,CA:TRUE" : "CA:FALSE");
 	fuzz_ext(c, issuer ? issuer : c, NID_key_usage,
 	         ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature,nonRepudiation");
 	if (!X509_sign(c, issuer_key, EVP_sha256()))

@@ -55,9 +55,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *der = reissued(data, size, &len);
 	if (der != NULL) {
 		check_identity(der, len);
-		fuzz_note("x509_verify_chain re-issued", x509_verify_chain(pki->anchors, der, len, FUZZ_NOW));
-		(void)x509_verify_signature(der, len, (const uint8_t *)challenge,
-		                            strlen(challenge), sig, sig_len);
+		fuzz_note("x509_verify_chain re-issued",
+		          x509_verify_chain(pki->anchors, der, len, FUZZ_NOW));
+		(void)x509_verify_signature(der, len, (const uint8_t *)challenge, strlen(challenge),
+		                            sig, sig_len);
 		OPENSSL_free(der);
 	}
 	return 0;

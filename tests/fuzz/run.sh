@@ -54,8 +54,8 @@ run_one() {
 	if [ "$rc" -ne 0 ]; then
 		echo "fuzz_$t: FAILED, see $dir/log; the input is in $dir/artifacts:" >&2
 		grep -E 'ERROR|SUMMARY|fuzz [a-z]+:' "$dir/log" | head -n 5 >&2
-		return 1
 	fi
+	return 0 # the verdict is in the summary file
 }
 
 mkdir -p "$scratch" || exit 1
@@ -64,8 +64,13 @@ for t in "$@"; do
 	run_one "$t" &
 	running=$((running + 1))
 	if [ "$running" -ge "$jobs" ]; then
-		wait -n 2>/dev/null || wait
-		running=$((running - 1))
+		if [ -n "${BASH_VERSION:-}" ]; then
+			wait -n # one slot free
+			running=$((running - 1))
+		else
+			wait # POSIX sh: the whole batch
+			running=0
+		fi
 	fi
 done
 wait
