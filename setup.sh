@@ -23,6 +23,8 @@ PACKAGES=(
 	# the virtual citizen card (R3): a real pcscd in a private mount namespace with
 	# the vpcd driver, scriptor as an independent client, a test PKI made at test time
 	pcscd vsmartcard-vpcd pcsc-tools libpcsclite1 python3-cryptography
+	# libFuzzer targets (R12.6, tests/fuzz): clang with libFuzzer and the sanitizers
+	clang libclang-rt-14-dev llvm
 	# benchmark anchors
 	libpam-google-authenticator libpam-oath
 	# systemd-analyze: the unit's sandbox score and verify, offline (tests/integration/test_unit.sh)
