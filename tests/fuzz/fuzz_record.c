@@ -39,7 +39,7 @@ static void write_seeds(const char *dir)
 	struct account_rec a = {ACCOUNT_INSTITUTION, 1, 2, 1700000900, 1690000000,
 	                        1695000000,          0, 1, 1699000000, "alice@example.org"};
 	write_seed(dir, "account", buf, account_rec_encode(&a, buf));
-	struct otp_rec o = {1690000000, 56666666, 20, {0x01, 0x02, 0x03}};
+	struct otp_rec o = {1690000000, 56666666, 20, {0x01, 0x02, 0x03}, 2, {56666670, 56666672}};
 	write_seed(dir, "otp", buf, otp_rec_encode(&o, buf));
 	struct pending_rec p = {1000, 1700000000, 1700000300, 1, "alice", "9f8e7d6c", 20, {9}};
 	write_seed(dir, "pending", buf, pending_rec_encode(&p, buf));
