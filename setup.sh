@@ -29,6 +29,9 @@ PACKAGES=(
 	libpam-google-authenticator libpam-oath
 	# systemd-analyze: the unit's sandbox score and verify, offline (tests/integration/test_unit.sh)
 	systemd
+	# tests/sanitize.sh: make check again under ASan + UBSan (clang with its sanitizer
+	# runtimes; llvm for llvm-symbolizer, which names the frames in a report)
+	clang libclang-rt-14-dev llvm
 )
 
 as_root() {

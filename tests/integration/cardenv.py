@@ -68,6 +68,7 @@ PCSCD_SOCKET = os.path.join(PCSCD_DIR, "pcscd.comm")
 VPCD_LIBS = ["/usr/lib/pcsc/drivers/serial/libifdvpcd.so",
              "/usr/lib/x86_64-linux-gnu/pcsc/drivers/serial/libifdvpcd.so"]
 READER = "Virtual PCD 00 00"
+SLOW = max(1.0, float(os.environ.get("REGS_SLOW") or 1))  # as in harness.py
 
 current = None  # the CardEnv of card_namespace()
 
@@ -218,7 +219,7 @@ class CardEnv:
         self.pcscd = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
                                       stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
         log.close()
-        deadline = time.time() + timeout
+        deadline = time.time() + timeout * SLOW
         while time.time() < deadline:
             if self.pcscd.poll() is not None:
                 raise RuntimeError("pcscd exited %s:\n%s" % (self.pcscd.returncode,
@@ -360,7 +361,7 @@ class CardEnv:
 
     def wait_present(self, present, timeout=15):
         """Waits until pcscd reports the card present (or the reader empty)."""
-        deadline = time.time() + timeout
+        deadline = time.time() + timeout * SLOW
         with Pcsc() as p:
             while True:
                 st = p.state(self.reader, timeout_ms=200)

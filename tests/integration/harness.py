@@ -44,6 +44,16 @@ import urllib.parse
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRCDIR = os.environ.get("REGS_SRCDIR") or os.path.normpath(os.path.join(HERE, "..", ".."))
 BUILDDIR = os.environ.get("REGS_BUILDDIR") or SRCDIR
+# tests/sanitize.sh: the build carries ASan + UBSan (REGS_SANITIZE=1) and runs 2-3x
+# slower, so every wait below is multiplied by REGS_SLOW (default 1). Only waits: what a
+# test asserts about speed (R3.5's login time, R4.2's poll interval) stays as it is.
+SANITIZE = os.environ.get("REGS_SANITIZE") == "1"
+SLOW = max(1.0, float(os.environ.get("REGS_SLOW") or 1))
+
+
+def slow(seconds):
+    """A wait of seconds, stretched for a slower (sanitizer) build."""
+    return seconds * SLOW
 OATHTOOL = os.environ.get("OATHTOOL") or "oathtool"
 
 BUS_NAME = "tw.regs.Daemon1"
@@ -557,7 +567,7 @@ class Env:
             [self.regsd_bin, "-c", self.path("regs.conf"), "--stderr"],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=self.base_env())
         log.close()
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + slow(timeout)
         while time.monotonic() < deadline:
             if self.name_has_owner():
                 return
@@ -584,11 +594,11 @@ class Env:
         if p.poll() is None:
             p.send_signal(signal.SIGTERM)
             try:
-                p.wait(timeout)
+                p.wait(slow(timeout))
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
-                raise AssertionError("regsd did not exit within %ss of SIGTERM" % timeout)
+                raise AssertionError("regsd did not exit within %ss of SIGTERM" % slow(timeout))
         self._wait_name_gone()
         return p.returncode
 
@@ -688,7 +698,7 @@ class Env:
         steps = list(steps)
         seen = {out_fd: 0, err_fd: 0}
         open_fds = {out_fd, err_fd}
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + slow(timeout)
         if not steps:
             p.stdin.close()
         try:
@@ -739,16 +749,16 @@ class Env:
         """Runs regsctl ARGS (as uid if given); returns (rc, stdout, stderr)."""
         cmd = self.as_user(uid) + [self.regsctl_bin] + list(args)
         p = subprocess.run(cmd, input=input, capture_output=True, text=True,
-                           env=self.base_env(), timeout=timeout)
+                           env=self.base_env(), timeout=slow(timeout))
         return p.returncode, p.stdout, p.stderr
 
     def dbus_call(self, method, *typed_args, uid=None, timeout=30):
         """dbus-send to regsd; typed_args like "string:alice", "uint32:3"."""
         cmd = self.as_user(uid) + [
-            "dbus-send", "--system", "--print-reply", "--reply-timeout=20000",
+            "dbus-send", "--system", "--print-reply", "--reply-timeout=%d" % slow(20000),
             "--dest=" + BUS_NAME, BUS_PATH, BUS_IFACE + "." + method] + list(typed_args)
         p = subprocess.run(cmd, capture_output=True, text=True, env=self.base_env(),
-                           timeout=timeout)
+                           timeout=slow(timeout))
         return p.returncode, p.stdout, p.stderr
 
     def call_ok(self, method, *typed_args, uid=None):
@@ -812,7 +822,7 @@ class Env:
         _set_nonblock(err_fd)
         out, err, secret, code = b"", b"", None, None
         open_fds = {out_fd, err_fd}
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + slow(timeout)
         try:
             while open_fds:
                 left = deadline - time.monotonic()
@@ -864,6 +874,8 @@ class Env:
             "PAM_MATRIX_PASSWD": self.path("passdb"),
             "PAMDRIVE_SYNC": "1",
         })
+        if SANITIZE:
+            e["PAMDRIVE_PIN_MODULE"] = self.module  # leak reports name the module's frames
         return e
 
     def pam(self, service, user, answers=(), rhost=None, tty=None, acct=True, timeout=60,
@@ -889,7 +901,7 @@ class Env:
         _set_nonblock(err_fd)
         out, err, errpos = b"", b"", 0
         open_fds = {out_fd, err_fd}
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + slow(timeout)
         try:
             while open_fds:
                 left = deadline - time.monotonic()
@@ -1269,7 +1281,7 @@ class BusSession:
         self.unique_name = json.loads(first)["ready"]
 
     def _line(self, timeout=30):
-        r, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        r, _, _ = select.select([self.proc.stdout], [], [], slow(timeout))
         line = self.proc.stdout.readline() if r else ""
         if not line:
             self.close()
