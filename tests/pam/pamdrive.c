@@ -2,7 +2,6 @@
  * Usage: pamdrive [--rhost H] [--tty T] [--no-acct] [--chauthtok] SERVICE USER
  * Answers one stdin line per prompt; prints every conversation call and the
  * symbolic results of pam_authenticate and pam_acct_mgmt. */
-#include <dlfcn.h>
 #include <security/pam_appl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,17 +88,6 @@ static int conv(int n, const struct pam_message **msg, struct pam_response **res
 	return PAM_SUCCESS;
 }
 
-/* tests/sanitize.sh: the harness names the module in PAMDRIVE_PIN_MODULE. A reference held
- * here keeps it (and libdbus) mapped after pam_end(), so that LeakSanitizer, which reports at
- * exit, names the module's frames instead of "<unknown module>". The price: what libdbus's
- * globals hold stays reachable, so the leak of an unloaded module (R12.5) has its own test. */
-static void pin_module(void)
-{
-	const char *path = getenv("PAMDRIVE_PIN_MODULE");
-	if (path && *path && !dlopen(path, RTLD_NOW))
-		fprintf(stderr, "pamdrive: cannot pin %s: %s\n", path, dlerror());
-}
-
 int main(int argc, char **argv)
 {
 	const char *rhost = NULL, *tty = NULL;
@@ -121,7 +109,6 @@ int main(int argc, char **argv)
 		                "SERVICE USER\n");
 		return 2;
 	}
-	pin_module();
 	int sync = getenv("PAMDRIVE_SYNC") != NULL;
 	struct pam_conv pc = {conv, &sync};
 	pam_handle_t *ph = NULL;
