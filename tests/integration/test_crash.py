@@ -185,6 +185,9 @@ def test_R2_4_R9_1_thirty_kill_9_under_load_lose_nothing_acknowledged(env):
                 if step < now_step - 1:
                     continue
                 r = root.call("VerifyOtp", "ssss", [u, code, "crash-replay", ""])
+                if (not r.error and r.values[0] == harness.R_CLOCK_DRIFT
+                        and env.now() // 30 > step + 1):
+                    continue  # real time left the code's window during the call
                 check(not r.error and r.values[0] == harness.R_REPLAYED,
                       "kill %d: %s's code acknowledged ok at kill %d is not refused as "
                       "replayed after the restart: %r" % (k + 1, u, cycle + 1, r))
