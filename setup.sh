@@ -23,14 +23,13 @@ PACKAGES=(
 	# the virtual citizen card (R3): a real pcscd in a private mount namespace with
 	# the vpcd driver, scriptor as an independent client, a test PKI made at test time
 	pcscd vsmartcard-vpcd pcsc-tools libpcsclite1 python3-cryptography
-	# libFuzzer targets (R12.6, tests/fuzz): clang with libFuzzer and the sanitizers
-	clang libclang-rt-14-dev llvm
 	# benchmark anchors
 	libpam-google-authenticator libpam-oath
 	# systemd-analyze: the unit's sandbox score and verify, offline (tests/integration/test_unit.sh)
 	systemd
-	# tests/sanitize.sh: make check again under ASan + UBSan (clang with its sanitizer
-	# runtimes; llvm for llvm-symbolizer, which names the frames in a report)
+	# R12.6: tests/sanitize.sh (make check again under ASan + UBSan) and the libFuzzer
+	# targets (tests/fuzz): clang with its sanitizer and libFuzzer runtimes; llvm for
+	# llvm-symbolizer, which names the frames in a report
 	clang libclang-rt-14-dev llvm
 )
 
@@ -58,15 +57,37 @@ build() {
 	make -j"$(nproc)" check TESTS= >/dev/null # test programs, without running them
 }
 
-# The closing line: "N passed, N failed, N skipped" from automake's summary.
+# The closing line: "N passed, N failed, N skipped" from automake's summaries of the
+# plain run and of the sanitizer run (each test counts once per run), plus the fuzz stage.
 report() {
-	awk '/^# (PASS|FAIL|ERROR|XPASS|SKIP):/ { n[$2] = $3 }
+	awk '/^# (PASS|FAIL|ERROR|XPASS|SKIP):/ { n[$2] += $3 }
 	     END { printf "%d passed, %d failed, %d skipped\n", n["PASS:"],
-	           n["FAIL:"] + n["ERROR:"] + n["XPASS:"], n["SKIP:"] }' test-suite.log
+	           n["FAIL:"] + n["ERROR:"] + n["XPASS:"], n["SKIP:"] }' "$@"
+}
+
+# R12.6 on every change: the whole suite again under ASan + UBSan, then each libFuzzer
+# target for a budget (REGS_FUZZ_SECONDS each, 20 by default; `make fuzz` runs longer).
+hardening_passes() {
+	local rc=0
+	if [ "${REGS_SKIP_SANITIZERS:-0}" != 1 ]; then
+		SANITIZE_SUITE_LOG="$PWD/sanitize-suite.log" tests/sanitize.sh || rc=1
+	fi
+	if [ "${REGS_SKIP_FUZZ:-0}" != 1 ]; then
+		local frc=0
+		tests/fuzz/ci.sh "${REGS_FUZZ_SECONDS:-20}" >fuzz.log 2>&1 || frc=1
+		cat fuzz.log
+		# one result per target from its table row; a stage that failed without rows, one failure
+		awk -v frc="$frc" '$NF == "ok" && NF == 6 { p++ } $NF ~ /^FAILED/ { f++ }
+		     END { if (frc && !f) f = 1; printf "# PASS: %d\n# FAIL: %d\n", p, f }' \
+			fuzz.log >fuzz-suite.log
+		[ "$frc" -eq 0 ] || rc=1
+	fi
+	return "$rc"
 }
 
 run_tests() {
 	local rc=0
+	rm -f sanitize-suite.log fuzz-suite.log
 	make -j"$(nproc)" check || rc=$?
 	[ "$rc" -eq 0 ] || cat test-suite.log >&2
 	make format-check || rc=1
@@ -74,7 +95,8 @@ run_tests() {
 		make -j"$(nproc)" distcheck >distcheck.log 2>&1 || { tail -50 distcheck.log; rc=1; }
 		[ "$rc" -eq 0 ] && echo "make distcheck: ok"
 	fi
-	report
+	hardening_passes || rc=1
+	report test-suite.log $(ls sanitize-suite.log fuzz-suite.log 2>/dev/null)
 	return "$rc"
 }
 

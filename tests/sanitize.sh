@@ -10,7 +10,8 @@
 #   sanitizer report from any process, including those whose output the tests
 #   never read (regsd's stderr goes to a log): every instrumented process writes
 #   its reports to one directory, which is checked at the end.
-# Env: CC (default clang), JOBS (default nproc), TESTS (default: all),
+# Env: CC (default clang), JOBS (default nproc), TESTS (default: all), SANITIZE_SUITE_LOG
+#   (a path: the run's test-suite.log is copied there),
 #   REGS_SLOW (timeout factor for the harness, default 3: the build is ~2-3x slower).
 # Ends with automake's summary and "sanitizers: N passed, N failed"; exits non-zero
 # on any failure.
@@ -122,6 +123,9 @@ for f in "$reports"/report.*; do
 done
 [ "$nreports" -eq 0 ] || rc=1
 
+# For setup.sh's closing line: this run's automake summary next to the plain run's.
+[ -z "${SANITIZE_SUITE_LOG:-}" ] || cp "$obj/test-suite.log" "$SANITIZE_SUITE_LOG" 2>/dev/null ||
+	echo "# FAIL: 1" >"$SANITIZE_SUITE_LOG"
 counts=$(awk '/^# (PASS|FAIL|ERROR|XPASS):/ { n[$2] = $3 }
 	END { printf "%d %d", n["PASS:"], n["FAIL:"] + n["ERROR:"] + n["XPASS:"] }' \
 	"$obj/test-suite.log" 2>/dev/null || echo "0 1")
