@@ -7,16 +7,8 @@ MOD=$B/.libs/pam_regs.so
 REGSD=$B/regsd
 [ -x "$REGSD" ] || REGSD=$B/regsd-testclock
 
-T=$(mktemp -d /tmp/regs-build-test.XXXXXX)
-trap 'rm -rf "$T"' EXIT INT TERM
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() {
-	n=$((n + 1))
-	echo "not ok $n - $1"
-	shift
-	for f in "$@"; do [ -f "$f" ] && sed 's/^/# /' "$f"; done
-}
+TAP_NAME=build
+. "$here/tap.sh"
 
 # A sane configuration: 0600, root-owned, state dir 0700, no key yet.
 mkconf() { # file

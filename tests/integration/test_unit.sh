@@ -7,16 +7,8 @@ S=${REGS_SRCDIR:-$here/../..}
 B=${REGS_BUILDDIR:-$S}
 MAX_EXPOSURE=2.0
 
-T=$(mktemp -d /tmp/regs-unit-test.XXXXXX)
-trap 'rm -rf "$T"' EXIT INT TERM
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() {
-	n=$((n + 1))
-	echo "not ok $n - $1"
-	shift
-	for f in "$@"; do [ -f "$f" ] && sed 's/^/# /' "$f"; done
-}
+TAP_NAME=unit
+. "$here/tap.sh"
 
 echo "1..3"
 if ! command -v systemd-analyze >/dev/null 2>&1; then
