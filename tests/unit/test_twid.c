@@ -93,8 +93,8 @@ static void test_R4_1_lowercase_or_short_refused(void **state)
 	    "A12345-789",
 	    "A12345678X",
 	    "A123456789\n",
-	    "A\xef\xbc\x91"
-	    "23456789", /* a full-width digit one */
+	    ("A\xef\xbc\x91"
+	     "23456789"), /* a full-width digit one */
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		if (twid_valid(bad[i]))
