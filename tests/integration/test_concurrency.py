@@ -32,6 +32,14 @@ def attackers(env, n_root, n_verifier=0):
     return conns, helper
 
 
+def _start(run, n):
+    """n threads running run(i), started; returned for the caller to join."""
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    return threads
+
+
 def release(barrier, conns, user, codes, results, offset=0):
     """Threads that wait for barrier, then send VerifyOtp(user, codes[i]) on
     conns[i] and put the reply into results[offset + i]."""
@@ -43,10 +51,7 @@ def release(barrier, conns, user, codes, results, offset=0):
         except Exception as e:  # judged by the caller
             results[offset + i] = e
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(conns))]
-    for t in threads:
-        t.start()
-    return threads
+    return _start(run, len(conns))
 
 
 def pam_racers(env, barrier, user, codes, results, offset=0):
@@ -62,10 +67,7 @@ def pam_racers(env, barrier, user, codes, results, offset=0):
         except Exception as e:  # judged by the caller
             results[offset + i] = e
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(codes))]
-    for t in threads:
-        t.start()
-    return threads
+    return _start(run, len(codes))
 
 
 def audit_results(env, user, event="login"):

@@ -5,6 +5,8 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+
+#include "scratch.h"
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,8 +31,7 @@ static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/regs-seal-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	scratch_make(f->dir, sizeof(f->dir), "seal");
 	snprintf(f->path, sizeof(f->path), "%s/seal.key", f->dir);
 	for (size_t i = 0; i < SEAL_KEY_BYTES; i++)
 		f->key.key[i] = (uint8_t)(i * 7 + 3);
@@ -41,9 +42,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
+	if (scratch_remove(f->dir) != 0)
 		return -1;
 	seal_key_wipe(&f->key);
 	free(f);

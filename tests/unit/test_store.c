@@ -5,6 +5,8 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+
+#include "scratch.h"
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,8 +29,7 @@ static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	assert_non_null(f);
-	snprintf(f->base, sizeof(f->base), "/tmp/regs-store-XXXXXX");
-	assert_non_null(mkdtemp(f->base));
+	scratch_make(f->base, sizeof(f->base), "store");
 	snprintf(f->dir, sizeof(f->dir), "%s/state", f->base);
 	*state = f;
 	return 0;
@@ -37,9 +38,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->base);
-	if (system(cmd) != 0)
+	if (scratch_remove(f->base) != 0)
 		return -1;
 	free(f);
 	return 0;
