@@ -1,5 +1,5 @@
 /* regsctl log: the activity log of one's own account, or an administrator's view of any or all
- * accounts (R9.3); seeing it is re-verified with an OTP code first (step-up, R7.1). */
+ * accounts (R9.3). The log is not a login setting: reading it needs no re-verification (R7.1). */
 #include "bus.h"
 #include "i18n.h"
 #include "output.h"
@@ -23,8 +23,11 @@ static const struct {
     {"expired", N_("expired")},
 };
 
-static const char *result_label(const char *result)
+/* The result of a password attempt is about the password, not a code. */
+static const char *result_label(const char *method, const char *result)
 {
+	if (strcmp(method, "password") == 0 && strcmp(result, "wrong") == 0)
+		return _("wrong password");
 	for (size_t i = 0; i < sizeof(result_labels) / sizeof(result_labels[0]); i++) {
 		if (strcmp(result, result_labels[i].result) == 0)
 			return _(result_labels[i].label);
@@ -44,13 +47,9 @@ static int add_log_row(struct output_table *t, const void *data, size_t i)
 	const struct log_rows *rows = data;
 	const struct regs_log_entry *e = &rows->entries[i];
 	char when[OUTPUT_TIME_SIZE];
-	const char *row[] = {e->user,
-	                     output_format_time(e->time, when),
-	                     e->event,
-	                     e->method,
-	                     e->service,
-	                     e->rhost,
-	                     result_label(e->result)};
+	const char *row[] = {
+	    e->user,  output_format_time(e->time, when), e->event, e->method, e->service,
+	    e->rhost, result_label(e->method, e->result)};
 
 	return output_table_add(t, row + rows->skip);
 }
@@ -94,12 +93,8 @@ struct log_query {
 	size_t n;
 };
 
-static enum regs_client_err fetch_log(struct regsctl_context *ctx, void *data)
+static enum regs_client_err fetch_log(struct regsctl_context *ctx, struct log_query *q)
 {
-	struct log_query *q = data;
-
-	free(q->entries); /* a retry after the step-up starts again */
-	q->entries = NULL;
 	return regs_get_log(ctx->client, q->user, ctx->args.since, ctx->args.limit, &q->entries,
 	                    &q->n);
 }
@@ -119,7 +114,8 @@ int cmd_log(struct regsctl_context *ctx)
 		}
 		q.user = a->operands[0];
 	}
-	code = regsctl_run_with_step_up(ctx, REGS_PURPOSE_VIEW, fetch_log, &q);
+	enum regs_client_err err = fetch_log(ctx, &q);
+	code = err == RC_OK ? REGSCTL_EXIT_OK : regsctl_report_failure(ctx->client, err);
 	if (code == REGSCTL_EXIT_OK)
 		code = a->json ? print_log_json(q.entries, q.n)
 		               : print_log_table(q.entries, q.n, *q.user != '\0');

@@ -211,6 +211,7 @@ static int step_up(struct regsctl_context *ctx, const char *purpose)
 {
 	const struct regsctl_code_dialog d = {
 	    .prompt = _("OTP code (re-verification): "),
+	    .secret = 1, /* hidden, as the login hides it */
 	    .no_code = _("no code entered; nothing was done"),
 	    .exhausted = _("re-verification failed; nothing was done"),
 	    .attempt = step_up_attempt,

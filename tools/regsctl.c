@@ -148,8 +148,7 @@ static const struct regsctl_command commands[] = {
         "  USER, --user NAME\n"
         "                 another account's log (administrators)\n"
         "  --all          every account's log (administrators)\n"
-        "  When a method is bound, you are first asked for an OTP code, or with a card and no\n"
-        "  OTP bound for the card and its PIN (re-verification).\n"),
+        "  Reading your own log needs no re-verification: it is not a login setting (R7.1).\n"),
      NULL, NULL},
     {"card-check", cmd_card_check, 0, 0, TAKES(OPTION_JSON) | TAKES(OPTION_WAIT), 0, 0,
      N_("card-check [--json] [--wait SECONDS]"),

@@ -117,5 +117,50 @@ def test_regsd_down_exit_2(env):
         env.start_regsd()
 
 
+def test_R7_1_step_up_code_not_echoed(env):
+    """The re-verification code is hidden on a terminal, as the login hides it."""
+    import pexpect
+    user = "user31"
+    secret = env.enrol(user)
+    code = env.fresh_code(secret)
+    cmd = env.as_user(user) + [env.regsctl_bin, "status"]
+    child = pexpect.spawn(cmd[0], cmd[1:], env=env.base_env(), timeout=harness.slow(20),
+                          encoding="utf-8")
+    try:
+        child.expect("re-verification")
+        child.expect(": ")
+        child.sendline(code)
+        child.expect(pexpect.EOF)
+        seen = child.before
+    finally:
+        child.close()
+    check(child.exitstatus == 0, "status after re-verification exit %s" % child.exitstatus, seen)
+    check(code not in seen, "the step-up code %s was echoed on the terminal" % code, seen)
+
+
+def test_R9_3_wrong_password_logged_as_wrong_password(env):
+    user = "user32"
+    env.enrol(user)
+    r = env.pam("login", user, ["not-the-password"])
+    check(r.auth != "PAM_SUCCESS", "a wrong password was refused", r)
+    rc, out, err = env.regsctl(["log"], uid=user, input="")
+    check(rc == 0, "log exit %d" % rc, out, err)
+    rows = [l for l in out.splitlines() if "password" in l]
+    check(rows and "wrong password" in rows[-1], "the failed password reads wrong password",
+          out)
+    check("wrong code" not in rows[-1], "a wrong password is not a wrong code", out)
+
+
+def test_R9_3_own_log_needs_no_reverification(env):
+    """regsctl help log and regsctl(1) say so; log must agree (no code asked)."""
+    user = "user33"
+    env.enrol(user)
+    rc, out, err = env.regsctl(["log"], uid=user, input="")
+    check(rc == 0, "log without a code exit %d" % rc, out, err)
+    check("re-verification" not in err, "log asked for a re-verification", out, err)
+    rc, hout, herr = env.regsctl(["help", "log"])
+    check_in("needs no re-verification", hout + herr, "help log says what log does")
+
+
 if __name__ == "__main__":
     harness.main(globals())
