@@ -16,6 +16,8 @@ PACKAGES=(
 	# test and demo tools: real libpam through pam_wrapper, a private dbus-daemon
 	# under nss_wrapper, an independent TOTP implementation
 	libpam-wrapper libnss-wrapper dbus-daemon dbus-bin oathtool python3 util-linux lmdb-utils
+	# a terminal for the tests that check what is echoed (regsctl's hidden step-up code)
+	python3-pexpect
 	# zh_TW.UTF-8 for the translated-flow test (R9.6): localedef and the zh_TW source
 	locales
 	# a real SMTP server on loopback for the mail tests, and certificates made at test time
