@@ -69,6 +69,10 @@ int cmd_bind(struct regsctl_context *ctx);
 int cmd_bind_google(struct regsctl_context *ctx);
 int cmd_bind_mobile(struct regsctl_context *ctx);
 
+/* language [zh_TW|en|default]; set-language USER LANGUAGE (administrators) (cmd_language.c). */
+int cmd_language(struct regsctl_context *ctx);
+int cmd_set_language(struct regsctl_context *ctx);
+
 /* Administrator commands (cmd_admin.c). */
 int cmd_list(struct regsctl_context *ctx);
 int cmd_unlock(struct regsctl_context *ctx);

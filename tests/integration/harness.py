@@ -766,11 +766,19 @@ class Env:
         check(rc == 0, "%s %s failed: %s" % (method, typed_args, err.strip()))
         return parse_reply(out)
 
+    def get_account_reply(self, user):
+        """(flags, lock_seconds, failures, language, site_language) from GetAccount, as root."""
+        v = self.call_ok("GetAccount", "string:" + user)
+        check(len(v) == 5, "GetAccount reply: %r" % (v,))
+        return tuple(v)
+
     def get_account(self, user):
         """(flags, lock_seconds, failures) from GetAccount, as root."""
-        v = self.call_ok("GetAccount", "string:" + user)
-        check(len(v) == 3, "GetAccount reply: %r" % (v,))
-        return tuple(v)
+        return self.get_account_reply(user)[:3]
+
+    def get_language(self, user):
+        """(the account's language, the site default) from GetAccount; "" for none (R9.6)."""
+        return self.get_account_reply(user)[3:]
 
     def is_bound(self, user):
         return bool(self.get_account(user)[0] & F_OTP_BOUND)
@@ -876,11 +884,14 @@ class Env:
         return e
 
     def pam(self, service, user, answers=(), rhost=None, tty=None, acct=True, timeout=60,
-            chauthtok=False):
+            chauthtok=False, pam_vars=()):
         """Runs pamdrive. Each prompt takes the next answer; an answer may be
         a callable taking the PamResult so far (e.g. to read a shown secret).
-        No answer left -> EOF -> conversation error."""
+        No answer left -> EOF -> conversation error. pam_vars: "NAME=VALUE" put
+        into the PAM environment, as an application that hands PAM its locale."""
         cmd = [self.pamdrive]
+        for v in pam_vars:
+            cmd += ["--env", v]
         if rhost is not None:
             cmd += ["--rhost", rhost]
         if tty is not None:
