@@ -25,3 +25,14 @@ const char *regs_language_locale(const char *tag)
 	int i = language_index(tag);
 	return i >= 0 ? locales[i] : NULL;
 }
+
+int regs_locale_chooses_language(const char *name)
+{
+	static const char *const none[] = {"C", "POSIX", "C.UTF-8", "C.utf8"};
+	if (!name || !*name)
+		return 0;
+	for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++)
+		if (strcmp(name, none[i]) == 0)
+			return 0;
+	return 1;
+}

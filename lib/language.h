@@ -16,4 +16,8 @@ int regs_language_known(const char *tag);
  * messages are the English texts themselves. NULL for an unknown tag. */
 const char *regs_language_locale(const char *tag);
 
+/* 1 when a locale name (a value of LANG, LC_ALL, LC_MESSAGES) chooses a language: C, POSIX and
+ * C.UTF-8 choose none (their messages are the English texts by default, not by choice). */
+int regs_locale_chooses_language(const char *name);
+
 #endif

@@ -9,13 +9,6 @@
 static const char *const locale_variables[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
 #define N_LOCALE_VARIABLES (sizeof(locale_variables) / sizeof(locale_variables[0]))
 
-/* A locale that chooses no language: its messages are the English texts. */
-static int no_language(const char *name)
-{
-	return strcmp(name, "C") == 0 || strcmp(name, "POSIX") == 0 ||
-	       strcmp(name, "C.UTF-8") == 0 || strcmp(name, "C.utf8") == 0;
-}
-
 /* The locale the application handed to PAM (the first of LC_ALL, LC_MESSAGES, LANG that is
  * set, as setlocale would read them), or NULL when it gave none or one with no language. */
 static const char *application_locale(pam_handle_t *pamh)
@@ -23,7 +16,7 @@ static const char *application_locale(pam_handle_t *pamh)
 	for (size_t i = 0; i < N_LOCALE_VARIABLES; i++) {
 		const char *v = pam_getenv(pamh, locale_variables[i]);
 		if (v && *v)
-			return no_language(v) ? NULL : v;
+			return regs_locale_chooses_language(v) ? v : NULL;
 	}
 	return NULL;
 }
@@ -83,7 +76,7 @@ void user_locale_enter(pam_handle_t *pamh, struct user_locale *ul)
 	const char *name = application_locale(pamh);
 	if (!name)
 		name = process_locale();
-	if (name && !no_language(name))
+	if (regs_locale_chooses_language(name))
 		use_locale(ul, name);
 }
 
@@ -101,7 +94,7 @@ void user_locale_choose(pam_handle_t *pamh, struct user_locale *ul, const char *
 	}
 	/* Nothing chosen anywhere: the process's locale, as user_locale_enter found it. */
 	name = process_locale();
-	if (name && !no_language(name))
+	if (regs_locale_chooses_language(name))
 		use_locale(ul, name);
 	else
 		drop_locale(ul);

@@ -4,7 +4,9 @@
 #include "language.h"
 #include "regsctl.h"
 
+#include <locale.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define LANGUAGE_DEFAULT "default"
@@ -70,6 +72,38 @@ static int set_language(struct regsctl_context *ctx, const char *user, const cha
 		printf(_("You have no language of your own now: your application's language, else "
 		         "the site default, applies.\n"));
 	return REGSCTL_EXIT_OK;
+}
+
+/* The terminal's own locale variables, as setlocale read them: do they choose a language? */
+static int terminal_chooses_language(void)
+{
+	static const char *const variables[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
+	for (size_t i = 0; i < sizeof(variables) / sizeof(variables[0]); i++) {
+		const char *v = getenv(variables[i]);
+		if (v && *v)
+			return regs_locale_chooses_language(v);
+	}
+	return 0;
+}
+
+void regsctl_use_account_language(struct regsctl_context *ctx)
+{
+	struct regs_account_info info;
+
+	if (regs_get_account(ctx->client, "", &info) != RC_OK)
+		return; /* the command itself will say why regsd does not answer */
+	const char *name = regs_language_locale(info.language);
+	if (!name && terminal_chooses_language())
+		return;
+	if (!name)
+		name = regs_language_locale(info.site_language);
+	if (!name)
+		return;
+	/* A chosen language is not overridden by a LANGUAGE list of the environment. */
+	unsetenv("LANGUAGE");
+	if (strcmp(name, "C") != 0)
+		setlocale(LC_CTYPE, name); /* the translations' characters, not ASCII */
+	setlocale(LC_MESSAGES, name);
 }
 
 int cmd_language(struct regsctl_context *ctx)

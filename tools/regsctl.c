@@ -638,6 +638,7 @@ static int run_command(const struct regsctl_command *cmd, struct regsctl_context
 	err = regs_client_open(REGSCTL_TIMEOUT_MS, &ctx->client);
 	if (err != RC_OK)
 		return regsctl_report_failure(NULL, err);
+	regsctl_use_account_language(ctx);
 	code = cmd->run(ctx);
 	regs_client_close(ctx->client);
 	ctx->client = NULL;

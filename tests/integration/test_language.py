@@ -122,7 +122,8 @@ def test_R9_6_account_choice_wins_over_application_locale(env):
     enrolled(env, user)
     with site(env, "zh_TW"):
         out = set_own(env, user, "en")
-        check_in("English (en)", out, "regsctl language en says what was chosen", out)
+        # regsctl spoke the site's language: no choice yet when it started.
+        check_in("您的語言已設為英文 (en)", out, "regsctl language en says what was chosen", out)
         check(env.get_language(user) == ("en", "zh_TW"), "GetAccount: %r"
               % (env.get_language(user),))
         login_speaks(env, user, "en", pam_vars=["LANG=" + ZH],
@@ -137,14 +138,38 @@ def _chose_zh_tw_with_site_en(env, user):
                  what="chose zh_TW; application C.UTF-8; site en")
     rc, out, err = env.regsctl(["language"], uid=user)
     check(rc == 0, "regsctl language (show): rc %d" % rc, out, err)
-    check_in("Your language: Traditional Chinese (zh_TW)", out, "own choice shown", out)
-    check_in("Site default: English (en)", out, "site default shown", out)
+    check_in("您的語言：繁體中文 (zh_TW)", out, "own choice shown, in it", out)
+    check_in("系統預設語言：英文 (en)", out, "site default shown", out)
     # Back to no choice of one's own: the application's locale speaks again.
     out = set_own(env, user, "default")
     check(env.get_language(user) == ("", "en"), "default: %r" % (env.get_language(user),))
     login_speaks(env, user, "zh_TW", pam_vars=["LANG=" + ZH], what="default again; app zh_TW")
     rc, out, err = env.regsctl(["language"], uid=user)
     check_in("Your language: not chosen", out, "no choice shown", out)
+
+
+def test_R9_6_regsctl_speaks_the_account_language(env):
+    """regsctl follows the same order as a login: its messages are the user's too."""
+    user = "user8"
+    set_own(env, user, "zh_TW")
+    rc, out, err = env.regsctl(["status"], uid=user)  # nothing bound: no re-verification
+    check(rc == 0, "regsctl status: rc %d" % rc, out, err)
+    for word in ("授權方式", "授權狀態", "OTP 驗證"):
+        check_in(word, out, "regsctl status in the chosen language", out, err)
+    rc, out, err = env.regsctl(["language", "fr"], uid=user)
+    check_in("不支援的語言「fr」", err, "regsctl's refusal in the chosen language", err)
+    with env.use_lang(ZH):
+        set_own(env, user, "en")
+        rc, out, err = env.regsctl(["status"], uid=user)
+        check(rc == 0 and "Method" in out and not HAN.search(out),
+              "chose en, terminal zh_TW: regsctl status not in English", out, err)
+        set_own(env, user, "default")
+        rc, out, err = env.regsctl(["status"], uid=user)
+        check(HAN.search(out), "no choice, terminal zh_TW: not in Chinese", out, err)
+    with site(env, "zh_TW"):
+        rc, out, err = env.regsctl(["status"], uid=user)
+        check(HAN.search(out), "no choice, terminal C.UTF-8, site zh_TW: not in Chinese",
+              out, err)
 
 
 def test_R9_6_admin_sets_language_for_user(env):
