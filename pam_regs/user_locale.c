@@ -43,7 +43,8 @@ static void drop_locale(struct user_locale *ul)
 }
 
 /* Makes name (NULL: none) this thread's locale for messages and characters. The C
- * locale (English) is made too: the program's own locale may be another language. */
+ * locale (English: the messages are their own texts, and gettext then also ignores
+ * LANGUAGE) is made too: the program's own locale may be another language. */
 static void use_locale(struct user_locale *ul, const char *name)
 {
 	if (name && strcmp(name, ul->name) == 0)
@@ -51,19 +52,9 @@ static void use_locale(struct user_locale *ul, const char *name)
 	drop_locale(ul);
 	if (!name || strlen(name) >= sizeof(ul->name))
 		return;
-	/* English is the C locale for messages (gettext then also ignores LANGUAGE), with
-	 * UTF-8 characters. */
-	int english = strcmp(name, "C") == 0 || strcmp(name, "POSIX") == 0;
-	locale_t base = newlocale(LC_CTYPE_MASK, english ? "C.UTF-8" : name, (locale_t)0);
-	if (!base && english)
-		base = newlocale(LC_CTYPE_MASK, "C", (locale_t)0);
-	if (!base)
-		return;
-	ul->mine = newlocale(LC_MESSAGES_MASK, english ? "C" : name, base);
-	if (!ul->mine) {
-		freelocale(base);
-		return;
-	}
+	ul->mine = newlocale(LC_MESSAGES_MASK | LC_CTYPE_MASK, name, (locale_t)0);
+	if (!ul->mine)
+		return; /* not installed (zh_TW.UTF-8 needs localedef): the program's locale */
 	ul->previous = uselocale(ul->mine);
 	snprintf(ul->name, sizeof(ul->name), "%s", name);
 }

@@ -271,6 +271,23 @@ def test_R9_6_choice_survives_regsd_restart(env):
     env.call_ok("Unlock", "string:" + user)
 
 
+def test_R9_6_before_regsd_answers_the_application_locale_speaks(env):
+    """Texts shown before regsd told the account's language follow the application's
+    locale, else the process's: here, regsd not reachable."""
+    user = "user7"
+    check(env.get_language(user)[0] == "zh_TW", "user7 chose zh_TW (test above)")
+    env.stop_regsd()
+    try:
+        r = env.pam("login", user, [env.password(user)])
+        check(r.auth != "PAM_SUCCESS", "login without regsd accepted", r)
+        check_in("(regsd) is not reachable", r.error_text, "unreachable text in English", r)
+        r = env.pam("login", user, [env.password(user)], pam_vars=["LANG=" + ZH])
+        check(HAN.search(r.error_text) and "not reachable" not in r.error_text,
+              "unreachable text not in the application's zh_TW", r)
+    finally:
+        env.start_regsd()
+
+
 if __name__ == "__main__":
     harness.Env = LanguageEnv  # main() builds its Env from this name
     harness.main(globals())
