@@ -75,6 +75,7 @@ F_EMAIL_VERIFIED = 1 << 9
 F_INSTITUTION = 1 << 10
 
 BOUND_MSG = "OTP bound; log in again with a bound method."
+BOUND_MSG_ZH = "OTP 綁定成功，請使用已綁定方式重新登入。"  # regsctl in the site's zh_TW (R9.6)
 FIXTURES = os.path.join(SRCDIR, "tests", "fixtures")
 MAIL_FROM = "pam_regs@test.invalid"
 RESET_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2}-\d{6})(?!\d)")
@@ -865,7 +866,7 @@ class Env:
         secret, code, rc, out, err = self.enrol_run(user, timeout=timeout)
         check(secret is not None, "regsctl enrol otp printed no otpauth URI (rc %s)" % rc,
               out, err)
-        check(rc == 0 and BOUND_MSG in out + err,
+        check(rc == 0 and (BOUND_MSG in out + err or BOUND_MSG_ZH in out + err),
               "regsctl enrol otp as %s failed (rc %s)" % (user, rc), out, err)
         self.secrets[user] = secret
         self.used_codes.setdefault(user, []).append(code)
