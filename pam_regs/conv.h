@@ -16,5 +16,9 @@ int conv_ask(pam_handle_t *pamh, const char *info, const char *prompt, int echo,
 int conv_ask_after_error(pam_handle_t *pamh, const char *error, const char *prompt, int echo,
                          char **answer);
 void conv_free_answer(char *answer);
+/* Plain text for this PAM handle from now on (web consoles): see plaintext.h. */
+void conv_set_plain(pam_handle_t *pamh, int plain);
+/* True when the last conversation call was a text with no prompt after it. */
+int conv_text_pending(pam_handle_t *pamh);
 
 #endif

@@ -4,6 +4,7 @@
 #include "config.h"
 #include "conv.h"
 #include "messages.h"
+#include "plaintext.h"
 #include "qr.h"
 #include "wipe.h"
 #include <security/pam_ext.h>
@@ -45,12 +46,30 @@ static struct regs_client *shared_client(pam_handle_t *pamh, int timeout_ms)
 	return c;
 }
 
+/* text=ascii: the client cannot show Chinese (Cockpit 287 turns each byte into '?'), so
+ * English for this call, whatever language was chosen. */
+static void enter_plain_text(struct flow *f)
+{
+	conv_set_plain(f->pamh, flow_plain(f));
+	if (!flow_plain(f))
+		return;
+	f->english = newlocale(LC_MESSAGES_MASK | LC_CTYPE_MASK, "C", (locale_t)0);
+	if (f->english)
+		f->outer = uselocale(f->english);
+}
+
+int flow_plain(const struct flow *f)
+{
+	return f->opt.text == TEXT_ASCII;
+}
+
 int flow_start(struct flow *f, pam_handle_t *pamh, int argc, const char **argv)
 {
 	memset(f, 0, sizeof(*f));
 	f->pamh = pamh;
 	if (options_parse(pamh, argc, argv, &f->opt) != 0)
 		return PAM_SERVICE_ERR; /* a misconfigured stack must not pass */
+	enter_plain_text(f);
 	int rc = pam_get_user(pamh, &f->user, NULL);
 	if (rc != PAM_SUCCESS || !f->user || !*f->user)
 		return rc == PAM_SUCCESS ? PAM_USER_UNKNOWN : rc;
@@ -69,9 +88,35 @@ int flow_start(struct flow *f, pam_handle_t *pamh, int argc, const char **argv)
 	return PAM_SUCCESS;
 }
 
-void flow_end(struct flow *f)
+static int is_refusal(int rc)
+{
+	return rc == PAM_AUTH_ERR || rc == PAM_MAXTRIES || rc == PAM_AUTHINFO_UNAVAIL ||
+	       rc == PAM_CRED_INSUFFICIENT;
+}
+
+int flow_end(struct flow *f, int rc)
 {
 	f->client = NULL; /* owned by the PAM handle: closed at pam_end */
+	if (f->english) {
+		uselocale(f->outer);
+		freelocale(f->english);
+		f->english = (locale_t)0;
+	}
+	if (f->pamh && f->opt.webconsole && is_refusal(rc) && conv_text_pending(f->pamh))
+		return PAM_PERM_DENIED;
+	return rc;
+}
+
+/* webconsole: the client answers the first hidden prompt with the password typed in its
+ * login form, whichever module asks it. Read it here, before any method's hidden prompt
+ * (an OTP code, a PIN), as the password (PAM_AUTHTOK) for the password module after us
+ * (use_first_pass). A method without a password (Google, card, phone) leaves it unused:
+ * it is never sent to regsd. */
+static int read_form_password(struct flow *f)
+{
+	const char *password = NULL;
+	int rc = pam_get_authtok(f->pamh, PAM_AUTHTOK, &password, NULL);
+	return rc == PAM_SUCCESS ? PAM_SUCCESS : PAM_AUTH_ERR;
 }
 
 static int flow_unreachable(struct flow *f, int secure_code, int open_code)
@@ -176,6 +221,8 @@ int flow_select(struct flow *f)
 {
 	struct regs_account_info info;
 	int rc;
+	if (f->opt.webconsole && (rc = read_form_password(f)) != PAM_SUCCESS)
+		return rc;
 	if (!get_account(f, &info, PAM_AUTHINFO_UNAVAIL, PAM_IGNORE, &rc))
 		return rc;
 	if (info.flags & REGS_F_LOCKED) {
@@ -324,10 +371,14 @@ int flow_otp(struct flow *f)
 }
 
 /* Builds the text shown above the first-code prompt. */
-static char *enrol_info(const struct regs_enrolment *e)
+static char *enrol_info(const struct flow *f, const struct regs_enrolment *e)
 {
-	char *qr = NULL, *info = malloc(ENROL_INFO_MAX);
-	if (info && qr_render_utf8(e->uri, 1, &qr) == REGS_OK)
+	char *qr = NULL, *info = malloc(ENROL_INFO_MAX), key[128];
+	if (info && flow_plain(f)) { /* no QR: the key grouped for typing */
+		plaintext_group_key(e->secret, key, sizeof(key));
+		msg_enrol_info_typed(info, ENROL_INFO_MAX, key, e->expires_in);
+		regs_wipe(key, sizeof(key));
+	} else if (info && qr_render_utf8(e->uri, 1, &qr) == REGS_OK)
 		msg_enrol_info(info, ENROL_INFO_MAX, qr, e->secret, e->uri, e->expires_in);
 	else if (info)
 		msg_enrol_info(info, ENROL_INFO_MAX, "", e->secret, e->uri, e->expires_in);
@@ -376,10 +427,10 @@ static int enrol_inline(struct flow *f)
 		conv_show(f->pamh, PAM_ERROR_MSG, msg_forced_binding_refusal());
 		return PAM_PERM_DENIED;
 	}
-	char *info = enrol_info(&e);
+	char *info = enrol_info(f, &e);
 	int state = 0;
 	for (int shown = 0; state == 0; shown = 1)
-		state = enrol_try(f, e.handle, shown ? NULL : info);
+		state = enrol_try(f, e.handle, shown && !flow_plain(f) ? NULL : info);
 	if (state < 0)
 		regs_cancel_otp_enrol(f->client, e.handle);
 	regs_free_secret_str(info);

@@ -4,6 +4,7 @@
 #include "client.h"
 #include "options.h"
 #include "text.h"
+#include <locale.h>
 #include <security/pam_modules.h>
 
 struct flow {
@@ -14,11 +15,17 @@ struct flow {
 	struct module_options opt;
 	struct regs_client *client; /* NULL: regsd is not reachable */
 	int pam_flags;              /* the flags of the pam_sm_* call */
+	locale_t english;           /* text=ascii: English for this call, else (locale_t)0 */
+	locale_t outer;             /* the thread's locale before it */
 };
 
 /* Fills f from the PAM handle and connects to regsd. Returns a PAM code. */
 int flow_start(struct flow *f, pam_handle_t *pamh, int argc, const char **argv);
-void flow_end(struct flow *f);
+/* Ends the call; returns rc, or for webconsole a refusal whose text was just shown as
+ * PAM_PERM_DENIED: Cockpit shows the last text only for "access denied". */
+int flow_end(struct flow *f, int rc);
+/* text=ascii (or webconsole): no block QR codes, keys grouped for typing. */
+int flow_plain(const struct flow *f);
 
 int flow_select(struct flow *f);
 int flow_authfail(struct flow *f);

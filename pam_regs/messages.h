@@ -44,6 +44,8 @@ void msg_verdict(char *buf, size_t size, uint32_t result, uint32_t lock_seconds,
 /* The inline-enrolment text shown above the code prompt. */
 void msg_enrol_info(char *buf, size_t size, const char *qr, const char *secret, const char *uri,
                     uint32_t expires_in);
+/* The same without a QR code, for clients that show one line of text (text=ascii). */
+void msg_enrol_info_typed(char *buf, size_t size, const char *grouped_key, uint32_t expires_in);
 
 /* The method menu (R1.3): a header, one line per offered method, the prompt. */
 enum { MSG_METHOD_CARD, MSG_METHOD_MOBILE, MSG_METHOD_GOOGLE, MSG_METHOD_PASSWORD };

@@ -17,7 +17,7 @@
 static char *qr_info(struct flow *f, const char *handle)
 {
 	char *ticket = NULL, *qr = NULL, *info = malloc(QR_INFO_MAX);
-	if (info && regs_mobile_qr(f->client, handle, &ticket) == RC_OK &&
+	if (info && !flow_plain(f) && regs_mobile_qr(f->client, handle, &ticket) == RC_OK &&
 	    qr_render_utf8(ticket, 1, &qr) == REGS_OK)
 		msg_mobile_qr(info, QR_INFO_MAX, qr);
 	else if (info)
