@@ -59,7 +59,10 @@ void msg_google_info(char *buf, size_t size, const char *uri, const char *user_c
                      uint32_t seconds);
 void msg_mobile_pushed(char *buf, size_t size, uint32_t seconds);
 void msg_mobile_qr(char *buf, size_t size, const char *qr);
-void msg_oob_prompt(char *buf, size_t size, int kind, uint32_t seconds_left);
+/* The push text for clients that cannot show a QR code (text=ascii). */
+void msg_mobile_pushed_no_qr(char *buf, size_t size, uint32_t seconds);
+/* offer_qr: the mobile prompt offers q for a QR code (not with text=ascii). */
+void msg_oob_prompt(char *buf, size_t size, int kind, int offer_qr, uint32_t seconds_left);
 const char *msg_oob_pending(void);
 /* Why an out-of-band login ended without success (enum regs_oob_state). */
 void msg_oob_outcome(char *buf, size_t size, int kind, uint32_t state, uint32_t lock_seconds);

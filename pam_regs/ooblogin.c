@@ -38,11 +38,11 @@ static uint32_t seconds_left(const struct oob_wait *w)
 static int ask_once(struct flow *f, const struct oob_wait *w, const char *info)
 {
 	char prompt[256], *answer = NULL;
-	msg_oob_prompt(prompt, sizeof(prompt), w->kind, seconds_left(w));
+	msg_oob_prompt(prompt, sizeof(prompt), w->kind, !flow_plain(f), seconds_left(w));
 	if (conv_ask(f->pamh, info, prompt, 1, &answer) != PAM_SUCCESS)
 		return -1;
-	int want_qr =
-	    w->kind == MSG_METHOD_MOBILE && (strcmp(answer, "q") == 0 || strcmp(answer, "Q") == 0);
+	int want_qr = w->kind == MSG_METHOD_MOBILE && !flow_plain(f) &&
+	              (strcmp(answer, "q") == 0 || strcmp(answer, "Q") == 0);
 	conv_free_answer(answer);
 	return want_qr;
 }

@@ -281,6 +281,42 @@ def test_R11_2_google_and_otp_in_cockpit(env):
     check("malformed" not in new_log.lower(), "regsd saw a malformed code", new_log)
 
 
+def test_R11_2_mobile_certificate_in_cockpit(env):
+    ws(env)
+    if not M.svc:
+        raise harness.Skip("the mobile-ID service fixture did not start: %s" % M.error)
+    import test_mobile as tm
+    tm.use(env)
+    user = "alice"
+    tm.bound(env, user)
+    tm.new_window(env)
+    st = login(env, user, test="mobile")
+    shot("mobile-menu")
+    check_prompt(st, "Choose a login method", "the method menu")
+    m = re.search(r"(\d)\) mobile citizen certificate(?= \d\)|$)", st["message"])
+    check(m, "the menu does not offer the mobile certificate on one clean line: %r"
+          % st["message"], st)
+    st = answer(m.group(1))
+    shot("mobile-id-prompt")
+    check(st["kind"] == "prompt" and st["prompt"] == "National ID number:",
+          "the ID prompt is not plain: %r" % st, st)
+    st = answer(tm.IDS[user])
+    shot("mobile-pushed")
+    check(st["kind"] == "prompt" and re.fullmatch(r"Press Enter after confirming \((?:3:00|2:59)"
+                                                  r" left\):", st["prompt"]),
+          "the wait prompt offers a QR code that cannot be shown: %r" % st, st)
+    check("type q" not in st["message"], "a QR code is offered: %r" % st["message"], st)
+    check_in("A login request was sent to the TW FidO app on your phone", st["message"],
+             "the push is not said", st)
+    tm.S.svc.wait_transaction()
+    check(tm.S.svc.approve("push") == "0", "the phone could not approve")
+    env.advance(tm.POLL)
+    st = answer("")
+    check_shell(st, user)
+    shot("mobile-shell")
+    check(tm.IDS[user] not in S.ws.log(), "the ID number is in cockpit's log")
+
+
 def test_R11_2_form_password_is_never_a_code(env):
     """Without webconsole (an ssh-style stack) Cockpit answers the Google path's OTP
     prompt with the form password: that is the bug webconsole fixes. With webconsole the
@@ -366,8 +402,29 @@ def _start_provider():
         return {}
 
 
+class _M:
+    svc = None
+    error = ""
+
+
+M = _M()
+
+
+def _start_mobile_service():
+    """tests/fixtures/mobileid_server.py as in test_mobile.py; the regs.conf values."""
+    try:
+        import test_mobile as tm
+        tm._setup()
+        M.svc = tm.S.svc
+        return tm.S.conf
+    except Exception as e:
+        M.error = str(e)
+        return {}
+
+
 if __name__ == "__main__":
     conf = _start_provider()
+    conf.update(_start_mobile_service())
     try:
         harness.main(globals(), conf=conf)
     finally:
@@ -377,3 +434,9 @@ if __name__ == "__main__":
             S.ws.stop()
         if G.op:
             G.op.stop()
+            import test_google as tg
+            shutil.rmtree(tg.S.tmp, ignore_errors=True)
+        if M.svc:
+            M.svc.stop()
+            import test_mobile as tm
+            shutil.rmtree(tm.S.tmp, ignore_errors=True)
