@@ -25,6 +25,9 @@ PACKAGES=(
 	# the virtual citizen card (R3): a real pcscd in a private mount namespace with
 	# the vpcd driver, scriptor as an independent client, a test PKI made at test time
 	pcscd vsmartcard-vpcd pcsc-tools libpcsclite1 python3-cryptography
+	# R11.2: the real Cockpit web console (no systemd; a private mount namespace) driven
+	# by a real headless Chromium (tests/integration/test_cockpit.py)
+	cockpit-ws cockpit-system cockpit-bridge chromium chromium-driver python3-selenium
 	# benchmark anchors
 	libpam-google-authenticator libpam-oath
 	# systemd-analyze: the unit's sandbox score and verify, offline (tests/integration/test_unit.sh)

@@ -4,6 +4,7 @@
 #include "config.h"
 #include "conv.h"
 #include "messages.h"
+#include "plaintext.h"
 #include "qr.h"
 #include "wipe.h"
 #include <security/pam_ext.h>
@@ -45,6 +46,20 @@ static struct regs_client *shared_client(pam_handle_t *pamh, int timeout_ms)
 	return c;
 }
 
+/* text=ascii: the client cannot show Chinese (Cockpit 287 turns each byte into '?'), so
+ * English for this call, whatever language was chosen. */
+static void enter_plain_text(struct flow *f)
+{
+	conv_set_plain(f->pamh, flow_plain(f));
+	if (flow_plain(f))
+		user_locale_pin_english(f->locale);
+}
+
+int flow_plain(const struct flow *f)
+{
+	return f->opt.text == TEXT_ASCII;
+}
+
 int flow_start(struct flow *f, pam_handle_t *pamh, int argc, const char **argv,
                struct user_locale *locale)
 {
@@ -53,6 +68,7 @@ int flow_start(struct flow *f, pam_handle_t *pamh, int argc, const char **argv,
 	f->locale = locale;
 	if (options_parse(pamh, argc, argv, &f->opt) != 0)
 		return PAM_SERVICE_ERR; /* a misconfigured stack must not pass */
+	enter_plain_text(f);
 	int rc = pam_get_user(pamh, &f->user, NULL);
 	if (rc != PAM_SUCCESS || !f->user || !*f->user)
 		return rc == PAM_SUCCESS ? PAM_USER_UNKNOWN : rc;
@@ -72,9 +88,30 @@ int flow_start(struct flow *f, pam_handle_t *pamh, int argc, const char **argv,
 	return PAM_SUCCESS;
 }
 
-void flow_end(struct flow *f)
+static int is_refusal(int rc)
+{
+	return rc == PAM_AUTH_ERR || rc == PAM_MAXTRIES || rc == PAM_AUTHINFO_UNAVAIL ||
+	       rc == PAM_CRED_INSUFFICIENT;
+}
+
+int flow_end(struct flow *f, int rc)
 {
 	f->client = NULL; /* owned by the PAM handle: closed at pam_end */
+	if (f->pamh && f->opt.webconsole && is_refusal(rc) && conv_text_pending(f->pamh))
+		return PAM_PERM_DENIED;
+	return rc;
+}
+
+/* webconsole: the client answers the first hidden prompt with the password typed in its
+ * login form, whichever module asks it. Read it here, before any method's hidden prompt
+ * (an OTP code, a PIN), as the password (PAM_AUTHTOK) for the password module after us
+ * (use_first_pass). A method without a password (Google, card, phone) leaves it unused:
+ * it is never sent to regsd. */
+static int read_form_password(struct flow *f)
+{
+	const char *password = NULL;
+	int rc = pam_get_authtok(f->pamh, PAM_AUTHTOK, &password, NULL);
+	return rc == PAM_SUCCESS ? PAM_SUCCESS : PAM_AUTH_ERR;
 }
 
 static int flow_unreachable(struct flow *f, int secure_code, int open_code)
@@ -181,6 +218,8 @@ int flow_select(struct flow *f)
 {
 	struct regs_account_info info;
 	int rc;
+	if (f->opt.webconsole && (rc = read_form_password(f)) != PAM_SUCCESS)
+		return rc;
 	if (!get_account(f, &info, PAM_AUTHINFO_UNAVAIL, PAM_IGNORE, &rc))
 		return rc;
 	if (info.flags & REGS_F_LOCKED) {
@@ -240,13 +279,16 @@ int flow_call_failed(struct flow *f, enum regs_client_err err)
 	return call_failed(f, err, PAM_AUTHINFO_UNAVAIL, open_code);
 }
 
-/* Asks for the code and has regsd check it. */
-static int ask_and_verify(struct flow *f, int can_reset)
+enum { TRY_VERDICT = -1 };
+
+/* One try: asks for the code, with the refusal of the try before (may be NULL) in the same
+ * conversation call, and has regsd check it. TRY_VERDICT with *v filled, or the PAM code that
+ * ends the login ("lost", a failed conversation, regsd not answering). */
+static int otp_try(struct flow *f, int can_reset, const char *refusal, struct regs_verdict *v)
 {
-	struct regs_verdict v;
 	char *code = NULL;
-	int rc =
-	    conv_ask(f->pamh, NULL, can_reset ? msg_otp_prompt_lost() : msg_otp_prompt(), 0, &code);
+	const char *prompt = can_reset ? msg_otp_prompt_lost() : msg_otp_prompt();
+	int rc = conv_ask_after_error(f->pamh, refusal, prompt, 0, &code);
 	if (rc != PAM_SUCCESS)
 		return rc == PAM_CONV_AGAIN ? PAM_INCOMPLETE : PAM_AUTH_ERR;
 	if (can_reset && strcasecmp(code, "lost") == 0) {
@@ -254,11 +296,37 @@ static int ask_and_verify(struct flow *f, int can_reset)
 		return flow_lost_phone(f);
 	}
 	enum regs_client_err err =
-	    regs_verify_otp(f->client, f->user, code, f->service, f->rhost, &v);
+	    regs_verify_otp(f->client, f->user, code, f->service, f->rhost, v);
 	conv_free_answer(code);
-	if (err != RC_OK)
-		return flow_call_failed(f, err);
-	return v.result == REGS_R_OK ? PAM_SUCCESS : refuse_verdict(f, &v);
+	return err == RC_OK ? TRY_VERDICT : flow_call_failed(f, err);
+}
+
+/* R11.2: a wrong, mistyped or drifted code may be typed again in the same login (regsd has
+ * counted it, R9.1). A lock ends the login, and so does a replayed code: it was right once,
+ * so someone else may be holding it. */
+static int may_try_again(const struct regs_verdict *v)
+{
+	if (v->lock_seconds > 0)
+		return 0;
+	return v->result == REGS_R_WRONG || v->result == REGS_R_MALFORMED ||
+	       v->result == REGS_R_CLOCK_DRIFT;
+}
+
+/* Asks for the code and has regsd check it, up to tries=N times (R11.2). */
+static int ask_and_verify(struct flow *f, int can_reset)
+{
+	char refusal[1024];
+	struct regs_verdict v;
+	int rc = otp_try(f, can_reset, NULL, &v);
+	for (int tried = 1; rc == TRY_VERDICT; tried++) {
+		if (v.result == REGS_R_OK)
+			return PAM_SUCCESS;
+		if (tried >= f->opt.tries || !may_try_again(&v))
+			return refuse_verdict(f, &v);
+		msg_verdict(refusal, sizeof(refusal), v.result, v.lock_seconds, v.failures_left);
+		rc = otp_try(f, can_reset, refusal, &v);
+	}
+	return rc;
 }
 
 /* Nothing bound: the password module before us verified a password (the
@@ -301,10 +369,14 @@ int flow_otp(struct flow *f)
 }
 
 /* Builds the text shown above the first-code prompt. */
-static char *enrol_info(const struct regs_enrolment *e)
+static char *enrol_info(const struct flow *f, const struct regs_enrolment *e)
 {
-	char *qr = NULL, *info = malloc(ENROL_INFO_MAX);
-	if (info && qr_render_utf8(e->uri, 1, &qr) == REGS_OK)
+	char *qr = NULL, *info = malloc(ENROL_INFO_MAX), key[128];
+	if (info && flow_plain(f)) { /* no QR: the key grouped for typing */
+		plaintext_group_key(e->secret, key, sizeof(key));
+		msg_enrol_info_typed(info, ENROL_INFO_MAX, key, e->expires_in);
+		regs_wipe(key, sizeof(key));
+	} else if (info && qr_render_utf8(e->uri, 1, &qr) == REGS_OK)
 		msg_enrol_info(info, ENROL_INFO_MAX, qr, e->secret, e->uri, e->expires_in);
 	else if (info)
 		msg_enrol_info(info, ENROL_INFO_MAX, "", e->secret, e->uri, e->expires_in);
@@ -353,10 +425,10 @@ static int enrol_inline(struct flow *f)
 		conv_show(f->pamh, PAM_ERROR_MSG, msg_forced_binding_refusal());
 		return PAM_PERM_DENIED;
 	}
-	char *info = enrol_info(&e);
+	char *info = enrol_info(f, &e);
 	int state = 0;
 	for (int shown = 0; state == 0; shown = 1)
-		state = enrol_try(f, e.handle, shown ? NULL : info);
+		state = enrol_try(f, e.handle, shown && !flow_plain(f) ? NULL : info);
 	if (state < 0)
 		regs_cancel_otp_enrol(f->client, e.handle);
 	regs_free_secret_str(info);

@@ -22,7 +22,11 @@ struct flow {
  * Returns a PAM code. */
 int flow_start(struct flow *f, pam_handle_t *pamh, int argc, const char **argv,
                struct user_locale *locale);
-void flow_end(struct flow *f);
+/* Ends the call; returns rc, or for webconsole a refusal whose text was just shown as
+ * PAM_PERM_DENIED: Cockpit shows the last text only for "access denied". */
+int flow_end(struct flow *f, int rc);
+/* text=ascii (or webconsole): no block QR codes, keys grouped for typing. */
+int flow_plain(const struct flow *f);
 
 int flow_select(struct flow *f);
 int flow_authfail(struct flow *f);

@@ -11,11 +11,11 @@
 
 #define GOOGLE_INFO_MAX 16384
 
-static char *google_info(const struct regs_oob_start *s)
+static char *google_info(const struct flow *f, const struct regs_oob_start *s)
 {
 	char *qr = NULL, *info = malloc(GOOGLE_INFO_MAX);
 	const char *target = *s->uri_complete ? s->uri_complete : s->uri;
-	if (info && qr_render_utf8(target, 1, &qr) == REGS_OK)
+	if (info && !flow_plain(f) && qr_render_utf8(target, 1, &qr) == REGS_OK)
 		msg_google_info(info, GOOGLE_INFO_MAX, s->uri, s->user_code, qr, s->expires_in);
 	else if (info)
 		msg_google_info(info, GOOGLE_INFO_MAX, s->uri, s->user_code, "", s->expires_in);
@@ -53,7 +53,7 @@ int flow_google_login(struct flow *f)
 	    regs_google_begin(f->client, f->user, REGS_OOB_LOGIN, f->service, f->rhost, &s);
 	if (err != RC_OK)
 		return oob_not_started(f, MSG_METHOD_GOOGLE, err);
-	char *info = google_info(&s);
+	char *info = google_info(f, &s);
 	struct oob_wait w = {MSG_METHOD_GOOGLE, s.handle, info, s.expires_in, 0};
 	int state = oob_wait(f, &w, &lock, &rc);
 	free(info);

@@ -231,6 +231,16 @@ void msg_enrol_info(char *buf, size_t size, const char *qr, const char *secret, 
 	         qr, secret, uri, (unsigned long)(expires_in + 59) / 60);
 }
 
+void msg_enrol_info_typed(char *buf, size_t size, const char *grouped_key, uint32_t expires_in)
+{
+	snprintf(buf, size,
+	         _("This account has no second factor bound: bind OTP now. In Google "
+	           "Authenticator or Microsoft Authenticator add an account, choose to enter a "
+	           "setup key, type this key (time based): %s - then type the code the app shows. "
+	           "The key is valid for this binding only and expires in %lu minutes."),
+	         grouped_key, (unsigned long)(expires_in + 59) / 60);
+}
+
 const char *msg_method_header(void)
 {
 	return _("Login methods:");

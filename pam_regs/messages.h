@@ -44,6 +44,8 @@ void msg_verdict(char *buf, size_t size, uint32_t result, uint32_t lock_seconds,
 /* The inline-enrolment text shown above the code prompt. */
 void msg_enrol_info(char *buf, size_t size, const char *qr, const char *secret, const char *uri,
                     uint32_t expires_in);
+/* The same without a QR code, for clients that show one line of text (text=ascii). */
+void msg_enrol_info_typed(char *buf, size_t size, const char *grouped_key, uint32_t expires_in);
 
 /* The method menu (R1.3): a header, one line per offered method, the prompt. */
 enum { MSG_METHOD_CARD, MSG_METHOD_MOBILE, MSG_METHOD_GOOGLE, MSG_METHOD_PASSWORD };
@@ -57,7 +59,10 @@ void msg_google_info(char *buf, size_t size, const char *uri, const char *user_c
                      uint32_t seconds);
 void msg_mobile_pushed(char *buf, size_t size, uint32_t seconds);
 void msg_mobile_qr(char *buf, size_t size, const char *qr);
-void msg_oob_prompt(char *buf, size_t size, int kind, uint32_t seconds_left);
+/* The push text for clients that cannot show a QR code (text=ascii). */
+void msg_mobile_pushed_no_qr(char *buf, size_t size, uint32_t seconds);
+/* offer_qr: the mobile prompt offers q for a QR code (not with text=ascii). */
+void msg_oob_prompt(char *buf, size_t size, int kind, int offer_qr, uint32_t seconds_left);
 const char *msg_oob_pending(void);
 /* Why an out-of-band login ended without success (enum regs_oob_state). */
 void msg_oob_outcome(char *buf, size_t size, int kind, uint32_t state, uint32_t lock_seconds);

@@ -27,7 +27,10 @@ int flow_mobile_login(struct flow *f)
 	conv_free_answer(id);
 	if (err != RC_OK)
 		return oob_not_started(f, MSG_METHOD_MOBILE, err);
-	msg_mobile_pushed(info, sizeof(info), s.expires_in);
+	if (flow_plain(f)) /* no QR code to offer */
+		msg_mobile_pushed_no_qr(info, sizeof(info), s.expires_in);
+	else
+		msg_mobile_pushed(info, sizeof(info), s.expires_in);
 	struct oob_wait w = {MSG_METHOD_MOBILE, s.handle, info, s.expires_in, 0};
 	int state = oob_wait(f, &w, &lock, &rc);
 	if (state < 0)

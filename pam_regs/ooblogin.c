@@ -17,7 +17,7 @@
 static char *qr_info(struct flow *f, const char *handle)
 {
 	char *ticket = NULL, *qr = NULL, *info = malloc(QR_INFO_MAX);
-	if (info && regs_mobile_qr(f->client, handle, &ticket) == RC_OK &&
+	if (info && !flow_plain(f) && regs_mobile_qr(f->client, handle, &ticket) == RC_OK &&
 	    qr_render_utf8(ticket, 1, &qr) == REGS_OK)
 		msg_mobile_qr(info, QR_INFO_MAX, qr);
 	else if (info)
@@ -38,11 +38,11 @@ static uint32_t seconds_left(const struct oob_wait *w)
 static int ask_once(struct flow *f, const struct oob_wait *w, const char *info)
 {
 	char prompt[256], *answer = NULL;
-	msg_oob_prompt(prompt, sizeof(prompt), w->kind, seconds_left(w));
+	msg_oob_prompt(prompt, sizeof(prompt), w->kind, !flow_plain(f), seconds_left(w));
 	if (conv_ask(f->pamh, info, prompt, 1, &answer) != PAM_SUCCESS)
 		return -1;
-	int want_qr =
-	    w->kind == MSG_METHOD_MOBILE && (strcmp(answer, "q") == 0 || strcmp(answer, "Q") == 0);
+	int want_qr = w->kind == MSG_METHOD_MOBILE && !flow_plain(f) &&
+	              (strcmp(answer, "q") == 0 || strcmp(answer, "Q") == 0);
 	conv_free_answer(answer);
 	return want_qr;
 }

@@ -23,14 +23,25 @@ void msg_mobile_pushed(char *buf, size_t size, uint32_t seconds)
 	         seconds / 60, seconds % 60);
 }
 
+void msg_mobile_pushed_no_qr(char *buf, size_t size, uint32_t seconds)
+{
+	snprintf(buf, size,
+	         _("A login request was sent to the TW FidO app on your phone; confirm it there "
+	           "with your fingerprint or face (valid for %u:%02u)."),
+	         seconds / 60, seconds % 60);
+}
+
 void msg_mobile_qr(char *buf, size_t size, const char *qr)
 {
 	snprintf(buf, size, _("Scan this QR code with the TW FidO app:\n%s"), qr);
 }
 
-void msg_oob_prompt(char *buf, size_t size, int kind, uint32_t seconds_left)
+void msg_oob_prompt(char *buf, size_t size, int kind, int offer_qr, uint32_t seconds_left)
 {
-	if (kind == MSG_METHOD_MOBILE)
+	if (kind == MSG_METHOD_MOBILE && !offer_qr)
+		snprintf(buf, size, _("Press Enter after confirming (%u:%02u left): "),
+		         seconds_left / 60, seconds_left % 60);
+	else if (kind == MSG_METHOD_MOBILE)
 		snprintf(buf, size,
 		         _("Press Enter after confirming, or q for a QR code (%u:%02u left): "),
 		         seconds_left / 60, seconds_left % 60);

@@ -8,6 +8,7 @@
 
 static const char *const failmodes[] = {"secure", "open", NULL};
 static const char *const enrol_modes[] = {"refuse", "inline", NULL};
+static const char *const text_modes[] = {"utf8", "ascii", NULL};
 
 #define OPT(n, t, f, lo, hi, ch)                                                                   \
 	{                                                                                          \
@@ -19,6 +20,9 @@ static const struct opt_desc module_option_table[] = {
     OPT("failmode", OPT_ENUM, failmode, 0, 0, failmodes),
     OPT("enrol", OPT_ENUM, enrol, 0, 0, enrol_modes),
     OPT("timeout", OPT_INT, timeout_ms, 100, 120000, NULL),
+    OPT("tries", OPT_INT, tries, 1, 10, NULL),
+    OPT("webconsole", OPT_FLAG, webconsole, 0, 1, NULL),
+    OPT("text", OPT_ENUM, text, 0, 0, text_modes),
     OPT("debug", OPT_FLAG, debug, 0, 1, NULL),
     {NULL, 0, 0, 0, 0, 0, NULL},
 };
@@ -34,14 +38,18 @@ static void report_syslog(void *ctx, const char *file, unsigned line, const char
 int options_parse(pam_handle_t *pamh, int argc, const char **argv, struct module_options *o)
 {
 	int bad = 0;
-	o->otp = o->authfail = o->debug = 0;
+	o->otp = o->authfail = o->debug = o->webconsole = 0;
+	o->text = TEXT_UTF8;
 	o->failmode = REGS_FAILMODE_SECURE;
 	o->enrol = ENROL_REFUSE;
 	o->timeout_ms = 5000;
+	o->tries = 1;
 	for (int i = 0; i < argc; i++)
 		if (opt_apply(module_option_table, o, argv[i], "argument", (unsigned)i + 1,
 		              report_syslog, pamh) != REGS_OK)
 			bad = 1;
+	if (o->webconsole)
+		o->text = TEXT_ASCII; /* Cockpit shows no other text legibly */
 	return bad ? -1 : 0;
 }
 

@@ -5,6 +5,7 @@
 
 enum module_mode { MODE_SELECT, MODE_AUTHFAIL, MODE_OTP };
 enum enrol_mode { ENROL_REFUSE = 0, ENROL_INLINE = 1 };
+enum text_mode { TEXT_UTF8 = 0, TEXT_ASCII = 1 };
 
 struct module_options {
 	int otp;      /* flag: ask for and verify the OTP code */
@@ -12,6 +13,10 @@ struct module_options {
 	int failmode; /* enum regs_failmode: secure (default) or open */
 	int enrol;    /* enum enrol_mode, for the account phase (R1.4) */
 	int timeout_ms;
+	int tries;      /* OTP codes asked in one login (R11.2); each wrong one counts (R9.1) */
+	int webconsole; /* flag: the client answers the first hidden prompt with its login
+	                 * form's password and shows one line of ASCII per text (Cockpit) */
+	int text;       /* enum text_mode; webconsole implies ascii */
 	int debug;
 };
 

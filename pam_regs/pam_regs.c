@@ -22,7 +22,7 @@ static int run(pam_handle_t *pamh, int flags, int argc, const char **argv,
 	f.pam_flags = flags;
 	if (rc == PAM_SUCCESS)
 		rc = step(&f);
-	flow_end(&f);
+	rc = flow_end(&f, rc);
 	user_locale_leave(&ul);
 	return rc;
 }

@@ -64,6 +64,7 @@ void user_locale_enter(pam_handle_t *pamh, struct user_locale *ul)
 	ul->mine = (locale_t)0;
 	ul->previous = (locale_t)0;
 	ul->name[0] = '\0';
+	ul->pinned = 0;
 	const char *name = application_locale(pamh);
 	if (!name)
 		name = process_locale();
@@ -74,6 +75,8 @@ void user_locale_enter(pam_handle_t *pamh, struct user_locale *ul)
 void user_locale_choose(pam_handle_t *pamh, struct user_locale *ul, const char *account,
                         const char *site)
 {
+	if (ul->pinned)
+		return;
 	const char *name = regs_language_locale(account);
 	if (!name)
 		name = application_locale(pamh);
@@ -89,6 +92,12 @@ void user_locale_choose(pam_handle_t *pamh, struct user_locale *ul, const char *
 		use_locale(ul, name);
 	else
 		drop_locale(ul);
+}
+
+void user_locale_pin_english(struct user_locale *ul)
+{
+	use_locale(ul, "C");
+	ul->pinned = 1;
 }
 
 void user_locale_leave(struct user_locale *ul)

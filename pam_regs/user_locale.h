@@ -10,6 +10,7 @@ struct user_locale {
 	locale_t mine;                   /* made for this call; (locale_t)0 when none */
 	locale_t previous;               /* the thread's locale before */
 	char name[USER_LOCALE_NAME_MAX]; /* what mine was made from; "" when none */
+	int pinned;                      /* English whatever is chosen (text=ascii) */
 };
 
 /* Before regsd has answered: the application's locale (the PAM environment's LC_ALL,
@@ -24,6 +25,10 @@ void user_locale_enter(pam_handle_t *pamh, struct user_locale *ul);
  * POSIX and C.UTF-8 are no choice); 3. the site default; 4. the process's locale. */
 void user_locale_choose(pam_handle_t *pamh, struct user_locale *ul, const char *account,
                         const char *site);
+
+/* text=ascii: the client cannot show Chinese (Cockpit 287 turns each byte into '?'), so
+ * English for the rest of the call, whatever user_locale_choose is told later. */
+void user_locale_pin_english(struct user_locale *ul);
 
 /* Restores the thread's locale from before user_locale_enter. */
 void user_locale_leave(struct user_locale *ul);
