@@ -613,6 +613,9 @@ LoadModule authz_core_module %(mods)s/mod_authz_core.so
 LoadModule authz_user_module %(mods)s/mod_authz_user.so
 LoadModule auth_basic_module %(mods)s/mod_auth_basic.so
 LoadModule authnz_pam_module %(mods)s/mod_authnz_pam.so
+LoadModule socache_shmcb_module %(mods)s/mod_socache_shmcb.so
+LoadModule authn_socache_module %(mods)s/mod_authn_socache.so
+AuthnCacheSOCache shmcb:%(dir)s/run/authn-cache(65536)
 StartServers 1
 MinSpareServers 1
 MaxSpareServers 2
@@ -621,6 +624,15 @@ DocumentRoot %(dir)s/htdocs
 	AuthType Basic
 	AuthName "pam_regs"
 	AuthBasicProvider PAM
+	AuthPAMService %(service)s
+	Require valid-user
+</Directory>
+<Directory %(dir)s/htdocs/cached>
+	AuthType Basic
+	AuthName "pam_regs cached"
+	AuthBasicProvider socache PAM
+	AuthnCacheProvideFor PAM
+	AuthnCacheTimeout 300
 	AuthPAMService %(service)s
 	Require valid-user
 </Directory>
@@ -637,16 +649,19 @@ def _need_apache(env):
         skip("mod_authnz_pam is not installed (Debian: libapache2-mod-authnz-pam)")
     _services(env)
     d = env.path("apache")
-    os.makedirs(os.path.join(d, "htdocs"))
+    os.makedirs(os.path.join(d, "htdocs", "cached"))
     os.makedirs(os.path.join(d, "run"))
-    with open(os.path.join(d, "htdocs", "index.html"), "w") as f:
-        f.write("pam_regs behind HTTP Basic\n")
+    for page in ("index.html", "cached/index.html"):
+        with open(os.path.join(d, "htdocs", page), "w") as f:
+            f.write("pam_regs behind HTTP Basic\n")
+        os.chmod(os.path.join(d, "htdocs", page), 0o644)
     port = _free_port()
     with open(os.path.join(d, "apache2.conf"), "w") as f:
         f.write(APACHE_CONF % {"dir": d, "port": port, "user": SERVER_USER,
                                "mods": APACHE_MODULES, "service": APACHE_SERVICE})
-    for sub in ("", "htdocs", "htdocs/index.html", "apache2.conf"):
-        os.chmod(os.path.join(d, sub), 0o755 if not sub.endswith((".html", ".conf")) else 0o644)
+    for sub in ("", "htdocs", "htdocs/cached"):
+        os.chmod(os.path.join(d, sub), 0o755)
+    os.chmod(os.path.join(d, "apache2.conf"), 0o644)
     srv = Server("apache2", _private_etc(env, ["apache2", "-f", os.path.join(d, "apache2.conf"),
                                                "-DFOREGROUND"]),
                  _server_env(env), env.path("apache2.out"))
@@ -663,10 +678,10 @@ def _need_apache(env):
     return srv
 
 
-def curl(srv, user, password):
-    """GET /index.html with Basic auth through curl (none when user is None): the HTTP status."""
+def curl(srv, user, password, page="index.html"):
+    """GET page with Basic auth through curl (none when user is None): the HTTP status."""
     cmd = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time",
-           str(int(harness.slow(20))), "http://127.0.0.1:%d/index.html" % srv.port]
+           str(int(harness.slow(20))), "http://127.0.0.1:%d/%s" % (srv.port, page)]
     if user is not None:
         # The credentials go on stdin (curl -K -), never on a command line.
         cmd[1:1] = ["-K", "-"]
@@ -678,10 +693,10 @@ def curl(srv, user, password):
     return int(p.stdout)
 
 
-def apache_auth(env, user, password):
+def apache_auth(env, user, password, page="index.html"):
     srv = _need_apache(env)
     _answers.append(password)
-    return curl(srv, user, password)
+    return curl(srv, user, password, page)
 
 
 def test_R11_3_apache_basic_auth_password_and_code(env):
@@ -715,6 +730,31 @@ def test_R11_3_apache_replay_refused(env):
     check(got == 401, "a replayed code over HTTP Basic: %d" % got)
     check(failures(env, user) == 0, "the replay was counted (R12.3): %r"
           % (env.get_account(user),))
+
+
+def test_R11_3_apache_cache_serves_a_browser_session(env):
+    """A browser sends the same credentials with every request: with mod_authn_socache the
+    next pages come from the cache, without a second check of the one-time code."""
+    user = "user18"
+    secret = enrol(env, user)
+    answer = password(env, user) + env.fresh_code(secret)
+    for i in range(3):
+        got = apache_auth(env, user, answer, "cached/index.html")
+        check(got == 200, "cached location, request %d: %d" % (i + 1, got),
+              _servers["apache"].tail())
+    log = otp_log_entries(env, user)
+    check([e.get("result") for e in log] == ["ok"], "want one check of the code", log)
+    # While a login is cached, mod_authn_socache itself refuses any other answer for that
+    # user (pam_regs(8) says so): refused, and it never reaches regsd.
+    wrong = password(env, user) + env.wrong_code(secret)
+    got = apache_auth(env, user, wrong, "cached/index.html")
+    check(got == 401 and failures(env, user) == 0, "a wrong code on the cached location: "
+          "%d, %r" % (got, env.get_account(user)))
+    got = apache_auth(env, user, wrong, "index.html")
+    check(got == 401 and failures(env, user) == 1, "a wrong code on the uncached location: "
+          "%d, %r" % (got, env.get_account(user)))
+    got = apache_auth(env, user, answer, "index.html")
+    check(got == 401, "the uncached location accepted the used code again: %d" % got)
 
 
 def test_R11_3_answers_never_logged(env):
