@@ -30,7 +30,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -47,7 +46,8 @@ RADIUS_SECRET = "testing123"
 MALFORMED = "followed directly by the 6-digit OTP code"
 NEEDS_OTP = "binding cannot be done here"
 APACHE_MODULES = "/usr/lib/apache2/modules"
-_servers = {}
+_servers = {}  # name -> Server, stopped at exit
+_probed = {}  # what the machine can do, asked once
 _answers = []  # every whole answer typed, to look for in the logs
 
 
@@ -89,10 +89,23 @@ def _write_shadow(env):
     os.chmod(env.path("split-group"), 0o644)
 
 
+def _need_namespace():
+    """pam_unix reads /etc/shadow, and the servers /etc/pam.d: both only in a private mount
+    namespace, which needs root (CAP_SYS_ADMIN)."""
+    if "namespace" not in _probed:
+        p = subprocess.run(["unshare", "-m", "--propagation", "private", "true"],
+                           capture_output=True, text=True, timeout=30)
+        _probed["namespace"] = p.stderr.strip() or "exit %d" % p.returncode \
+            if p.returncode else None
+    if _probed["namespace"]:
+        skip("no private mount namespace (unshare -m as root): %s" % _probed["namespace"])
+
+
 def _services(env):
     """The split stack with the real pam_unix: for pamdrive in the harness's pam.d (pam_unix
     reads the test's shadow through nss_wrapper), and a whole /etc/pam.d for the real
     clients, whose namespace binds the same shadow over /etc/shadow. Made once per Env."""
+    _need_namespace()
     if os.path.exists(env.path("split-shadow")):
         return
     _write_shadow(env)
@@ -379,8 +392,7 @@ class Server:
 
 def _stop_servers():
     for s in list(_servers.values()):
-        if s:
-            s.stop()
+        s.stop()
     _servers.clear()
 
 
