@@ -38,6 +38,7 @@ import harness  # noqa: E402
 from harness import check, check_in, skip  # noqa: E402
 
 SPLIT = "login-split"          # pamdrive's service (pam_wrapper)
+SPLIT_AFTER_AUTHTOK = "login-split-authtok"
 RADIUS_SERVICE = "radius-regs"  # rlm_pam's pam_auth
 APACHE_SERVICE = "apache-regs"  # AuthPAMService
 LOGIN_SERVICES = (SPLIT, RADIUS_SERVICE, APACHE_SERVICE)
@@ -120,6 +121,11 @@ def _services(env):
     os.chmod(wrapper, 0o755)
     with open(env.path("pam.d", SPLIT), "w") as f:
         f.write(_stack(env))
+    # A module before split that already read the answer into PAM_AUTHTOK (pam_unix asks
+    # "Password: " and keeps it, though the whole answer is not the password).
+    with open(env.path("pam.d", SPLIT_AFTER_AUTHTOK), "w") as f:
+        f.write("auth optional %s nodelay\n" % harness._find_lib("security/pam_unix.so") +
+                _stack(env))
     etc = env.path("etc-pam.d")
     os.makedirs(etc)
     deny = harness._find_lib("security/pam_deny.so")
@@ -130,12 +136,12 @@ def _services(env):
     os.chmod(etc, 0o755)
 
 
-def one_answer(env, user, answer, **kw):
+def one_answer(env, user, answer, service=SPLIT, **kw):
     _services(env)
     _answers.append(answer)
     pamdrive, env.pamdrive = env.pamdrive, env.path("pamdrive-shadow")
     try:
-        return env.pam(SPLIT, user, [answer], **kw)
+        return env.pam(service, user, [answer], **kw)
     finally:
         env.pamdrive = pamdrive
 
@@ -169,6 +175,18 @@ def test_R11_3_one_answer_logs_in_with_one_prompt(env):
     kinds = [k for c in r.convs for k, _ in c if k.startswith("PROMPT")]
     check(kinds == ["PROMPT_OFF"], "want exactly one hidden prompt, got %r" % kinds, r)
     check_in("Password followed by the OTP code", r.prompts[0], "the prompt says what to type")
+
+
+def test_R11_3_answer_taken_from_pam_authtok(env):
+    """An answer another module (or the application) already put in PAM_AUTHTOK is split
+    without asking again."""
+    user = "user19"
+    secret = enrol(env, user)
+    r = one_answer(env, user, password(env, user) + env.fresh_code(secret),
+                   service=SPLIT_AFTER_AUTHTOK)
+    check(r.ok, "password + code from PAM_AUTHTOK refused", r, env.regsd_tail())
+    check(r.prompts == ["Password: "], "want only the first module's prompt, got %r"
+          % r.prompts, r)
 
 
 def test_R11_3_answer_without_code_refused_uncounted(env):
