@@ -533,13 +533,20 @@ def _need_radius(env):
 
 
 def _radius_answers(srv):
-    """True once the server answers (an unknown user is rejected)."""
-    return _radclient(srv, "nobody-here", "x") in ("Access-Reject", "Access-Accept")
+    """True once the server says it is ready and answers (a malformed answer is rejected)."""
+    try:
+        with open(os.path.join(srv.dir, "radius.log"), errors="replace") as f:
+            if "Ready to process requests" not in f.read():
+                return False
+    except FileNotFoundError:
+        return False
+    return _radclient(srv, "nobody-here", "x", 2) in ("Access-Reject", "Access-Accept")
 
 
-def _radclient(srv, user, password):
+def _radclient(srv, user, password, timeout=10):
     attrs = "User-Name = %s, User-Password = %s\n" % (json.dumps(user), json.dumps(password))
-    p = subprocess.run(["radclient", "-r", "1", "-t", str(int(harness.slow(10))), "-d", srv.dir,
+    p = subprocess.run(["radclient", "-r", "1", "-t", str(int(harness.slow(timeout))), "-d",
+                        srv.dir,
                         "-D", "/usr/share/freeradius", "127.0.0.1:%d" % srv.port, "auth",
                         RADIUS_SECRET], input=attrs, capture_output=True, text=True,
                        timeout=harness.slow(30))
