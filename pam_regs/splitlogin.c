@@ -90,6 +90,7 @@ int flow_split(struct flow *f)
 {
 	char *answer = NULL;
 	size_t password_len = 0;
+	pam_set_data(f->pamh, SPLIT_CODE_KEY, NULL, NULL); /* one of an earlier try: wiped */
 	int rc = check_account(f);
 	if (rc == PAM_SUCCESS)
 		rc = read_answer(f, &answer);
