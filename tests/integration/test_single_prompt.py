@@ -794,6 +794,20 @@ def test_R11_3_apache_cache_serves_a_browser_session(env):
     check(got == 401, "the uncached location accepted the used code again: %d" % got)
 
 
+def test_R11_3_expired_password_refused_over_radius(env):
+    """R9.2: a client with one field cannot change a password, so a password that must be
+    changed is refused (the account phase), also with the right code. Runs last but one: it
+    moves regsd's clock 91 days on, which ages every account's password."""
+    user = "user20"
+    secret = enrol(env, user)
+    check(radius_auth(env, user, password(env, user) + env.fresh_code(secret)) ==
+          "Access-Accept", "the login before the password aged was refused")
+    env.advance(91 * 86400)
+    check(env.get_account(user)[0] & harness.F_PASSWORD_EXPIRED, "the password did not expire")
+    got = radius_auth(env, user, password(env, user) + env.fresh_code(secret))
+    check(got == "Access-Reject", "an expired password let a RADIUS login in: %s" % got)
+
+
 def test_R11_3_answers_never_logged(env):
     """No typed answer (password + code) reaches regsd's log or the servers' logs."""
     logs = env.regsd_log()
