@@ -11,14 +11,14 @@ The stack under test (data/pam.d/radiusd, data/pam.d/apache):
 
 The password module is the real pam_unix with use_first_pass (pam_matrix
 always asks for itself), checking sha512-crypt hashes in the test's own shadow
-file. The splitting edge cases go through pamdrive under pam_wrapper (in a
-mount namespace that binds that shadow over /etc/shadow); the real clients are the real FreeRADIUS
-(rlm_pam, PAP queried with radclient) and the real apache2 (mod_authnz_pam
-behind mod_auth_basic, queried with curl), each on a free loopback port and
-started in a private mount namespace (unshare -m) that binds the test's
-pam.d, passwd, group and shadow over those in /etc. Both drop root for the
-verifier account `dave` (regs.conf's verifier_group) with the group shadow,
-as freerad and www-data do on a real host; they reach the test's regsd
+file. The splitting edge cases go through pamdrive under pam_wrapper, in a
+mount namespace that binds that shadow over /etc/shadow. The real clients are
+the real FreeRADIUS (rlm_pam, PAP queried with radclient) and the real apache2
+(mod_authnz_pam behind mod_auth_basic, queried with curl), each on a free
+loopback port and started in a private mount namespace (unshare -m) that binds
+the test's pam.d, passwd, group and shadow over those in /etc. Both drop root
+for the verifier account `dave` (regs.conf's verifier_group) with the group
+shadow, as freerad and www-data do on a real host; they reach the test's regsd
 through DBUS_SYSTEM_BUS_ADDRESS.
 """
 
@@ -96,16 +96,16 @@ def _need_namespace():
     if "namespace" not in _probed:
         p = subprocess.run(["unshare", "-m", "--propagation", "private", "true"],
                            capture_output=True, text=True, timeout=30)
-        _probed["namespace"] = p.stderr.strip() or "exit %d" % p.returncode \
-            if p.returncode else None
+        why = p.stderr.strip() or "exit %d" % p.returncode
+        _probed["namespace"] = why if p.returncode else None
     if _probed["namespace"]:
         skip("no private mount namespace (unshare -m as root): %s" % _probed["namespace"])
 
 
 def _services(env):
-    """The split stack with the real pam_unix: for pamdrive in the harness's pam.d (pam_unix
-    reads the test's shadow through nss_wrapper), and a whole /etc/pam.d for the real
-    clients, whose namespace binds the same shadow over /etc/shadow. Made once per Env."""
+    """The split stack with the real pam_unix: for pamdrive in the harness's pam.d, and a
+    whole /etc/pam.d for the real clients; both namespaces bind the test's shadow over
+    /etc/shadow. Made once per Env."""
     _need_namespace()
     if os.path.exists(env.path("split-shadow")):
         return
