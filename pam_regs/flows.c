@@ -347,6 +347,8 @@ int flow_otp(struct flow *f)
 {
 	struct regs_account_info info;
 	enum regs_client_err err = RC_UNREACHABLE;
+	if (flow_split_pending(f))
+		return flow_split_otp(f); /* the code came with the password: no prompt */
 	if (!f->client || (err = regs_get_account(f->client, f->user, &info)) != RC_OK)
 		return flow_call_failed(f, err);
 	flow_use_account_language(f, &info);

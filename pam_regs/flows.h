@@ -48,6 +48,13 @@ int flow_mobile_login(struct flow *f);
  * flow_recall_language applies a language remembered for this user, if any. */
 void flow_use_account_language(struct flow *f, const struct regs_account_info *info);
 void flow_recall_language(struct flow *f);
+
+/* Single-prompt clients (R11.3): the split line reads "password + code" in one answer, hands
+ * the password on in PAM_AUTHTOK and keeps the code, which the otp line then verifies
+ * without asking. */
+int flow_split(struct flow *f);
+int flow_split_pending(struct flow *f);
+int flow_split_otp(struct flow *f);
 /* regsd answered with an error or not at all: the refusal (failmode applies). */
 int flow_call_failed(struct flow *f, enum regs_client_err err);
 

@@ -355,3 +355,22 @@ void msg_card_verdict(char *buf, size_t size, uint32_t result, uint32_t lock_sec
 	}
 	snprintf(buf, size, "%s", text);
 }
+
+const char *msg_split_prompt(void)
+{
+	return _("Password followed by the OTP code: ");
+}
+
+const char *msg_split_malformed(void)
+{
+	return _("Type your password followed directly by the 6-digit OTP code from your "
+	         "authenticator app (no space between them), in one answer.");
+}
+
+const char *msg_split_needs_otp(void)
+{
+	return _("This login takes the password and the OTP code in one answer, so it needs OTP "
+	         "bound to this account, and binding cannot be done here. Bind OTP first: log in "
+	         "on the console or over ssh, where binding is offered, or run 'regsctl enrol "
+	         "otp' in a session that is already open.");
+}

@@ -79,4 +79,10 @@ void msg_wrong_pin(char *buf, size_t size, int tries_left);
 const char *msg_card_status(int status); /* enum card_status */
 void msg_card_verdict(char *buf, size_t size, uint32_t result, uint32_t lock_seconds);
 
+/* Single-prompt clients (R11.3): password and code in one answer. */
+const char *msg_split_prompt(void);
+const char *msg_split_malformed(void);
+/* No OTP bound: binding needs a second prompt, which such a client cannot answer. */
+const char *msg_split_needs_otp(void);
+
 #endif

@@ -17,6 +17,7 @@ static const char *const text_modes[] = {"utf8", "ascii", NULL};
 static const struct opt_desc module_option_table[] = {
     OPT("otp", OPT_FLAG, otp, 0, 1, NULL),
     OPT("authfail", OPT_FLAG, authfail, 0, 1, NULL),
+    OPT("split", OPT_FLAG, split, 0, 1, NULL),
     OPT("failmode", OPT_ENUM, failmode, 0, 0, failmodes),
     OPT("enrol", OPT_ENUM, enrol, 0, 0, enrol_modes),
     OPT("timeout", OPT_INT, timeout_ms, 100, 120000, NULL),
@@ -38,7 +39,7 @@ static void report_syslog(void *ctx, const char *file, unsigned line, const char
 int options_parse(pam_handle_t *pamh, int argc, const char **argv, struct module_options *o)
 {
 	int bad = 0;
-	o->otp = o->authfail = o->debug = o->webconsole = 0;
+	o->otp = o->authfail = o->split = o->debug = o->webconsole = 0;
 	o->text = TEXT_UTF8;
 	o->failmode = REGS_FAILMODE_SECURE;
 	o->enrol = ENROL_REFUSE;
@@ -57,5 +58,7 @@ enum module_mode options_mode(const struct module_options *o)
 {
 	if (o->otp)
 		return MODE_OTP;
-	return o->authfail ? MODE_AUTHFAIL : MODE_SELECT;
+	if (o->authfail)
+		return MODE_AUTHFAIL;
+	return o->split ? MODE_SPLIT : MODE_SELECT;
 }

@@ -3,13 +3,14 @@
 #define PAM_REGS_OPTIONS_H
 #include <security/pam_modules.h>
 
-enum module_mode { MODE_SELECT, MODE_AUTHFAIL, MODE_OTP };
+enum module_mode { MODE_SELECT, MODE_AUTHFAIL, MODE_OTP, MODE_SPLIT };
 enum enrol_mode { ENROL_REFUSE = 0, ENROL_INLINE = 1 };
 enum text_mode { TEXT_UTF8 = 0, TEXT_ASCII = 1 };
 
 struct module_options {
 	int otp;      /* flag: ask for and verify the OTP code */
 	int authfail; /* flag: the password module before failed: count it */
+	int split;    /* flag: password and code in one answer (R11.3) */
 	int failmode; /* enum regs_failmode: secure (default) or open */
 	int enrol;    /* enum enrol_mode, for the account phase (R1.4) */
 	int timeout_ms;

@@ -34,6 +34,8 @@ static int authenticate(struct flow *f)
 		return flow_otp(f);
 	case MODE_AUTHFAIL:
 		return flow_authfail(f);
+	case MODE_SPLIT:
+		return flow_split(f);
 	default:
 		return flow_select(f);
 	}

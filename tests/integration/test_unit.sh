@@ -38,8 +38,15 @@ else
 		"$T/security"
 fi
 
-# 2 the unit verifies without a warning (an unknown key or system-call group is only a warning)
-if systemd-analyze verify --man=no "$T/regsd.service" >"$T/verify" 2>&1 && [ ! -s "$T/verify" ]; then
+# 2 the unit verifies without a warning (an unknown key or system-call group is only a warning).
+# verify also loads the installed units that multi-user.target wants (freeradius.service, once
+# the single-prompt tests' packages are installed, warns about MemoryLimit=): their warnings
+# are about those units, not this one, and are only shown.
+systemd-analyze verify --man=no "$T/regsd.service" >"$T/verify.all" 2>&1
+vrc=$?
+grep -E '^(/lib|/usr/lib|/etc|/run)/systemd/' "$T/verify.all" | sed 's/^/# other unit: /'
+grep -vE '^(/lib|/usr/lib|/etc|/run)/systemd/' "$T/verify.all" >"$T/verify"
+if [ "$vrc" -eq 0 ] && [ ! -s "$T/verify" ]; then
 	ok "systemd-analyze verify: regsd.service is clean"
 else
 	notok "systemd-analyze verify: regsd.service is clean" "$T/verify"
