@@ -13,14 +13,18 @@
 #include <winscard.h>
 
 /*
- * PIN status query -- AN ASSUMPTION, not taken from a trace of a real card (the virtual card
- * implements it): the protected VERIFY header with no data, the case 1 APDU 8C 20 00 01,
- * answers 63 Cx (x tries left) or 69 83 (locked) and is never counted as an attempt.
+ * PIN status query -- NOT IN THE CARD DOCUMENT (docs/hicos-card.md), not taken from a trace of a
+ * real card: the protected VERIFY header with no data, the case 1 APDU 8C 20 00 01. A card that
+ * has it answers 63 Cx (x tries left) or 69 83 (locked) and does not count it as an attempt.
+ * A card that follows the document strictly answers anything else (67 00, 6D 00, 6A 86, ...):
+ * that means "tries unknown", never a failure (R11.5); the PIN is then asked for without a count
+ * and the VERIFY answer tells the tries (63 Cx) or the lock (69 83, which the document says the
+ * card answers before it looks at the PIN).
  *
- * PIN rules (R3.3): the PIN is asked for only after the tries left are known (card_pin_tries);
- * a locked card is never sent a PIN; a PIN is sent at most once per card_open session (the 6A88
- * retry with the alternative key is the profile's key selection: the card did not check the
- * PIN); PIN buffers are wiped.
+ * PIN rules (R3.3): the PIN is asked for only after the status query (card_pin_tries); a card
+ * that reports itself locked is never sent a PIN; a PIN is sent at most once per card_open
+ * session (the 6A88 retry with the alternative key is the profile's key selection: the card did
+ * not check the PIN); PIN buffers are wiped.
  */
 
 #define READERS_MAX 16
@@ -51,7 +55,8 @@ struct card {
 	char *reader;
 	char atr_hex[ATR_MAX * 3 + 1];
 	char detail[DETAIL_SIZE];
-	int tries; /* from card_pin_tries; -1: not known */
+	int tries;       /* from card_pin_tries or VERIFY; CARD_TRIES_UNKNOWN: not reported */
+	int tries_asked; /* card_pin_tries asked the card in this session */
 	int pin_sent, pin_verified;
 	int key_reference; /* the SIGN key's; -1: PrKDF not read yet */
 };
@@ -135,7 +140,7 @@ static struct card *card_new(void)
 
 	if (c == NULL)
 		return NULL;
-	c->tries = -1;
+	c->tries = CARD_TRIES_UNKNOWN;
 	c->key_reference = -1;
 	c->io.transmit = recording_transmit;
 	c->io.ctx = c;
@@ -507,22 +512,23 @@ enum card_status card_pin_tries(struct card *c, int *tries)
 	enum apdu_err err;
 	enum card_status status;
 
-	*tries = -1;
+	*tries = CARD_TRIES_UNKNOWN;
 	if (c->open_status != CARD_OK)
 		return c->open_status;
-	c->tries = -1;
+	c->tries = CARD_TRIES_UNKNOWN;
 	status = select_in_df(c, path_key_file[2], "SELECT key file 0810");
 	if (status != CARD_OK)
 		return status;
 	err = apdu_exchange(&c->io, status_query, sizeof(status_query), NULL, 0, &len, &sw);
 	if (err != APDU_OK)
 		return fail_apdu(c, "PIN status", err, sw);
+	c->tries_asked = 1;
 	if (sw == APDU_SW_PIN_BLOCKED || sw == 0x63C0) {
 		*tries = c->tries = 0;
 		return fail(c, CARD_LOCKED, "the PIN is locked");
 	}
 	if ((sw & 0xFFF0) != 0x63C0)
-		return fail(c, CARD_IO, "PIN status: the card answered %04X", sw);
+		return CARD_OK; /* the document has no such query: tries unknown, not an error */
 	*tries = c->tries = sw & 0x0F;
 	return CARD_OK;
 }
@@ -551,7 +557,11 @@ static enum card_status verify_outcome(struct card *c, uint16_t sw, int *tries_l
 		return CARD_OK;
 	}
 	if (sw == APDU_SW_PIN_BLOCKED || sw == 0x63C0) {
+		int was_known = c->tries != CARD_TRIES_UNKNOWN;
+
 		*tries_left = c->tries = 0;
+		if (!was_known) /* locked by this PIN, or before it: the card does not say */
+			return fail(c, CARD_LOCKED, "VERIFY answered %04X: the PIN is locked", sw);
 		return fail(c, CARD_LOCKED, "wrong PIN: the card is now locked");
 	}
 	if ((sw & 0xFFF0) == 0x63C0) {
@@ -563,17 +573,18 @@ static enum card_status verify_outcome(struct card *c, uint16_t sw, int *tries_l
 	return fail(c, CARD_IO, "VERIFY: the card answered %04X", sw);
 }
 
-/* Whether a PIN may be sent now: never twice, never without known tries, never when locked. */
+/* Whether a PIN may be sent now: never twice, never before the status query, never to a card
+ * that reported itself locked. */
 static enum card_status may_send_pin(struct card *c, const char *pin)
 {
 	if (c->open_status != CARD_OK)
 		return c->open_status;
 	if (c->pin_sent)
 		return fail(c, CARD_IO, "a PIN was already sent in this session: not sent again");
+	if (!c->tries_asked)
+		return fail(c, CARD_IO, "the PIN status was not asked: no PIN sent");
 	if (c->tries == 0)
 		return fail(c, CARD_LOCKED, "the PIN is locked: no PIN sent");
-	if (c->tries < 0)
-		return fail(c, CARD_IO, "the PIN tries left are not known: no PIN sent");
 	if (!pinwrap_pin_format_ok(pin))
 		return fail(c, CARD_BAD_PIN_FORMAT, "the PIN is not 6 to 8 digits: not sent");
 	return CARD_OK;
