@@ -157,6 +157,7 @@ void card_delete(struct request *r, const char *user)
 	struct store_val key = {c.sha256, sizeof(c.sha256)};
 	store_del(r->txn, STORE_CARD_INDEX, key);
 	store_del(r->txn, STORE_CARDS, store_str(user));
+	store_del(r->txn, STORE_CARD_CERTS, store_str(user));
 }
 
 /* The verdict of a card login whose challenge was valid. */
@@ -227,6 +228,10 @@ static uint32_t save_binding(struct request *r, const char *user, const struct c
 	struct store_val val = {buf, card_rec_encode(&rec, buf)};
 	store_put(r->txn, STORE_CARDS, store_str(user), val);
 	store_put(r->txn, STORE_CARD_INDEX, key, store_str(user));
+	/* The whole certificate, for sshd's key lookup (R11.4); the record above stays as it
+	 * was, so an older regsd still reads it. */
+	struct store_val cert = {p->cert, (size_t)p->cert_len};
+	store_put(r->txn, STORE_CARD_CERTS, store_str(user), cert);
 	return REGS_R_OK;
 }
 
