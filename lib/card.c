@@ -42,6 +42,7 @@ static const uint8_t sign_key_id[] = {0x53, 0x49, 0x47, 0x4E}; /* "SIGN" */
 static const uint16_t path_key_file[] = {0x3F00, 0x5030, 0x0810};
 #define FID_PRKDF 0x4100
 #define FID_CDF 0x4104
+#define FID_SERIAL 0x0900
 
 struct card {
 	SCARDCONTEXT context;
@@ -500,6 +501,30 @@ enum card_status card_read_certificate(struct card *c, uint8_t **der, size_t *le
 	if (ref == NULL)
 		return fail(c, CARD_BAD_DATA, "no certificate for the SIGN key in 4104");
 	return read_certificate_slice(c, ref, der, len);
+}
+
+enum card_status card_read_serial(struct card *c, char hex[CARD_SERIAL_HEX_SIZE])
+{
+	const uint16_t path[] = {0x3F00, 0x5030, FID_SERIAL};
+	uint8_t buf[CARD_SERIAL_MAX];
+	size_t len = 0;
+	uint16_t sw = 0;
+	enum apdu_err err;
+
+	hex[0] = '\0';
+	if (c->open_status != CARD_OK)
+		return c->open_status;
+	err = apdu_select_path(&c->io, path, sizeof(path) / sizeof(path[0]), &sw);
+	if (err == APDU_OK)
+		err =
+		    apdu_read_binary_all(&c->io, 0, sizeof(buf), APDU_READ_TO_END, buf, &len, &sw);
+	if (err == APDU_ERR_TRANSPORT)
+		return fail_apdu(c, "read card serial 0900", err, sw);
+	if (err != APDU_OK)
+		len = 0; /* the document gives the file, not its answers: no serial, no error */
+	for (size_t i = 0; i < len; i++)
+		sprintf(hex + 2 * i, "%02X", buf[i]);
+	return CARD_OK;
 }
 
 /* ---- PIN ---- */

@@ -48,6 +48,14 @@ const char *card_reader_name(const struct card *c);
 const char *card_atr_hex(const struct card *c);
 const char *card_error_detail(const struct card *c);
 
+#define CARD_SERIAL_MAX 32 /* bytes of the card serial file read at most */
+#define CARD_SERIAL_HEX_SIZE (CARD_SERIAL_MAX * 2 + 1)
+
+/* The card serial (file 0900) as upper-case hex. It only names the card for regsd's copy of its
+ * certificate (a login need not read the certificate again), so a card that does not give it,
+ * with any status word, is "" and CARD_OK; only a lost card or PC/SC failure is an error. */
+enum card_status card_read_serial(struct card *c, char hex[CARD_SERIAL_HEX_SIZE]);
+
 /* The certificate paired with the SIGN key (CDF 4104 -> slice of 08F2) into a malloc'd *der
  * of *len bytes. */
 enum card_status card_read_certificate(struct card *c, uint8_t **der, size_t *len);
