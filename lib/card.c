@@ -20,6 +20,11 @@
  * that means "tries unknown", never a failure (R11.5); the PIN is then asked for without a count
  * and the VERIFY answer tells the tries (63 Cx) or the lock (69 83, which the document says the
  * card answers before it looks at the PIN).
+ * The only other command the document does not define is the second-generation probe (SELECT of
+ * the applet by AID, CLA 00), sent only to a card whose ATR is not this profile's: any answer
+ * but 90 00 means "not a second-generation card", never a failure. The card serial read
+ * (file 0900, a file the document names without its answers) follows the same rule: a refusal
+ * means "no serial", and the certificate is read instead (card_read_serial).
  *
  * PIN rules (R3.3): the PIN is asked for only after the status query (card_pin_tries); a card
  * that reports itself locked is never sent a PIN; a PIN is sent at most once per card_open
