@@ -750,6 +750,32 @@ enum regs_client_err regs_card_login(struct regs_client *c, const char *handle, 
 	                    sig_len, service, rhost);
 }
 
+enum regs_client_err regs_card_known(struct regs_client *c, const char *user,
+                                     const char *card_serial, int *known)
+{
+	DBusMessage *reply;
+	DBusMessageIter it;
+	*known = 0;
+	enum regs_client_err rc = call(c, REGS_M_CARD_KNOWN, "ss", "b", &reply, user, card_serial);
+	if (rc != RC_OK)
+		return rc;
+	dbus_message_iter_init(reply, &it);
+	*known = next_bool(&it);
+	dbus_message_unref(reply);
+	return rc;
+}
+
+enum regs_client_err regs_card_login_serial(struct regs_client *c, const char *handle,
+                                            const char *card_serial, const uint8_t *cert,
+                                            size_t cert_len, const uint8_t *sig, size_t sig_len,
+                                            const char *service, const char *rhost,
+                                            struct regs_verdict *out)
+{
+	static const uint8_t none[1];
+	return call_verdict(c, REGS_M_CARD_LOGIN_SERIAL, "syysss", out, handle, cert ? cert : none,
+	                    cert ? cert_len : 0, sig, sig_len, service, rhost, card_serial);
+}
+
 enum regs_client_err regs_bind_card(struct regs_client *c, const char *handle, const uint8_t *cert,
                                     size_t cert_len, const uint8_t *sig, size_t sig_len,
                                     uint32_t *result)

@@ -164,6 +164,16 @@ enum regs_client_err regs_card_login(struct regs_client *c, const char *handle, 
                                      size_t cert_len, const uint8_t *sig, size_t sig_len,
                                      const char *service, const char *rhost,
                                      struct regs_verdict *out);
+/* The certificate cache (R3): whether regsd holds user's bound certificate for the card with
+ * card_serial (then a login may send none), and the login with the card's serial (cert may be
+ * NULL, cert_len 0: the held one; REGS_R_CARD_CERT_NEEDED: send it on a new challenge). */
+enum regs_client_err regs_card_known(struct regs_client *c, const char *user,
+                                     const char *card_serial, int *known);
+enum regs_client_err regs_card_login_serial(struct regs_client *c, const char *handle,
+                                            const char *card_serial, const uint8_t *cert,
+                                            size_t cert_len, const uint8_t *sig, size_t sig_len,
+                                            const char *service, const char *rhost,
+                                            struct regs_verdict *out);
 /* R7.1 with the card: a challenge made for REGS_CARD_STEP_UP, signed by the bound card. */
 enum regs_client_err regs_step_up_card(struct regs_client *c, const char *handle,
                                        const uint8_t *cert, size_t cert_len, const uint8_t *sig,

@@ -20,6 +20,7 @@ struct card_proof {
 	int cert_len;
 	const uint8_t *sig;
 	int sig_len;
+	int cert_optional; /* CardLoginSerial: none means the one regsd holds */
 };
 
 /* R12.2: a refused newcomer is told when to try again; nothing live was evicted for it. */
@@ -95,7 +96,8 @@ static int take_proof(struct request *r, const char *purpose, struct challenge *
 		dbus_message_iter_get_basic(&it, &extra[i]);
 		dbus_message_iter_next(&it);
 	}
-	if (p->cert_len <= 0 || p->cert_len > CERT_MAX || p->sig_len <= 0 || p->sig_len > SIG_MAX) {
+	if ((p->cert_len <= 0 && !p->cert_optional) || p->cert_len > CERT_MAX || p->sig_len <= 0 ||
+	    p->sig_len > SIG_MAX) {
 		reply_error(r, REGS_E_INVALID_ARGS,
 		            "certificate or signature missing or too large");
 		return -1;
@@ -157,6 +159,7 @@ void card_delete(struct request *r, const char *user)
 	struct store_val key = {c.sha256, sizeof(c.sha256)};
 	store_del(r->txn, STORE_CARD_INDEX, key);
 	store_del(r->txn, STORE_CARDS, store_str(user));
+	store_del(r->txn, STORE_CARD_CERTS, store_str(user));
 }
 
 /* The verdict of a card login whose challenge was valid. */
@@ -175,31 +178,150 @@ static uint32_t card_login_verdict(struct request *r, const struct challenge *c,
 	return check_certificate(r, c, p, a);
 }
 
+/* Whether regsd holds the certificate of user's bound card and the card with card_serial last
+ * logged in with it (a login need not read it from the card again); copied into der (CERT_MAX
+ * bytes) unless der is NULL. */
+static int held_certificate(struct request *r, const char *user, const char *card_serial,
+                            uint8_t *der, int *len)
+{
+	struct card_rec bound;
+	struct store_val v;
+	uint8_t digest[SHA256_DIGEST_LENGTH];
+	if (!*card_serial || card_load(r, user, &bound) != REGS_OK ||
+	    strcmp(bound.card_serial, card_serial) != 0)
+		return 0;
+	if (store_get(r->txn, STORE_CARD_CERTS, store_str(user), &v) != REGS_OK || v.len == 0 ||
+	    v.len > CERT_MAX)
+		return 0; /* bound before regsd kept certificates */
+	SHA256(v.data, v.len, digest);
+	if (memcmp(digest, bound.sha256, sizeof(digest)) != 0)
+		return 0;
+	if (der != NULL) {
+		memcpy(der, v.data, v.len); /* a later write in this transaction may move v.data */
+		*len = (int)v.len;
+	}
+	return 1;
+}
+
+/* After a successful login with a certificate (the bound one): keeps it, for bindings made
+ * before regsd kept certificates, and the serial of the card that showed it. */
+static void remember_card(struct request *r, const char *user, const struct card_proof *p,
+                          const char *card_serial)
+{
+	struct card_rec bound;
+	struct store_val v;
+	uint8_t buf[REC_BUF_MAX];
+	if (store_get(r->txn, STORE_CARD_CERTS, store_str(user), &v) != REGS_OK ||
+	    v.len != (size_t)p->cert_len || memcmp(v.data, p->cert, v.len) != 0) {
+		struct store_val cert = {p->cert, (size_t)p->cert_len};
+		store_put(r->txn, STORE_CARD_CERTS, store_str(user), cert);
+	}
+	if (!*card_serial || card_load(r, user, &bound) != REGS_OK ||
+	    strcmp(bound.card_serial, card_serial) == 0)
+		return;
+	rec_copy(bound.card_serial, sizeof(bound.card_serial), card_serial);
+	struct store_val val = {buf, card_rec_encode(&bound, buf)};
+	store_put(r->txn, STORE_CARDS, store_str(user), val);
+}
+
+/* CardLoginSerial without a certificate: the one regsd holds for this card, if the card's
+ * signature verifies with it; REGS_R_CARD_CERT_NEEDED otherwise. held: CERT_MAX bytes. */
+static uint32_t use_held_certificate(struct request *r, const struct challenge *c,
+                                     struct card_proof *p, const struct account_rec *a,
+                                     const char *card_serial, uint8_t *held)
+{
+	if (policy_lock_seconds_left(a, r->now) > 0)
+		return REGS_R_LOCKED;
+	if (!held_certificate(r, c->user, card_serial, held, &p->cert_len))
+		return REGS_R_CARD_CERT_NEEDED;
+	p->cert = held;
+	if (x509_verify_signature(p->cert, (size_t)p->cert_len, c->nonce, sizeof(c->nonce), p->sig,
+	                          (size_t)p->sig_len) != X509_VERDICT_OK)
+		return REGS_R_CARD_CERT_NEEDED; /* another card with this serial: read its own */
+	return REGS_R_OK;
+}
+
+/* A card login on a valid challenge: the verdict, the lock count (R9.1) and the log. */
+static void card_login(struct request *r, const struct challenge *c, struct card_proof *p,
+                       const char *const extra[3])
+{
+	const char *service = extra[0], *rhost = extra[1], *card_serial = extra[2];
+	uint8_t held[CERT_MAX];
+	struct account_rec a;
+	uint32_t result = REGS_R_OK;
+	if (!account_open_for_change(r, c->user, &a))
+		return;
+	if (p->cert_len == 0)
+		result = use_held_certificate(r, c, p, &a, card_serial, held);
+	if (result == REGS_R_OK)
+		result = card_login_verdict(r, c, p, &a);
+	if (result == REGS_R_CARD_CERT_NEEDED) {
+		reply_verdict(r, result, &a); /* nothing judged yet: not counted, not logged */
+		return;
+	}
+	if (result == REGS_R_OK) {
+		policy_clear(&a);
+		remember_card(r, c->user, p, card_serial);
+	} else if (result != REGS_R_LOCKED && result != REGS_R_NO_FRESH_CRL) {
+		count_failure(r, c->user, &a, "card", service, rhost); /* R9.1 */
+	}
+	account_save(r, c->user, &a);
+	struct audit_event e = {c->user, "login", "card", service, rhost, result};
+	audit_record(r, &e);
+	reply_verdict(r, result, &a);
+}
+
 void handle_card_login(struct request *r)
 {
 	struct challenge c;
-	struct card_proof p;
-	struct account_rec a;
-	const char *extra[2] = {"", ""};
+	struct card_proof p = {0};
+	const char *extra[3] = {"", "", ""};
 	int taken = take_proof(r, REGS_CARD_LOGIN, &c, &p, extra, 2);
-	const char *service = extra[0], *rhost = extra[1];
 	if (taken < 0)
 		return;
 	if (!taken) {
 		reply_verdict(r, REGS_R_BAD_CHALLENGE, NULL);
 		return;
 	}
-	if (!account_open_for_change(r, c.user, &a))
+	card_login(r, &c, &p, extra);
+}
+
+/* A card serial as the module sends it: hex that fits the card record, or "" for none. */
+static int card_serial_ok(struct request *r, const char *card_serial)
+{
+	size_t n = strlen(card_serial);
+	if (n < sizeof(((struct card_rec *)0)->card_serial) &&
+	    strspn(card_serial, "0123456789ABCDEF") == n)
+		return 1;
+	reply_error(r, REGS_E_INVALID_ARGS, "card serial: upper-case hex, at most %zu digits",
+	            sizeof(((struct card_rec *)0)->card_serial) - 1);
+	return 0;
+}
+
+void handle_card_login_serial(struct request *r)
+{
+	struct challenge c;
+	struct card_proof p = {.cert_optional = 1};
+	const char *extra[3] = {"", "", ""};
+	int taken = take_proof(r, REGS_CARD_LOGIN, &c, &p, extra, 3);
+	if (taken < 0 || !card_serial_ok(r, extra[2]))
 		return;
-	uint32_t result = card_login_verdict(r, &c, &p, &a);
-	if (result == REGS_R_OK)
-		policy_clear(&a);
-	else if (result != REGS_R_LOCKED && result != REGS_R_NO_FRESH_CRL)
-		count_failure(r, c.user, &a, "card", service, rhost); /* R9.1 */
-	account_save(r, c.user, &a);
-	struct audit_event e = {c.user, "login", "card", service, rhost, result};
-	audit_record(r, &e);
-	reply_verdict(r, result, &a);
+	if (!taken) {
+		reply_verdict(r, REGS_R_BAD_CHALLENGE, NULL);
+		return;
+	}
+	card_login(r, &c, &p, extra);
+}
+
+void handle_card_known(struct request *r)
+{
+	const char *arg[2];
+	request_strings(r, arg, 2);
+	const char *user = request_target(r, arg[0], 1);
+	if (!user || !card_serial_ok(r, arg[1]))
+		return;
+	dbus_bool_t known = held_certificate(r, user, arg[1], NULL, NULL) ? TRUE : FALSE;
+	reply_args(r, DBUS_TYPE_BOOLEAN, &known, DBUS_TYPE_INVALID);
 }
 
 /* R3.6: one certificate, one account; a rebind replaces the old card. */
@@ -227,6 +349,10 @@ static uint32_t save_binding(struct request *r, const char *user, const struct c
 	struct store_val val = {buf, card_rec_encode(&rec, buf)};
 	store_put(r->txn, STORE_CARDS, store_str(user), val);
 	store_put(r->txn, STORE_CARD_INDEX, key, store_str(user));
+	/* The whole certificate, for sshd's key lookup (R11.4); the record above stays as it
+	 * was, so an older regsd still reads it. */
+	struct store_val cert = {p->cert, (size_t)p->cert_len};
+	store_put(r->txn, STORE_CARD_CERTS, store_str(user), cert);
 	return REGS_R_OK;
 }
 

@@ -26,6 +26,8 @@ void handle_request_reset_code(struct request *r);
 void handle_redeem_reset_code(struct request *r);
 void handle_card_challenge(struct request *r);
 void handle_card_login(struct request *r);
+void handle_card_login_serial(struct request *r);
+void handle_card_known(struct request *r);
 void handle_bind_card(struct request *r);
 void handle_step_up_card(struct request *r);
 void handle_google_begin(struct request *r);

@@ -43,6 +43,8 @@ static const struct method methods[] = {
     {REGS_M_REDEEM_RESET_CODE, "sssss", handle_redeem_reset_code},
     {REGS_M_CARD_CHALLENGE, "ss", handle_card_challenge},
     {REGS_M_CARD_LOGIN, "sayayss", handle_card_login},
+    {REGS_M_CARD_LOGIN_SERIAL, "sayaysss", handle_card_login_serial},
+    {REGS_M_CARD_KNOWN, "ss", handle_card_known},
     {REGS_M_BIND_CARD, "sayay", handle_bind_card},
     {REGS_M_STEP_UP_CARD, "sayays", handle_step_up_card},
     {REGS_M_GOOGLE_BEGIN, "ssss", handle_google_begin},

@@ -92,6 +92,21 @@
  * anchors of the account's class (R1.2), be valid and not revoked (R3.5).
  * Failures count toward the lock like wrong codes (R9.1). */
 #define REGS_M_CARD_LOGIN "CardLogin"
+/* The certificate cache (R3): a login need not read the certificate from the card each time.
+ * (s user, s card_serial) -> (b known)
+ * Whether regsd holds the certificate bound to user and the card with card_serial (hex of the
+ * card's serial file) last logged in with it; callers as for a login challenge. */
+#define REGS_M_CARD_KNOWN "CardKnown"
+/* (s handle, ay certificate, ay signature, s service, s rhost, s card_serial)
+ *   -> (u result, u lock_seconds_left, u failures_left)
+ * CardLogin with the card's serial. An empty certificate stands for the one regsd holds for
+ * this account and card serial: the signature must verify with it (R3.4), and its chain,
+ * validity and revocation are checked at every login as for a sent one (R1.2, R3.5). When
+ * regsd holds none for that serial, or the signature does not verify with it (another card
+ * with the same serial), REGS_R_CARD_CERT_NEEDED, not counted: the caller reads the
+ * certificate and logs in with it on a new challenge, and that verdict is counted. After a
+ * successful login with a certificate regsd keeps it and the card serial. */
+#define REGS_M_CARD_LOGIN_SERIAL "CardLoginSerial"
 /* (s handle, ay certificate, ay signature) -> (u result) ; binds or rebinds
  * the card (R3.6: one certificate, one account; R7.1 step-up "card"). */
 #define REGS_M_BIND_CARD "BindCard"
@@ -214,6 +229,7 @@ enum regs_result {
 	REGS_R_OOB_NOT_APPROVED =
 	    18,                   /* the flow was not approved (pending, denied, expired, gone) */
 	REGS_R_OTP_REQUIRED = 19, /* R5.1: bind OTP before a Google account */
+	REGS_R_CARD_CERT_NEEDED = 20, /* CardLoginSerial: send the certificate (not counted) */
 };
 
 #endif

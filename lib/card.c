@@ -13,14 +13,23 @@
 #include <winscard.h>
 
 /*
- * PIN status query -- AN ASSUMPTION, not taken from a trace of a real card (the virtual card
- * implements it): the protected VERIFY header with no data, the case 1 APDU 8C 20 00 01,
- * answers 63 Cx (x tries left) or 69 83 (locked) and is never counted as an attempt.
+ * PIN status query -- NOT IN THE CARD DOCUMENT (docs/hicos-card.md), not taken from a trace of a
+ * real card: the protected VERIFY header with no data, the case 1 APDU 8C 20 00 01. A card that
+ * has it answers 63 Cx (x tries left) or 69 83 (locked) and does not count it as an attempt.
+ * A card that follows the document strictly answers anything else (67 00, 6D 00, 6A 86, ...):
+ * that means "tries unknown", never a failure (R11.5); the PIN is then asked for without a count
+ * and the VERIFY answer tells the tries (63 Cx) or the lock (69 83, which the document says the
+ * card answers before it looks at the PIN).
+ * The only other command the document does not define is the second-generation probe (SELECT of
+ * the applet by AID, CLA 00), sent only to a card whose ATR is not this profile's: any answer
+ * but 90 00 means "not a second-generation card", never a failure. The card serial read
+ * (file 0900, a file the document names without its answers) follows the same rule: a refusal
+ * means "no serial", and the certificate is read instead (card_read_serial).
  *
- * PIN rules (R3.3): the PIN is asked for only after the tries left are known (card_pin_tries);
- * a locked card is never sent a PIN; a PIN is sent at most once per card_open session (the 6A88
- * retry with the alternative key is the profile's key selection: the card did not check the
- * PIN); PIN buffers are wiped.
+ * PIN rules (R3.3): the PIN is asked for only after the status query (card_pin_tries); a card
+ * that reports itself locked is never sent a PIN; a PIN is sent at most once per card_open
+ * session (the 6A88 retry with the alternative key is the profile's key selection: the card did
+ * not check the PIN); PIN buffers are wiped.
  */
 
 #define READERS_MAX 16
@@ -38,6 +47,7 @@ static const uint8_t sign_key_id[] = {0x53, 0x49, 0x47, 0x4E}; /* "SIGN" */
 static const uint16_t path_key_file[] = {0x3F00, 0x5030, 0x0810};
 #define FID_PRKDF 0x4100
 #define FID_CDF 0x4104
+#define FID_SERIAL 0x0900
 
 struct card {
 	SCARDCONTEXT context;
@@ -51,7 +61,8 @@ struct card {
 	char *reader;
 	char atr_hex[ATR_MAX * 3 + 1];
 	char detail[DETAIL_SIZE];
-	int tries; /* from card_pin_tries; -1: not known */
+	int tries;       /* from card_pin_tries or VERIFY; CARD_TRIES_UNKNOWN: not reported */
+	int tries_asked; /* card_pin_tries asked the card in this session */
 	int pin_sent, pin_verified;
 	int key_reference; /* the SIGN key's; -1: PrKDF not read yet */
 };
@@ -135,7 +146,7 @@ static struct card *card_new(void)
 
 	if (c == NULL)
 		return NULL;
-	c->tries = -1;
+	c->tries = CARD_TRIES_UNKNOWN;
 	c->key_reference = -1;
 	c->io.transmit = recording_transmit;
 	c->io.ctx = c;
@@ -497,6 +508,30 @@ enum card_status card_read_certificate(struct card *c, uint8_t **der, size_t *le
 	return read_certificate_slice(c, ref, der, len);
 }
 
+enum card_status card_read_serial(struct card *c, char hex[CARD_SERIAL_HEX_SIZE])
+{
+	const uint16_t path[] = {0x3F00, 0x5030, FID_SERIAL};
+	uint8_t buf[CARD_SERIAL_MAX];
+	size_t len = 0;
+	uint16_t sw = 0;
+	enum apdu_err err;
+
+	hex[0] = '\0';
+	if (c->open_status != CARD_OK)
+		return c->open_status;
+	err = apdu_select_path(&c->io, path, sizeof(path) / sizeof(path[0]), &sw);
+	if (err == APDU_OK)
+		err =
+		    apdu_read_binary_all(&c->io, 0, sizeof(buf), APDU_READ_TO_END, buf, &len, &sw);
+	if (err == APDU_ERR_TRANSPORT)
+		return fail_apdu(c, "read card serial 0900", err, sw);
+	if (err != APDU_OK)
+		len = 0; /* the document gives the file, not its answers: no serial, no error */
+	for (size_t i = 0; i < len; i++)
+		sprintf(hex + 2 * i, "%02X", buf[i]);
+	return CARD_OK;
+}
+
 /* ---- PIN ---- */
 
 enum card_status card_pin_tries(struct card *c, int *tries)
@@ -507,22 +542,23 @@ enum card_status card_pin_tries(struct card *c, int *tries)
 	enum apdu_err err;
 	enum card_status status;
 
-	*tries = -1;
+	*tries = CARD_TRIES_UNKNOWN;
 	if (c->open_status != CARD_OK)
 		return c->open_status;
-	c->tries = -1;
+	c->tries = CARD_TRIES_UNKNOWN;
 	status = select_in_df(c, path_key_file[2], "SELECT key file 0810");
 	if (status != CARD_OK)
 		return status;
 	err = apdu_exchange(&c->io, status_query, sizeof(status_query), NULL, 0, &len, &sw);
 	if (err != APDU_OK)
 		return fail_apdu(c, "PIN status", err, sw);
+	c->tries_asked = 1;
 	if (sw == APDU_SW_PIN_BLOCKED || sw == 0x63C0) {
 		*tries = c->tries = 0;
 		return fail(c, CARD_LOCKED, "the PIN is locked");
 	}
 	if ((sw & 0xFFF0) != 0x63C0)
-		return fail(c, CARD_IO, "PIN status: the card answered %04X", sw);
+		return CARD_OK; /* the document has no such query: tries unknown, not an error */
 	*tries = c->tries = sw & 0x0F;
 	return CARD_OK;
 }
@@ -551,7 +587,11 @@ static enum card_status verify_outcome(struct card *c, uint16_t sw, int *tries_l
 		return CARD_OK;
 	}
 	if (sw == APDU_SW_PIN_BLOCKED || sw == 0x63C0) {
+		int was_known = c->tries != CARD_TRIES_UNKNOWN;
+
 		*tries_left = c->tries = 0;
+		if (!was_known) /* locked by this PIN, or before it: the card does not say */
+			return fail(c, CARD_LOCKED, "VERIFY answered %04X: the PIN is locked", sw);
 		return fail(c, CARD_LOCKED, "wrong PIN: the card is now locked");
 	}
 	if ((sw & 0xFFF0) == 0x63C0) {
@@ -563,17 +603,18 @@ static enum card_status verify_outcome(struct card *c, uint16_t sw, int *tries_l
 	return fail(c, CARD_IO, "VERIFY: the card answered %04X", sw);
 }
 
-/* Whether a PIN may be sent now: never twice, never without known tries, never when locked. */
+/* Whether a PIN may be sent now: never twice, never before the status query, never to a card
+ * that reported itself locked. */
 static enum card_status may_send_pin(struct card *c, const char *pin)
 {
 	if (c->open_status != CARD_OK)
 		return c->open_status;
 	if (c->pin_sent)
 		return fail(c, CARD_IO, "a PIN was already sent in this session: not sent again");
+	if (!c->tries_asked)
+		return fail(c, CARD_IO, "the PIN status was not asked: no PIN sent");
 	if (c->tries == 0)
 		return fail(c, CARD_LOCKED, "the PIN is locked: no PIN sent");
-	if (c->tries < 0)
-		return fail(c, CARD_IO, "the PIN tries left are not known: no PIN sent");
 	if (!pinwrap_pin_format_ok(pin))
 		return fail(c, CARD_BAD_PIN_FORMAT, "the PIN is not 6 to 8 digits: not sent");
 	return CARD_OK;

@@ -48,18 +48,31 @@ const char *card_reader_name(const struct card *c);
 const char *card_atr_hex(const struct card *c);
 const char *card_error_detail(const struct card *c);
 
+#define CARD_SERIAL_MAX 32 /* bytes of the card serial file read at most */
+#define CARD_SERIAL_HEX_SIZE (CARD_SERIAL_MAX * 2 + 1)
+
+/* The card serial (file 0900) as upper-case hex. It only names the card for regsd's copy of its
+ * certificate (a login need not read the certificate again), so a card that does not give it,
+ * with any status word, is "" and CARD_OK; only a lost card or PC/SC failure is an error. */
+enum card_status card_read_serial(struct card *c, char hex[CARD_SERIAL_HEX_SIZE]);
+
 /* The certificate paired with the SIGN key (CDF 4104 -> slice of 08F2) into a malloc'd *der
  * of *len bytes. */
 enum card_status card_read_certificate(struct card *c, uint8_t **der, size_t *len);
 
-/* The PIN tries left, never counted as an attempt: CARD_OK with *tries > 0, or CARD_LOCKED
- * with *tries 0. */
+#define CARD_TRIES_UNKNOWN (-1)
+
+/* The PIN tries left, never counted as an attempt (a query the card document does not define):
+ * CARD_OK with *tries > 0, CARD_OK with *tries CARD_TRIES_UNKNOWN when the card answers the
+ * query with anything but a count or a lock (R11.5: ask for the PIN without a count; VERIFY
+ * tells), or CARD_LOCKED with *tries 0. */
 enum card_status card_pin_tries(struct card *c, int *tries);
 
 /* Sends pin once (protected VERIFY). Refused without sending (CARD_IO) unless card_pin_tries
- * has reported tries left in this session, and after a PIN was sent once in it; CARD_LOCKED
- * without sending when the card is locked. CARD_OK (*tries_left -1: not reported),
- * CARD_WRONG_PIN (*tries_left > 0), CARD_LOCKED (*tries_left 0), CARD_BAD_PIN_FORMAT. */
+ * asked the card in this session, and after a PIN was sent once in it; CARD_LOCKED without
+ * sending when the card reported itself locked. CARD_OK (*tries_left -1: not reported),
+ * CARD_WRONG_PIN (*tries_left > 0), CARD_LOCKED (*tries_left 0: the card is locked, by this PIN
+ * or before it when the tries were unknown), CARD_BAD_PIN_FORMAT. */
 enum card_status card_verify_pin(struct card *c, const char *pin, int *tries_left);
 
 /* Signs a SHA-256 digest with the SIGN key (PKCS#1 v1.5) after card_verify_pin; *sig_len 256. */

@@ -290,6 +290,7 @@ size_t card_rec_encode(const struct card_rec *c, uint8_t *buf)
 	w_str(&w, c->issuer, sizeof(c->issuer));
 	w_str(&w, c->serial, sizeof(c->serial));
 	w_i64(&w, c->bound_at);
+	w_str(&w, c->card_serial, sizeof(c->card_serial));
 	return w.n;
 }
 
@@ -303,6 +304,9 @@ enum regs_err card_rec_decode(const void *data, size_t len, struct card_rec *c)
 	r_bytes(&r, c->issuer, sizeof(c->issuer), 1);
 	r_bytes(&r, c->serial, sizeof(c->serial), 1);
 	c->bound_at = r_i64(&r);
+	if (r.off == r.n)
+		return r_end(&r); /* written before card serials were kept */
+	r_bytes(&r, c->card_serial, sizeof(c->card_serial), 1);
 	return r_end(&r);
 }
 

@@ -80,6 +80,10 @@ struct card_rec {
 	char issuer[REC_FIELD_MAX]; /* RFC 2253 */
 	char serial[80];            /* hex */
 	int64_t bound_at;
+	/* appended (still version 1): the serial (hex, the card's file 0900) of the card that last
+	 * logged in with this certificate, "" none yet; with the DER in STORE_CARD_CERTS it lets a
+	 * login skip reading the certificate from that card */
+	char card_serial[80];
 };
 
 /* A bound Google account (R5): the account key is (iss, sub), never the e-mail. */

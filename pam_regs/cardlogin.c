@@ -1,5 +1,5 @@
-/* Citizen certificate login (R3): reader, card, tries left, PIN, the card signs regsd's challenge.
- */
+/* Citizen certificate login (R3): reader, card, tries left, PIN, the card signs regsd's challenge;
+ * the certificate is read from the card only when regsd does not hold it for this card. */
 #include "bus.h"
 #include "card.h"
 #include "conv.h"
@@ -62,25 +62,54 @@ static int unlock_card(struct flow *f, struct card *card)
 	return st == CARD_OK ? PAM_SUCCESS : card_refused(f, st);
 }
 
-/* regsd's verdict on the signed challenge. */
-static int finish_login(struct flow *f, const struct regs_card_challenge *ch, const uint8_t *cert,
-                        size_t cert_len, const uint8_t *sig, size_t sig_len)
+/* The card in the reader: its serial, and its certificate unless regsd holds it for this card. */
+struct card_session {
+	struct card *card;
+	char serial[CARD_SERIAL_HEX_SIZE];
+	uint8_t *cert; /* NULL: regsd holds it (CardKnown), so it was not read */
+	size_t cert_len;
+};
+
+/* R3: the certificate is read from the card only when regsd does not hold it for this card
+ * serial; the card proves possession of the key at every login anyway (sign_challenge). */
+static enum card_status identify_card(struct flow *f, struct card_session *s)
+{
+	int known = 0;
+	enum card_status st = card_read_serial(s->card, s->serial);
+	if (st != CARD_OK)
+		return st;
+	if (*s->serial && f->client &&
+	    regs_card_known(f->client, f->user, s->serial, &known) == RC_OK && known)
+		return CARD_OK;
+	return card_read_certificate(s->card, &s->cert, &s->cert_len);
+}
+
+/* regsd's verdict on the signed challenge; *cert_needed when regsd turned out not to hold this
+ * card's certificate (nothing was judged or counted: read it and sign again). */
+static int finish_login(struct flow *f, const struct card_session *s,
+                        const struct regs_card_challenge *ch, const uint8_t *sig, size_t sig_len,
+                        int *cert_needed)
 {
 	struct regs_verdict v;
 	char text[1024];
-	enum regs_client_err err = regs_card_login(f->client, ch->handle, cert, cert_len, sig,
-	                                           sig_len, f->service, f->rhost, &v);
+	enum regs_client_err err =
+	    regs_card_login_serial(f->client, ch->handle, s->serial, s->cert, s->cert_len, sig,
+	                           sig_len, f->service, f->rhost, &v);
 	if (err != RC_OK)
 		return flow_call_failed(f, err);
 	if (v.result == REGS_R_OK)
 		return PAM_SUCCESS;
+	if (v.result == REGS_R_CARD_CERT_NEEDED && s->cert == NULL) {
+		*cert_needed = 1;
+		return PAM_AUTH_ERR;
+	}
 	msg_card_verdict(text, sizeof(text), v.result, v.lock_seconds);
 	conv_show(f->pamh, PAM_ERROR_MSG, text);
 	return v.lock_seconds > 0 ? PAM_MAXTRIES : PAM_AUTH_ERR;
 }
 
 /* Signs SHA-256 of regsd's fresh challenge with the card's SIGN key (R3.4). */
-static int sign_challenge(struct flow *f, struct card *card, const uint8_t *cert, size_t cert_len)
+static int sign_challenge(struct flow *f, const struct card_session *s, int *cert_needed)
 {
 	struct regs_card_challenge ch;
 	uint8_t digest[SHA256_DIGEST_LENGTH], sig[256];
@@ -93,25 +122,37 @@ static int sign_challenge(struct flow *f, struct card *card, const uint8_t *cert
 	if (err != RC_OK)
 		return flow_call_failed(f, err);
 	SHA256(ch.nonce, ch.nonce_len, digest);
-	enum card_status st = card_sign_sha256(card, digest, sig, &sig_len);
+	enum card_status st = card_sign_sha256(s->card, digest, sig, &sig_len);
 	if (st != CARD_OK)
 		return card_refused(f, st);
-	return finish_login(f, &ch, cert, cert_len, sig, sig_len);
+	return finish_login(f, s, &ch, sig, sig_len, cert_needed);
+}
+
+/* regsd did not hold this card's certificate after all (another card with the same serial):
+ * read it and sign a new challenge; the PIN verified in this session still holds. */
+static int sign_with_certificate(struct flow *f, struct card_session *s)
+{
+	int cert_needed = 0;
+	enum card_status st = card_read_certificate(s->card, &s->cert, &s->cert_len);
+	if (st != CARD_OK)
+		return card_refused(f, st);
+	return sign_challenge(f, s, &cert_needed);
 }
 
 int flow_card_login(struct flow *f)
 {
-	struct card *card = NULL;
-	uint8_t *cert = NULL;
-	size_t cert_len = 0;
+	struct card_session s = {0};
+	int cert_needed = 0;
 	conv_show(f->pamh, PAM_TEXT_INFO, msg_insert_card());
-	enum card_status st = card_open(CARD_WAIT_MS, NULL, &card);
+	enum card_status st = card_open(CARD_WAIT_MS, NULL, &s.card);
 	if (st == CARD_OK)
-		st = card_read_certificate(card, &cert, &cert_len);
-	int rc = st == CARD_OK ? unlock_card(f, card) : card_refused(f, st);
+		st = identify_card(f, &s);
+	int rc = st == CARD_OK ? unlock_card(f, s.card) : card_refused(f, st);
 	if (rc == PAM_SUCCESS)
-		rc = sign_challenge(f, card, cert, cert_len);
-	free(cert);
-	card_close(card);
+		rc = sign_challenge(f, &s, &cert_needed);
+	if (cert_needed)
+		rc = sign_with_certificate(f, &s);
+	free(s.cert);
+	card_close(s.card);
 	return rc;
 }

@@ -277,6 +277,10 @@ const char *msg_insert_card(void)
 
 void msg_pin_prompt(char *buf, size_t size, int tries)
 {
+	if (tries < 0) { /* the card does not report its tries (R11.5) */
+		snprintf(buf, size, "%s", _("PIN of the card (it locks after 3 wrong PINs): "));
+		return;
+	}
 	snprintf(
 	    buf, size,
 	    dngettext(REGS_TEXTDOMAIN, "PIN of the card (%d try left before it locks): ",

@@ -157,11 +157,16 @@ static int verify_pin(struct regsctl_context *ctx, struct regsctl_card *k, int t
 	    .secret = 1,
 	};
 
-	snprintf(
-	    prompt, sizeof(prompt),
-	    dngettext(REGS_TEXTDOMAIN, "PIN of the card (%d try left before it locks): ",
-	              "PIN of the card (%d tries left before it locks): ", (unsigned long)tries),
-	    tries);
+	if (tries == CARD_TRIES_UNKNOWN) /* the card does not report them (R11.5) */
+		snprintf(prompt, sizeof(prompt), "%s",
+		         _("PIN of the card (it locks after 3 wrong PINs): "));
+	else
+		snprintf(
+		    prompt, sizeof(prompt),
+		    dngettext(
+		        REGS_TEXTDOMAIN, "PIN of the card (%d try left before it locks): ",
+		        "PIN of the card (%d tries left before it locks): ", (unsigned long)tries),
+		    tries);
 	return regsctl_run_code_dialog(ctx, &d);
 }
 

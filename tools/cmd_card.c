@@ -260,6 +260,10 @@ static enum check_result check_pin(struct card_check *k, struct check_row *row)
 {
 	enum card_status status = card_pin_tries(k->card, &k->tries);
 
+	if (status == CARD_OK && k->tries == CARD_TRIES_UNKNOWN) /* R11.5 */
+		return row_set(row, NULL, "%s",
+		               _("not reported by the card; a login asks for the PIN and the "
+		                 "card's answer tells the tries left"));
 	if (status == CARD_OK)
 		return row_set(row, NULL, _("%d tries left"), k->tries);
 	if (status == CARD_LOCKED)

@@ -27,7 +27,8 @@ CardEnv:
                         tmp/pki; make_pki(crl_port=...) to choose the CRL port first)
     start_card(**opts)  starts tests/fixtures/vcard.py (options: cert, key, keyx_cert,
                         keyx_key, ca_chain, pin, tries, state, fault, verify_key,
-                        response_mode, eof_mode, pulled, tries_left) and waits until pcscd reports
+                        response_mode, eof_mode, pin_status, serial, pulled, tries_left)
+                        and waits until pcscd reports
                         the card present (unless pulled=True)
     pull_card()         SIGUSR1: the card leaves; waits until pcscd reports the reader empty
     insert_card()       SIGUSR2: the card comes back; waits until present
@@ -304,7 +305,8 @@ class CardEnv:
         pulled = o.pop("pulled", False)
         if pulled:
             args.append("--pulled")
-        for k in ("pin", "tries", "fault", "verify_key", "response_mode", "eof_mode"):
+        for k in ("pin", "tries", "fault", "verify_key", "response_mode", "eof_mode",
+                  "pin_status", "serial"):
             if k in o:
                 args += ["--" + k.replace("_", "-"), str(o.pop(k))]
         if o:

@@ -455,7 +455,9 @@ def test_R3_card_pulled_mid_login(env):
     check(c.apdu_log() and c.apdu_log()[-1][1] == "PULLED", "the card was pulled during EA 02",
           c.apdu_log_text())
     check(len(verifies()) == 1, "one VERIFY", c.apdu_log_text())
-    c = insert(fault="pull-during-read")
+    # regsd holds the certificate of a card it has seen: a card serial it has not seen makes
+    # the module read the certificate (before the PIN), where this card is pulled.
+    c = insert(fault="pull-during-read", serial="545700000000DEADBEEF")
     r = card_login(env, "alice")
     refused(env, r, MSG_REMOVED, "card pulled while the certificate is read")
     check(not pin_prompts(r), "PIN asked after the card was pulled", r)

@@ -30,7 +30,7 @@ MB = 1 << 20
 # Methods whose first value is a verification result (lib/bus.h enum regs_result).
 RESULT_METHODS = {"VerifyOtp", "RecordFailure", "ConfirmOtpEnrol", "StepUp", "CardLogin",
                   "BindCard", "StepUpCard", "GoogleLogin", "OobBind", "VerifyEmail",
-                  "RedeemResetCode"}
+                  "RedeemResetCode", "CardLoginSerial"}
 OOB_GONE = 8
 
 # Characters a name, code, handle or free text must survive (all valid UTF-8:
@@ -70,6 +70,8 @@ def _victim_args():
         "RedeemResetCode": [[V, "binding", "AB-123456", "hostile", ""]],
         "CardChallenge": [[V, "login"]],
         "CardLogin": [[HANDLE, b"\x30\x00", b"\x01", "hostile", ""]],
+        "CardLoginSerial": [[HANDLE, b"", b"\x01", "hostile", "", "54570000000000000A01"]],
+        "CardKnown": [[V, "54570000000000000A01"]],
         "BindCard": [[HANDLE, b"\x30\x00", b"\x01"]],
         "StepUpCard": [[HANDLE, b"\x30\x00", b"\x01", "card"]],
         "GoogleBegin": [[V, "login", "hostile", ""], [V, "bind", "hostile", ""]],
@@ -114,6 +116,8 @@ def refused(method, reply):
         return bool(reply.values) and reply.values[0] != harness.R_OK
     if method == "OobWait":
         return bool(reply.values) and reply.values[0] == OOB_GONE
+    if method == "CardKnown":  # no certificate held for this caller's card
+        return reply.values == [False]
     return method == "OobCancel" and reply.values == []
 
 

@@ -288,6 +288,23 @@ def test_R3_1_pin_status_query_answers_63c3_and_costs_nothing():
           "the log shows no VERIFY with data")
 
 
+def test_R11_5_strict_card_refuses_the_status_query_and_still_verifies():
+    """--pin-status: the query the document does not define gets that status word; the
+    document's VERIFY still answers 63 Cx / 90 00 / 69 83; --serial sets file 0900."""
+    for answer in ("6700", "6D00", "6A86"):
+        c = fresh(pin_status=answer, serial="545700000000C0FFEE01")
+        res, p = c.scriptor(sel("0810") + ["8C200001", wrapped_verify("654321"), "8C200001",
+                                           wrapped_verify(PIN)])
+        check([s for s, _ in res[3:]] == [answer, "63C2", answer, "9000"],
+              "status query %s, VERIFY as the document says" % answer, res, p.stdout)
+        res, _ = c.scriptor(sel("0900") + ["80B000000A"])
+        check(res[3] == ("9000", bytes.fromhex("545700000000C0FFEE01")), "serial file", res)
+    c = fresh(pin_status="6D00", tries_left=0)
+    res, _ = c.scriptor(sel("0810") + ["8C200001", wrapped_verify(PIN)])
+    check([s for s, _ in res[3:]] == ["6D00", "6983"], "a locked strict card: VERIFY 6983",
+          res)
+
+
 def test_R3_1_wrong_wrapped_verify_answers_63c2_right_pin_9000():
     c = fresh()
     res, p = c.scriptor(sel("0810") + [wrapped_verify("654321"), "8C200001",

@@ -798,21 +798,50 @@ static void test_R3_3_locked_card_is_never_sent_a_pin(void **state)
 	assert_int_equal(card_verify_pin(c, "123456", &tries), CARD_LOCKED);
 	assert_int_equal(s.n_log, 4);
 	card_close(c);
-	/* 63C0 is locked too; an answer without a count leaves the tries unknown */
+	/* 63C0 is locked too */
 	memset(&s, 0, sizeof(s));
 	c = open_hicos(&s);
 	add_select_key_file(&s);
 	add_step(&s, "8C 20 00 01", "63 C0");
 	assert_int_equal(card_pin_tries(c, &tries), CARD_LOCKED);
 	card_close(c);
-	memset(&s, 0, sizeof(s));
-	c = open_hicos(&s);
-	add_select_key_file(&s);
-	add_step(&s, "8C 20 00 01", "90 00");
-	assert_int_equal(card_pin_tries(c, &tries), CARD_IO);
-	assert_int_equal(card_verify_pin(c, "123456", &tries), CARD_IO);
-	assert_int_equal(s.n_log, 4);
-	card_close(c);
+}
+
+/* R11.5: the status query is not in the card document; any other answer leaves the tries
+ * unknown, the PIN may be sent once, and the VERIFY answer tells the tries or the lock. */
+static void test_R11_5_status_query_refused_means_tries_unknown(void **state)
+{
+	static const char *const answers[] = {"67 00", "6D 00", "6A 86", "90 00", "6E 00"};
+	static const struct {
+		const char *sw;
+		enum card_status status;
+		int tries;
+	} outcomes[] = {
+	    {"90 00", CARD_OK, -1}, {"63 C2", CARD_WRONG_PIN, 2}, {"69 83", CARD_LOCKED, 0}};
+
+	for (size_t a = 0; a < sizeof(answers) / sizeof(answers[0]); a++) {
+		for (size_t o = 0; o < sizeof(outcomes) / sizeof(outcomes[0]); o++) {
+			struct script s = {0};
+			struct card *c = open_hicos(&s);
+			int tries = 99;
+
+			/* never a PIN before the query */
+			assert_int_equal(card_verify_pin(c, "123456", &tries), CARD_IO);
+			assert_int_equal(s.n_log, 0);
+			add_select_key_file(&s);
+			add_step(&s, "8C 20 00 01", answers[a]);
+			assert_int_equal(card_pin_tries(c, &tries), CARD_OK);
+			assert_int_equal(tries, CARD_TRIES_UNKNOWN);
+			add_select_key_file(&s);
+			add_verify(&s, pinwrap_key_primary, "123456", outcomes[o].sw);
+			assert_int_equal(card_verify_pin(c, "123456", &tries), outcomes[o].status);
+			assert_int_equal(tries, outcomes[o].tries);
+			/* still never a second PIN */
+			assert_int_equal(card_verify_pin(c, "123456", &tries), CARD_IO);
+			assert_int_equal(s.pos, s.n);
+			card_close(c);
+		}
+	}
 }
 
 static void test_R3_3_verify_6a88_retries_alternative_key_once(void **state)
@@ -968,6 +997,7 @@ int main(void)
 	    cmocka_unit_test(test_R3_1_unknown_card_refused_and_hicos_atr_sends_nothing),
 	    cmocka_unit_test(test_R3_3_pin_status_then_one_verify),
 	    cmocka_unit_test(test_R3_3_locked_card_is_never_sent_a_pin),
+	    cmocka_unit_test(test_R11_5_status_query_refused_means_tries_unknown),
 	    cmocka_unit_test(test_R3_3_verify_6a88_retries_alternative_key_once),
 	    cmocka_unit_test(test_R3_1_card_removed_during_transmit),
 	    cmocka_unit_test(test_R3_1_certificate_paired_with_sign_key),

@@ -342,6 +342,37 @@ static void fill(char *s, size_t n, char c)
 	s[n] = '\0';
 }
 
+/* R3: the card serial is appended to the card record; a record written before it reads with
+ * none (the next login reads the certificate from the card), and an older regsd reading a new
+ * record ignores it (trailing bytes). */
+static void test_R3_card_record_keeps_card_serial_and_reads_older_records(void **state)
+{
+	struct card_rec in = {.bound_at = T0}, out;
+	uint8_t buf[REC_BUF_MAX];
+	(void)state;
+	memset(in.sha256, 0x5A, sizeof(in.sha256));
+	rec_copy(in.issuer, sizeof(in.issuer), "CN=MOICA");
+	rec_copy(in.serial, sizeof(in.serial), "1A2B");
+	rec_copy(in.card_serial, sizeof(in.card_serial), "54570000123456789ABC");
+	size_t n = card_rec_encode(&in, buf);
+	memset(&out, 0xAA, sizeof(out));
+	assert_int_equal(card_rec_decode(buf, n, &out), REGS_OK);
+	assert_memory_equal(out.sha256, in.sha256, sizeof(in.sha256));
+	assert_string_equal(out.serial, "1A2B");
+	assert_true(out.bound_at == T0);
+	assert_string_equal(out.card_serial, "54570000123456789ABC");
+	/* the layout before: version, sha256, issuer, serial, bound_at */
+	size_t old = 1 + 1 + 32 + 1 + strlen(in.issuer) + 1 + strlen(in.serial) + 8;
+	assert_int_equal(n, old + 1 + strlen(in.card_serial));
+	memset(&out, 0xAA, sizeof(out));
+	assert_int_equal(card_rec_decode(buf, old, &out), REGS_OK);
+	assert_string_equal(out.serial, "1A2B");
+	assert_true(out.bound_at == T0);
+	assert_string_equal(out.card_serial, "");
+	/* cut inside the new field: malformed */
+	assert_int_equal(card_rec_decode(buf, old + 3, &out), REGS_ERR_INVALID);
+}
+
 static void test_audit_record_roundtrip(void **state)
 {
 	struct audit_rec in, out;
@@ -567,6 +598,7 @@ int main(void)
 	    cmocka_unit_test(test_R12_1_records_keep_a_255_byte_user_name),
 	    cmocka_unit_test(test_pending_record_roundtrip),
 	    cmocka_unit_test(test_audit_record_roundtrip),
+	    cmocka_unit_test(test_R3_card_record_keeps_card_serial_and_reads_older_records),
 	    cmocka_unit_test(test_record_truncated_is_invalid),
 	    cmocka_unit_test(test_record_unknown_version_is_invalid),
 	    cmocka_unit_test(test_record_longer_newer_record_accepted),
