@@ -8,7 +8,7 @@
 
 static const char *const table_names[STORE_TABLE_COUNT] = {
     "meta",  "accounts",   "otp",    "pending",      "audit",  "audit_by_user", "codes",
-    "cards", "card_index", "google", "google_index", "mobile", "mobile_index",
+    "cards", "card_index", "google", "google_index", "mobile", "mobile_index",  "card_certs",
 };
 
 struct lmdb_store {

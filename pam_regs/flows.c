@@ -120,11 +120,22 @@ static int get_account(struct flow *f, struct regs_account_info *info, int secur
 	return 0;
 }
 
-/* R1.3: the methods this account can use, in menu order; returns how many. */
-static int offered_methods(uint32_t flags, int methods[MENU_MAX])
+/* R11.4: the card reader must be at the user's side. PAM_RHOST is unset or empty for login on
+ * a console, su or a local display manager; sshd and web consoles set it. A loopback rhost is
+ * not local: ssh port forwards and reverse proxies (cockpit-ws) arrive from 127.0.0.1 for users
+ * anywhere. card=yes / card=no decide for the service instead. */
+static int card_offered(const struct flow *f)
+{
+	if (f->opt.card == CARD_AUTO)
+		return f->rhost[0] == '\0';
+	return f->opt.card == CARD_YES;
+}
+
+/* R1.3: the methods this account can use here, in menu order; returns how many. */
+static int offered_methods(const struct flow *f, uint32_t flags, int methods[MENU_MAX])
 {
 	int n = 0;
-	if (flags & REGS_F_CARD_BOUND)
+	if ((flags & REGS_F_CARD_BOUND) && card_offered(f))
 		methods[n++] = MSG_METHOD_CARD;
 	if (flags & REGS_F_MOBILE_BOUND)
 		methods[n++] = MSG_METHOD_MOBILE;
@@ -133,6 +144,12 @@ static int offered_methods(uint32_t flags, int methods[MENU_MAX])
 	if (!(flags & REGS_F_PASSWORD_LOGIN_DISABLED))
 		methods[n++] = MSG_METHOD_PASSWORD;
 	return n;
+}
+
+/* The account has a card, but this login cannot offer it (R11.4). */
+static int card_elsewhere(const struct flow *f, uint32_t flags)
+{
+	return (flags & REGS_F_CARD_BOUND) && !card_offered(f);
 }
 
 static void menu_text(char *buf, size_t size, const int *methods, int n)
@@ -146,7 +163,7 @@ static void menu_text(char *buf, size_t size, const int *methods, int n)
 /* Asks which method; the password alone needs no menu (pam_unix asks next). */
 static int choose_method(struct flow *f, uint32_t flags)
 {
-	int methods[MENU_MAX], n = offered_methods(flags, methods);
+	int methods[MENU_MAX], n = offered_methods(f, flags, methods);
 	char text[MENU_TEXT_MAX], *answer = NULL;
 	if (n == 0)
 		return MSG_METHOD_PASSWORD; /* password login disabled, nothing else: refused below
@@ -195,7 +212,9 @@ int flow_select(struct flow *f)
 		return PAM_AUTH_ERR;
 	}
 	if (info.flags & REGS_F_PASSWORD_LOGIN_DISABLED) {
-		conv_show(f->pamh, PAM_ERROR_MSG, msg_password_login_disabled());
+		conv_show(f->pamh, PAM_ERROR_MSG,
+		          card_elsewhere(f, info.flags) ? msg_card_not_here()
+		                                        : msg_password_login_disabled());
 		return PAM_AUTH_ERR; /* R6.3 */
 	}
 	return PAM_IGNORE; /* password + OTP: the password module asks next */
@@ -286,7 +305,9 @@ int flow_otp(struct flow *f)
 	}
 	if (!(info.flags & REGS_F_OTP_BOUND)) {
 		if (info.flags & REGS_F_CARD_BOUND) {
-			conv_show(f->pamh, PAM_ERROR_MSG, msg_card_only());
+			conv_show(f->pamh, PAM_ERROR_MSG,
+			          card_elsewhere(f, info.flags) ? msg_card_not_here()
+			                                        : msg_card_only());
 			return PAM_AUTH_ERR;
 		}
 		return flow_password_only(f);

@@ -131,6 +131,13 @@ const char *msg_card_only(void)
 	return _("No OTP is bound to this account. Log in with the citizen certificate.");
 }
 
+const char *msg_card_not_here(void)
+{
+	return _("The citizen certificate card can only be read at this computer. Over ssh, log "
+	         "in with the card's key (public-key authentication with the card in your own "
+	         "reader).");
+}
+
 const char *msg_enrol_expired(void)
 {
 	return _("This binding has expired or used up its tries. Log in again to start a new "

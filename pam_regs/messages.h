@@ -30,6 +30,8 @@ const char *msg_bound_log_in_again(void);
 const char *msg_forced_binding_refusal(void);
 const char *msg_password_login_disabled(void);
 const char *msg_card_only(void);
+/* R11.4: the card is bound but this login (remote) cannot use a reader. */
+const char *msg_card_not_here(void);
 const char *msg_enrol_expired(void);
 const char *msg_clock_hint(void);
 /* R12.1: a name pam_regs cannot handle whole is refused, never cut. */

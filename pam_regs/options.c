@@ -8,6 +8,7 @@
 
 static const char *const failmodes[] = {"secure", "open", NULL};
 static const char *const enrol_modes[] = {"refuse", "inline", NULL};
+static const char *const card_modes[] = {"auto", "yes", "no", NULL};
 
 #define OPT(n, t, f, lo, hi, ch)                                                                   \
 	{                                                                                          \
@@ -18,6 +19,7 @@ static const struct opt_desc module_option_table[] = {
     OPT("authfail", OPT_FLAG, authfail, 0, 1, NULL),
     OPT("failmode", OPT_ENUM, failmode, 0, 0, failmodes),
     OPT("enrol", OPT_ENUM, enrol, 0, 0, enrol_modes),
+    OPT("card", OPT_ENUM, card, 0, 0, card_modes),
     OPT("timeout", OPT_INT, timeout_ms, 100, 120000, NULL),
     OPT("debug", OPT_FLAG, debug, 0, 1, NULL),
     {NULL, 0, 0, 0, 0, 0, NULL},
@@ -37,6 +39,7 @@ int options_parse(pam_handle_t *pamh, int argc, const char **argv, struct module
 	o->otp = o->authfail = o->debug = 0;
 	o->failmode = REGS_FAILMODE_SECURE;
 	o->enrol = ENROL_REFUSE;
+	o->card = CARD_AUTO;
 	o->timeout_ms = 5000;
 	for (int i = 0; i < argc; i++)
 		if (opt_apply(module_option_table, o, argv[i], "argument", (unsigned)i + 1,
