@@ -12,6 +12,7 @@ struct module_options {
 	int failmode; /* enum regs_failmode: secure (default) or open */
 	int enrol;    /* enum enrol_mode, for the account phase (R1.4) */
 	int timeout_ms;
+	int tries; /* OTP codes asked in one login (R11.2); each wrong one counts (R9.1) */
 	int debug;
 };
 
