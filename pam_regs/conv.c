@@ -46,9 +46,10 @@ int conv_error(pam_handle_t *pamh, const char *fmt, ...)
 	return conv_show(pamh, PAM_ERROR_MSG, text);
 }
 
-int conv_ask(pam_handle_t *pamh, const char *info, const char *prompt, int echo, char **answer)
+static int ask_with(pam_handle_t *pamh, int style, const char *info, const char *prompt, int echo,
+                    char **answer)
 {
-	struct pam_message m[2] = {{PAM_TEXT_INFO, info},
+	struct pam_message m[2] = {{style, info},
 	                           {echo ? PAM_PROMPT_ECHO_ON : PAM_PROMPT_ECHO_OFF, prompt}};
 	const struct pam_message *msgs[2] = {&m[0], &m[1]};
 	struct pam_response *resp = NULL;
@@ -63,6 +64,17 @@ int conv_ask(pam_handle_t *pamh, const char *info, const char *prompt, int echo,
 	}
 	free_responses(resp, n);
 	return rc;
+}
+
+int conv_ask(pam_handle_t *pamh, const char *info, const char *prompt, int echo, char **answer)
+{
+	return ask_with(pamh, PAM_TEXT_INFO, info, prompt, echo, answer);
+}
+
+int conv_ask_after_error(pam_handle_t *pamh, const char *error, const char *prompt, int echo,
+                         char **answer)
+{
+	return ask_with(pamh, PAM_ERROR_MSG, error, prompt, echo, answer);
 }
 
 void conv_free_answer(char *answer)

@@ -10,6 +10,11 @@ int conv_error(pam_handle_t *pamh, const char *fmt, ...) __attribute__((format(p
 /* Asks one question, with info (may be NULL) in the same conversation call.
  * *answer is malloc'd; the caller wipes and frees it (conv_free_answer). */
 int conv_ask(pam_handle_t *pamh, const char *info, const char *prompt, int echo, char **answer);
+/* Asks one question with an error text (may be NULL) in the same conversation call: a
+ * client that drops messages without a prompt (Cockpit) or escapes their non-ASCII bytes
+ * (OpenSSH) still shows it. */
+int conv_ask_after_error(pam_handle_t *pamh, const char *error, const char *prompt, int echo,
+                         char **answer);
 void conv_free_answer(char *answer);
 
 #endif

@@ -254,13 +254,16 @@ int flow_call_failed(struct flow *f, enum regs_client_err err)
 	return call_failed(f, err, PAM_AUTHINFO_UNAVAIL, open_code);
 }
 
-/* Asks for the code and has regsd check it. */
-static int ask_and_verify(struct flow *f, int can_reset)
+enum { TRY_VERDICT = -1 };
+
+/* One try: asks for the code, with the refusal of the try before (may be NULL) in the same
+ * conversation call, and has regsd check it. TRY_VERDICT with *v filled, or the PAM code that
+ * ends the login ("lost", a failed conversation, regsd not answering). */
+static int otp_try(struct flow *f, int can_reset, const char *refusal, struct regs_verdict *v)
 {
-	struct regs_verdict v;
 	char *code = NULL;
-	int rc =
-	    conv_ask(f->pamh, NULL, can_reset ? msg_otp_prompt_lost() : msg_otp_prompt(), 0, &code);
+	const char *prompt = can_reset ? msg_otp_prompt_lost() : msg_otp_prompt();
+	int rc = conv_ask_after_error(f->pamh, refusal, prompt, 0, &code);
 	if (rc != PAM_SUCCESS)
 		return rc == PAM_CONV_AGAIN ? PAM_INCOMPLETE : PAM_AUTH_ERR;
 	if (can_reset && strcasecmp(code, "lost") == 0) {
@@ -268,11 +271,37 @@ static int ask_and_verify(struct flow *f, int can_reset)
 		return flow_lost_phone(f);
 	}
 	enum regs_client_err err =
-	    regs_verify_otp(f->client, f->user, code, f->service, f->rhost, &v);
+	    regs_verify_otp(f->client, f->user, code, f->service, f->rhost, v);
 	conv_free_answer(code);
-	if (err != RC_OK)
-		return flow_call_failed(f, err);
-	return v.result == REGS_R_OK ? PAM_SUCCESS : refuse_verdict(f, &v);
+	return err == RC_OK ? TRY_VERDICT : flow_call_failed(f, err);
+}
+
+/* R11.2: a wrong, mistyped or drifted code may be typed again in the same login (regsd has
+ * counted it, R9.1). A lock ends the login, and so does a replayed code: it was right once,
+ * so someone else may be holding it. */
+static int may_try_again(const struct regs_verdict *v)
+{
+	if (v->lock_seconds > 0)
+		return 0;
+	return v->result == REGS_R_WRONG || v->result == REGS_R_MALFORMED ||
+	       v->result == REGS_R_CLOCK_DRIFT;
+}
+
+/* Asks for the code and has regsd check it, up to tries=N times (R11.2). */
+static int ask_and_verify(struct flow *f, int can_reset)
+{
+	char refusal[1024];
+	struct regs_verdict v;
+	int rc = otp_try(f, can_reset, NULL, &v);
+	for (int tried = 1; rc == TRY_VERDICT; tried++) {
+		if (v.result == REGS_R_OK)
+			return PAM_SUCCESS;
+		if (tried >= f->opt.tries || !may_try_again(&v))
+			return refuse_verdict(f, &v);
+		msg_verdict(refusal, sizeof(refusal), v.result, v.lock_seconds, v.failures_left);
+		rc = otp_try(f, can_reset, refusal, &v);
+	}
+	return rc;
 }
 
 /* Nothing bound: the password module before us verified a password (the

@@ -21,6 +21,7 @@ static const struct opt_desc module_option_table[] = {
     OPT("enrol", OPT_ENUM, enrol, 0, 0, enrol_modes),
     OPT("card", OPT_ENUM, card, 0, 0, card_modes),
     OPT("timeout", OPT_INT, timeout_ms, 100, 120000, NULL),
+    OPT("tries", OPT_INT, tries, 1, 10, NULL),
     OPT("debug", OPT_FLAG, debug, 0, 1, NULL),
     {NULL, 0, 0, 0, 0, 0, NULL},
 };
@@ -41,6 +42,7 @@ int options_parse(pam_handle_t *pamh, int argc, const char **argv, struct module
 	o->enrol = ENROL_REFUSE;
 	o->card = CARD_AUTO;
 	o->timeout_ms = 5000;
+	o->tries = 1;
 	for (int i = 0; i < argc; i++)
 		if (opt_apply(module_option_table, o, argv[i], "argument", (unsigned)i + 1,
 		              report_syslog, pamh) != REGS_OK)

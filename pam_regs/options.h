@@ -16,6 +16,7 @@ struct module_options {
 	int enrol;    /* enum enrol_mode, for the account phase (R1.4) */
 	int card;     /* enum card_mode: offer the citizen certificate card (R11.4) */
 	int timeout_ms;
+	int tries; /* OTP codes asked in one login (R11.2); each wrong one counts (R9.1) */
 	int debug;
 };
 
