@@ -263,6 +263,53 @@ def test_R11_4_locked_account_gets_no_key(env):
         env.call_ok("Unlock", "string:alice")
 
 
+def lmdb_delete(state_dir, table, key):
+    """Deletes key from a named table of regsd's LMDB environment (regsd stopped), through
+    liblmdb itself: what a database written before that table existed looks like."""
+    import ctypes
+    import ctypes.util
+    lib = ctypes.CDLL(ctypes.util.find_library("lmdb") or "liblmdb.so.0")
+
+    class Val(ctypes.Structure):
+        _fields_ = [("size", ctypes.c_size_t), ("data", ctypes.c_void_p)]
+
+    envp, txn, dbi = ctypes.c_void_p(), ctypes.c_void_p(), ctypes.c_uint()
+    check(lib.mdb_env_create(ctypes.byref(envp)) == 0, "mdb_env_create")
+    try:
+        lib.mdb_env_set_maxdbs(envp, 32)
+        lib.mdb_env_set_mapsize(envp, ctypes.c_size_t(4096 << 20))
+        check(lib.mdb_env_open(envp, state_dir.encode(), 0, 0o600) == 0, "mdb_env_open")
+        check(lib.mdb_txn_begin(envp, None, 0, ctypes.byref(txn)) == 0, "mdb_txn_begin")
+        check(lib.mdb_dbi_open(txn, table.encode(), 0, ctypes.byref(dbi)) == 0, "mdb_dbi_open")
+        k = ctypes.create_string_buffer(key.encode(), len(key))
+        kv = Val(len(key), ctypes.cast(k, ctypes.c_void_p))
+        rc = lib.mdb_del(txn, dbi, ctypes.byref(kv), None)
+        check(rc == 0, "mdb_del(%s, %s): %d" % (table, key, rc))
+        check(lib.mdb_txn_commit(txn) == 0, "mdb_txn_commit")
+    finally:
+        lib.mdb_env_close(envp)
+
+
+def test_R11_4_card_bound_before_keys_were_kept_gives_no_key_until_bound_again(env):
+    baseline(env)
+    bind(env, "alice", "citizen")
+    env.stop_regsd()
+    lmdb_delete(env.path("state"), "card_certs", "alice")  # as bound by an older regsd
+    restart_regsd(env)
+    check(env.get_account("alice")[0] & F_CARD_BOUND, "alice lost her card binding")
+    rc, out, err = authorized_keys(env, "alice")
+    check(rc == 0 and out == "", "old binding: rc %d, printed %r" % (rc, out), err)
+    check_in("bind it again with 'regsctl bind card'", err, "the hint", err)
+    check(re.search(r"ssh key of alice withheld .*: the card was bound before regsd kept "
+                    r"certificates: rebind it", env.regsd_log()), "regsd's log line",
+          env.regsd_tail())
+    env.call_ok("Reset", "string:alice", "string:card")
+    bind(env, "alice", "citizen")
+    rc, out, err = authorized_keys(env, "alice")
+    check(rc == 0 and out == openssh_line("citizen") + "\n", "after binding again: %r" % out,
+          err)
+
+
 # ------------------------------------------------------------------ the real ssh client
 
 
