@@ -22,7 +22,7 @@ enum store_table {
 	STORE_GOOGLE_INDEX,  /* SHA-256(issuer NUL sub) -> user: one Google account, one account */
 	STORE_MOBILE,        /* user -> mobile record (hashed_id_num, R4) */
 	STORE_MOBILE_INDEX,  /* hashed_id_num -> user */
-	STORE_CARD_CERTS,    /* user -> the bound certificate's DER (R11.4); none for older bindings */
+	STORE_CARD_CERTS,    /* user -> bound certificate's DER (R11.4); none for older bindings */
 	STORE_TABLE_COUNT
 };
 
