@@ -216,9 +216,13 @@ def test_R11_4_authorized_keys_prints_the_bound_card_key(env):
     bind(env, "alice", "citizen")
     want = openssh_line("citizen")
     check(want.startswith("ssh-rsa AAAA"), "ssh-keygen's line: %r" % want)
+    t0 = time.monotonic()
     rc, out, err = authorized_keys(env, "alice")
+    took = time.monotonic() - t0
     check(rc == 0 and out == want + "\n", "regsctl authorized-keys alice as %s: rc %d" % (
         KEYS_USER, rc), out, err, env.regsd_tail())
+    print("# regsctl authorized-keys (setpriv + bus + chain + CRL lookup): %.3f s" % took,
+          flush=True)
     # The account itself and an administrator may ask too.
     for who, user in (("alice", ""), ("alice", "alice"), ("carol", "alice"), ("root", "alice")):
         rc, out, err = env.regsctl(["authorized-keys"] + ([user] if user else []), uid=who)
@@ -344,14 +348,34 @@ def test_R11_4_ssh_login_with_card_key(env):
     baseline(env)
     bind(env, "alice", "citizen")
     s = sshd(env)
+    t0 = time.monotonic()
     r = ssh_key_login(env)
+    took = time.monotonic() - t0
     check(r.ok, "public-key login with the card's key refused", r, s.log_tail(), env.regsd_tail())
+    print("# ssh public-key login with the card's key (agent, sshd asking regsctl twice): "
+          "%.2f s" % took, flush=True)
     check(re.search(r"Accepted publickey for alice .* RSA SHA256:", s.log()),
           "sshd did not log the public-key acceptance", s.log_tail())
     check(not r.prompts and not r.extra_prompts, "prompts during a key login", r)
     # Another user with no card has no key: the same key is refused.
     r = ssh_key_login(env, "bob")
     check(not r.ok and "Permission denied" in r.text, "bob logged in with alice's card key", r)
+
+
+def test_R11_4_regsd_unreachable_no_key_fail_closed(env):
+    baseline(env)
+    bind(env, "alice", "citizen")
+    env.stop_regsd()
+    try:
+        rc, out, err = authorized_keys(env, "alice")
+        check(rc == 2 and out == "", "regsd down: rc %d, printed %r" % (rc, out), err)
+        r = ssh_key_login(env)
+        check(not r.ok, "logged in with the key while regsd was down", r)
+        check(re.search(r"AuthorizedKeysCommand .* failed, status 2", SSH.sshd.log()),
+              "sshd did not log the failed command", SSH.sshd.log_tail())
+    finally:
+        S.dirty = True
+        env.start_regsd()
 
 
 def test_R11_4_revoked_certificate_key_refused(env):
