@@ -109,6 +109,28 @@ static void show_locked(struct flow *f, uint32_t seconds)
 	conv_show(f->pamh, PAM_ERROR_MSG, text);
 }
 
+/* R11.1: a refusal that ends the login comes with a prompt of its own, so it is the last
+ * text the user reads. A message with no prompt after it is dropped by Cockpit and printed
+ * by the OpenSSH client with every non-ASCII byte as an octal escape, and the client then
+ * goes on by itself (another method, its own closing line); a prompt's text is shown as it
+ * is and waits for the user. The answer is ignored. */
+static void show_final(struct flow *f, const char *text)
+{
+	char *answer = NULL;
+	if (conv_ask_after_error(f->pamh, text, msg_press_enter_to_end(), 1, &answer) ==
+	    PAM_SUCCESS)
+		conv_free_answer(answer);
+}
+
+/* The lock ends the login (PAM_MAXTRIES: sshd offers keyboard-interactive no more). */
+static int refuse_locked(struct flow *f, uint32_t seconds)
+{
+	char text[512];
+	msg_locked(text, sizeof(text), seconds);
+	show_final(f, text);
+	return PAM_MAXTRIES;
+}
+
 /* Account state, or the failmode answer in *rc when regsd does not answer. */
 static int get_account(struct flow *f, struct regs_account_info *info, int secure, int open,
                        int *rc)
@@ -178,10 +200,8 @@ int flow_select(struct flow *f)
 	int rc;
 	if (!get_account(f, &info, PAM_AUTHINFO_UNAVAIL, PAM_IGNORE, &rc))
 		return rc;
-	if (info.flags & REGS_F_LOCKED) {
-		show_locked(f, info.lock_seconds);
-		return PAM_MAXTRIES;
-	}
+	if (info.flags & REGS_F_LOCKED)
+		return refuse_locked(f, info.lock_seconds);
 	switch (choose_method(f, info.flags)) {
 	case MSG_METHOD_CARD:
 		return passwordless(f, flow_card_login(f));
@@ -208,17 +228,19 @@ int flow_authfail(struct flow *f)
 	if (!f->client || (err = regs_record_failure(f->client, f->user, "password", f->service,
 	                                             f->rhost, &v)) != RC_OK)
 		return call_failed(f, err, PAM_AUTH_ERR, PAM_AUTH_ERR);
-	if (v.lock_seconds > 0)
-		show_locked(f, v.lock_seconds);
-	return PAM_AUTH_ERR;
+	return v.lock_seconds > 0 ? refuse_locked(f, v.lock_seconds) : PAM_AUTH_ERR;
 }
 
 static int refuse_verdict(struct flow *f, const struct regs_verdict *v)
 {
 	char text[1024];
 	msg_verdict(text, sizeof(text), v->result, v->lock_seconds, v->failures_left);
+	if (v->lock_seconds > 0) {
+		show_final(f, text);
+		return PAM_MAXTRIES;
+	}
 	conv_show(f->pamh, PAM_ERROR_MSG, text);
-	return v->lock_seconds > 0 ? PAM_MAXTRIES : PAM_AUTH_ERR;
+	return PAM_AUTH_ERR;
 }
 
 /* True when a password module before us read a password in this transaction. */
@@ -305,10 +327,8 @@ int flow_otp(struct flow *f)
 	enum regs_client_err err = RC_UNREACHABLE;
 	if (!f->client || (err = regs_get_account(f->client, f->user, &info)) != RC_OK)
 		return flow_call_failed(f, err);
-	if (info.flags & REGS_F_LOCKED) {
-		show_locked(f, info.lock_seconds);
-		return PAM_MAXTRIES;
-	}
+	if (info.flags & REGS_F_LOCKED)
+		return refuse_locked(f, info.lock_seconds);
 	if (info.flags & REGS_F_PASSWORD_LOGIN_DISABLED) {
 		conv_show(f->pamh, PAM_ERROR_MSG, msg_password_login_disabled());
 		return PAM_AUTH_ERR; /* R6.3 */
