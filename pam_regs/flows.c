@@ -45,10 +45,12 @@ static struct regs_client *shared_client(pam_handle_t *pamh, int timeout_ms)
 	return c;
 }
 
-int flow_start(struct flow *f, pam_handle_t *pamh, int argc, const char **argv)
+int flow_start(struct flow *f, pam_handle_t *pamh, int argc, const char **argv,
+               struct user_locale *locale)
 {
 	memset(f, 0, sizeof(*f));
 	f->pamh = pamh;
+	f->locale = locale;
 	if (options_parse(pamh, argc, argv, &f->opt) != 0)
 		return PAM_SERVICE_ERR; /* a misconfigured stack must not pass */
 	int rc = pam_get_user(pamh, &f->user, NULL);
@@ -65,6 +67,7 @@ int flow_start(struct flow *f, pam_handle_t *pamh, int argc, const char **argv)
 	pam_get_item(pamh, PAM_RHOST, &rhost);
 	text_sanitize(service, f->service, sizeof(f->service));
 	text_sanitize(rhost, f->rhost, sizeof(f->rhost));
+	flow_recall_language(f); /* regsd told it to an earlier line of this transaction */
 	f->client = shared_client(pamh, f->opt.timeout_ms);
 	return PAM_SUCCESS;
 }
@@ -136,8 +139,10 @@ static int get_account(struct flow *f, struct regs_account_info *info, int secur
                        int *rc)
 {
 	enum regs_client_err err = RC_UNREACHABLE;
-	if (f->client && (err = regs_get_account(f->client, f->user, info)) == RC_OK)
+	if (f->client && (err = regs_get_account(f->client, f->user, info)) == RC_OK) {
+		flow_use_account_language(f, info);
 		return 1;
+	}
 	*rc = call_failed(f, err, secure, open);
 	return 0;
 }
@@ -327,6 +332,7 @@ int flow_otp(struct flow *f)
 	enum regs_client_err err = RC_UNREACHABLE;
 	if (!f->client || (err = regs_get_account(f->client, f->user, &info)) != RC_OK)
 		return flow_call_failed(f, err);
+	flow_use_account_language(f, &info);
 	if (info.flags & REGS_F_LOCKED)
 		return refuse_locked(f, info.lock_seconds);
 	if (info.flags & REGS_F_PASSWORD_LOGIN_DISABLED) {
