@@ -125,6 +125,28 @@ static void show_final(struct flow *f, const char *text)
 		conv_free_answer(answer);
 }
 
+static int is_ascii(const char *text)
+{
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		if (*p >= 0x80)
+			return 0;
+	return 1;
+}
+
+/* A refusal after which the client may ask again (sshd starts keyboard-interactive over).
+ * Text with non-ASCII bytes (Chinese, R9.6) comes with a prompt: the OpenSSH client prints a
+ * message with no prompt after it with every such byte as an octal escape, and the prompt's
+ * text as it is. */
+static void show_refusal(struct flow *f, const char *text)
+{
+	char *answer = NULL;
+	if (is_ascii(text))
+		conv_show(f->pamh, PAM_ERROR_MSG, text);
+	else if (conv_ask_after_error(f->pamh, text, msg_press_enter_to_continue(), 1, &answer) ==
+	         PAM_SUCCESS)
+		conv_free_answer(answer);
+}
+
 /* The lock ends the login (PAM_MAXTRIES: sshd offers keyboard-interactive no more). */
 static int refuse_locked(struct flow *f, uint32_t seconds)
 {
@@ -220,7 +242,7 @@ int flow_select(struct flow *f)
 		return PAM_AUTH_ERR;
 	}
 	if (info.flags & REGS_F_PASSWORD_LOGIN_DISABLED) {
-		conv_show(f->pamh, PAM_ERROR_MSG, msg_password_login_disabled());
+		show_refusal(f, msg_password_login_disabled());
 		return PAM_AUTH_ERR; /* R6.3 */
 	}
 	return PAM_IGNORE; /* password + OTP: the password module asks next */
@@ -244,7 +266,7 @@ static int refuse_verdict(struct flow *f, const struct regs_verdict *v)
 		show_final(f, text);
 		return PAM_MAXTRIES;
 	}
-	conv_show(f->pamh, PAM_ERROR_MSG, text);
+	show_refusal(f, text);
 	return PAM_AUTH_ERR;
 }
 
@@ -336,12 +358,12 @@ int flow_otp(struct flow *f)
 	if (info.flags & REGS_F_LOCKED)
 		return refuse_locked(f, info.lock_seconds);
 	if (info.flags & REGS_F_PASSWORD_LOGIN_DISABLED) {
-		conv_show(f->pamh, PAM_ERROR_MSG, msg_password_login_disabled());
+		show_refusal(f, msg_password_login_disabled());
 		return PAM_AUTH_ERR; /* R6.3 */
 	}
 	if (!(info.flags & REGS_F_OTP_BOUND)) {
 		if (info.flags & REGS_F_CARD_BOUND) {
-			conv_show(f->pamh, PAM_ERROR_MSG, msg_card_only());
+			show_refusal(f, msg_card_only());
 			return PAM_AUTH_ERR;
 		}
 		return flow_password_only(f);

@@ -7,6 +7,7 @@ assertion is on what the user saw on that terminal. One environment, one sshd an
 one local mobile-ID service for the file; every test uses its own user.
 """
 
+import contextlib
 import os
 import re
 import shutil
@@ -30,6 +31,11 @@ MENU_MOBILE = "mobile citizen certificate"
 ENTER = "Press Enter after confirming, or q for a QR code ("
 PENDING = "Not confirmed yet."
 QR_BLOCKS = "▀▄█"
+ZH_CLOSE = "請按 Enter 鍵結束本次登入"
+ZH_CONTINUE = "請按 Enter 鍵繼續"
+ZH_REPLAYED = "此 OTP 驗證碼已使用過，請等待 APP 產生下一組密碼。"
+OCTAL = re.compile(r"\\[0-3][0-7][0-7]")  # how the client escapes a byte it will not print
+HAN = re.compile(r"[\u4e00-\u9fff]")
 
 # the mobile-ID service (as tests/integration/test_mobile.py)
 TIME_LIMIT, POLL_SECONDS, WINDOW = 180, 4, 600
@@ -47,8 +53,12 @@ S = _State()
 
 
 def sshd(env):
+    """The file's sshd. Its stack names the test copy of pam_regs.so, which reads its
+    catalogue from tests/locale (the installed one reads $(localedir)): the same code."""
     if S.sshd is None:
-        S.sshd = sshenv.start_or_skip(env)
+        module = os.path.join(harness.BUILDDIR, "tests", ".libs", "pam_regs_test.so")
+        check(os.path.exists(module), "%s is not built (make check builds it)" % module)
+        S.sshd = sshenv.start_or_skip(env, module=module)
     return S.sshd
 
 
@@ -293,6 +303,92 @@ def test_R11_1_mobile_qr_path_over_ssh(env):
     t = svc.transactions()[-1]
     check(t["channels"] == ["push", "qr"] and t["approved_by"] == "qr",
           "push and QR on one transaction, approved by QR", t)
+
+
+# ---------------------------------------------------------------- the user's language (R9.6)
+
+
+@contextlib.contextmanager
+def site_language(env, language):
+    """regs.conf's site default for a block (regsd restarted), none again afterwards."""
+    env.write_conf(language=language)
+    env.restart_regsd()
+    try:
+        yield
+    finally:
+        env.write_conf(language=None)
+        env.restart_regsd()
+
+
+def choose_language(env, user, language):
+    rc, out, err = env.regsctl(["language", language], uid=user)
+    check(rc == 0, "regsctl language %s as %s: rc %d" % (language, user, rc), out, err)
+
+
+def zh_locale():
+    try:
+        import test_zh_tw
+        test_zh_tw.ensure_zh_tw_locale()
+        return test_zh_tw
+    except RuntimeError as e:
+        harness.skip("no zh_TW.UTF-8 locale: %s" % e)
+
+
+def test_R9_6_ssh_user_who_chose_zh_TW_sees_chinese(env):
+    zh = zh_locale()
+    s = sshd(env)
+    user = "user20"
+    secret = env.enrol(user)
+    choose_language(env, user, "zh_TW")
+    with site_language(env, "en"):  # the account's choice wins over the site's
+        env.advance(30)
+        r = s.ssh(user, [(PASSWORD, pw(env, user)), (zh.ZH_OTP_PROMPT, env.wrong_code(secret)),
+                         (zh.ZH_OTP_PROMPT, lambda _t: env.totp(secret))])
+        check(r.ok, "password, a wrong code and the right one in Chinese", r, s.log_tail(),
+              env.regsd_tail())
+        check(zh.ZH_OTP_PROMPT in r.prompts[1] and OTP not in r.text,
+              "the code is asked in Chinese: %r" % (r.prompts,), r)
+        check_in(zh.ZH_WRONG % 2, r.screens[2], "the refusal reads in Chinese", r)
+        check(not OCTAL.search(r.text), "escaped bytes on the screen", r)
+        # a refusal after which the client asks again (a replayed code) comes with a
+        # prompt too: alone, the client would print it as octal escapes
+        used = env.totp(secret)
+        r = s.ssh(user, [(PASSWORD, pw(env, user)), (zh.ZH_OTP_PROMPT, used),
+                         (ZH_CONTINUE, "")], options={"NumberOfPasswordPrompts": "1"})
+        check(not r.ok, "a replayed code logged in", r)
+        check_in(ZH_REPLAYED, r.screens[-1], "the replay refusal reads in Chinese", r)
+        check(not OCTAL.search(r.text), "escaped bytes on the screen", r)
+        # a lock reads in Chinese too, as the last text (with its own prompt)
+        env.advance(30)
+        r = s.ssh(user, [(PASSWORD, pw(env, user))] +
+                  [(zh.ZH_OTP_PROMPT, env.wrong_code(secret))] * 3 +
+                  [(ZH_CLOSE, "")], default_client=True)
+        check(env.is_locked(user), "three wrong codes did not lock", env.get_account(user), r)
+        check_in(zh.ZH_LOCKED % 15, r.screens[-1], "the lock text reads in Chinese", r)
+        check(not OCTAL.search(r.text), "escaped bytes on the screen", r)
+        check(r.extra_prompts == [], "asked more after the lock", r)
+
+
+def test_R9_6_ssh_user_who_chose_en_sees_english(env):
+    zh = zh_locale()
+    s = sshd(env)
+    user = "user21"
+    secret = env.enrol(user)
+    choose_language(env, user, "en")
+    other = "user22"  # no choice of their own: the site's Chinese, on the same host
+    other_secret = env.enrol(other)
+    with site_language(env, "zh_TW"):
+        env.advance(30)
+        r = s.ssh(user, [(PASSWORD, pw(env, user)), (OTP, env.wrong_code(secret)),
+                         (OTP, lambda _t: env.totp(secret))])
+        check(r.ok, "password, a wrong code and the right one in English", r, s.log_tail())
+        check_in(WRONG + " 2 more failed attempts will lock the account.", r.screens[2],
+                 "the refusal reads in English", r)
+        check(not HAN.search(r.text), "Chinese shown to a user who chose English", r)
+        r = s.ssh(other, [(PASSWORD, pw(env, other)),
+                          (zh.ZH_OTP_PROMPT, lambda _t: env.totp(other_secret))])
+        check(r.ok and zh.ZH_OTP_PROMPT in r.prompts[1],
+              "the site's Chinese for a user without a choice: %r" % (r.prompts,), r)
 
 
 # ---------------------------------------------------------------- the shipped stacks
