@@ -98,6 +98,27 @@ def start_or_skip(env, **kw):
     return Sshd(env, **kw).start()
 
 
+def _descendants(pid):
+    """The pids of every living descendant of pid (from /proc)."""
+    parent = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        parent[int(d)] = int(stat.rsplit(")", 1)[1].split()[1])
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        kids = [c for c, pp in parent.items() if pp == p]
+        out += kids
+        todo += kids
+    return out
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -266,22 +287,27 @@ class Sshd:
         raise RuntimeError("sshd did not start:\n" + self.log()[-3000:])
 
     def stop(self):
+        """Ends the listener and every connection process it forked (each connection
+        runs in a session of its own, so they are found by parent, not by group)."""
         p, self.proc = self.proc, None
         if not p:
             return
-        try:  # the listener and any connection still open (its own process group)
-            os.killpg(p.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
+        kids = _descendants(p.pid)
+        for pid in [p.pid] + kids:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
         try:
             p.wait(5)
         except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
+            p.kill()
             p.wait()
-        try:
-            os.killpg(p.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        for pid in kids + _descendants(p.pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
     def _cleanup(self):
         self.stop()
