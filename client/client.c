@@ -463,16 +463,28 @@ const char *regs_client_error_message(const struct regs_client *c)
 enum regs_client_err regs_get_account(struct regs_client *c, const char *user,
                                       struct regs_account_info *out)
 {
-	uint32_t v[3];
+	DBusMessage *reply;
+	DBusMessageIter it;
 	enum regs_client_err rc;
 
-	rc = call_uints(c, REGS_M_GET_ACCOUNT, "s", "uuu", v, user);
+	memset(out, 0, sizeof(*out));
+	rc = call(c, REGS_M_GET_ACCOUNT, "s", "uuuss", &reply, user);
 	if (rc != RC_OK)
 		return rc;
-	out->flags = v[0];
-	out->lock_seconds = v[1];
-	out->failures = v[2];
+	dbus_message_iter_init(reply, &it);
+	out->flags = next_uint32(&it);
+	out->lock_seconds = next_uint32(&it);
+	out->failures = next_uint32(&it);
+	copy_string(out->language, sizeof(out->language), next_string(&it));
+	copy_string(out->site_language, sizeof(out->site_language), next_string(&it));
+	dbus_message_unref(reply);
 	return RC_OK;
+}
+
+enum regs_client_err regs_set_language(struct regs_client *c, const char *user,
+                                       const char *language)
+{
+	return call(c, REGS_M_SET_LANGUAGE, "ss", "", NULL, user, language);
 }
 
 enum regs_client_err regs_verify_otp(struct regs_client *c, const char *user, const char *code,

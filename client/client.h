@@ -36,13 +36,21 @@ void regs_client_close(struct regs_client *c);
 const char *regs_client_error_name(const struct regs_client *c);
 const char *regs_client_error_message(const struct regs_client *c);
 
+/* A language tag ("zh_TW", "en") with its NUL, or "". */
+#define REGS_CLIENT_LANGUAGE_MAX 16
+
 struct regs_account_info {
 	uint32_t flags;        /* enum regs_account_flag */
 	uint32_t lock_seconds; /* left; 0 when not locked */
 	uint32_t failures;
+	char language[REGS_CLIENT_LANGUAGE_MAX];      /* the account's own choice; "" none (R9.6) */
+	char site_language[REGS_CLIENT_LANGUAGE_MAX]; /* regs.conf's language; "" none */
 };
 enum regs_client_err regs_get_account(struct regs_client *c, const char *user,
                                       struct regs_account_info *out);
+/* The account's own language (R9.6): "zh_TW", "en", or "" for none (the site default). */
+enum regs_client_err regs_set_language(struct regs_client *c, const char *user,
+                                       const char *language);
 
 struct regs_verdict {
 	uint32_t result;        /* enum regs_result */

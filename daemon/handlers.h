@@ -21,6 +21,7 @@ void handle_set_class(struct request *r);
 void handle_set_email(struct request *r);
 void handle_verify_email(struct request *r);
 void handle_get_email(struct request *r);
+void handle_set_language(struct request *r);
 void handle_request_reset_code(struct request *r);
 void handle_redeem_reset_code(struct request *r);
 void handle_card_challenge(struct request *r);

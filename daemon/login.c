@@ -5,6 +5,7 @@
 #include "bus.h"
 #include "clock.h"
 #include "handlers.h"
+#include "language.h"
 #include "reply.h"
 #include "stepup.h"
 #include "totp.h"
@@ -72,8 +73,12 @@ void handle_get_account(struct request *r)
 	uint32_t flags = account_flags(r, user, have);
 	uint32_t lock = have ? policy_lock_seconds_left(have, r->now) : 0;
 	uint32_t failures = have ? have->failures : 0;
+	/* R9.6: the module shows the rest of the login in this language, with no second call. */
+	const char *language = have && regs_language_known(have->language) ? have->language : "";
+	const char *site_language = regs_config_language(&r->d->cfg);
 	reply_args(r, DBUS_TYPE_UINT32, &flags, DBUS_TYPE_UINT32, &lock, DBUS_TYPE_UINT32,
-	           &failures, DBUS_TYPE_INVALID);
+	           &failures, DBUS_TYPE_STRING, &language, DBUS_TYPE_STRING, &site_language,
+	           DBUS_TYPE_INVALID);
 }
 
 /* Checks a well-formed code against the bound secret; updates o->last_step on a match. */

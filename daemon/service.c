@@ -38,6 +38,7 @@ static const struct method methods[] = {
     {REGS_M_SET_EMAIL, "ss", handle_set_email},
     {REGS_M_VERIFY_EMAIL, "s", handle_verify_email},
     {REGS_M_GET_EMAIL, "s", handle_get_email},
+    {REGS_M_SET_LANGUAGE, "ss", handle_set_language},
     {REGS_M_REQUEST_RESET_CODE, "ssss", handle_request_reset_code},
     {REGS_M_REDEEM_RESET_CODE, "sssss", handle_redeem_reset_code},
     {REGS_M_CARD_CHALLENGE, "ss", handle_card_challenge},

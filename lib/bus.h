@@ -12,7 +12,9 @@
 #define REGS_USER_NAME_MAX 255
 
 /* Methods. Signatures are given as "in -> out". */
-/* (s user) -> (u flags, u lock_seconds_left, u failures) */
+/* (s user) -> (u flags, u lock_seconds_left, u failures, s language, s site_language)
+ * language: the account's own choice (R9.6), "" when none; site_language: regs.conf's
+ * language, "" when none is set. Both are tags of lib/language.h ("zh_TW", "en"). */
 #define REGS_M_GET_ACCOUNT "GetAccount"
 /* (s user, s code, s service, s rhost) -> (u result, u lock_seconds_left, u failures_left) */
 #define REGS_M_VERIFY_OTP "VerifyOtp"
@@ -73,6 +75,9 @@
 #define REGS_M_SET_CLASS "SetClass"
 /* (s user) -> (s address, b verified, s pending_address) ; self or admin */
 #define REGS_M_GET_EMAIL "GetEmail"
+/* (s user, s language) -> () ; language "zh_TW", "en", or "" for none (the site default
+ * applies); user "" = caller. Self or admin; no step-up: it is not a security setting (R9.6). */
+#define REGS_M_SET_LANGUAGE "SetLanguage"
 
 /* Citizen certificate card (R3). A challenge is random, single use, short-lived
  * and bound to the account and purpose it was made for:

@@ -1,5 +1,6 @@
 /* One key=value parser for regs.conf and module arguments, and the safe config file reader. */
 #include "config.h"
+#include "language.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -108,6 +109,19 @@ static int opt_find_choice(const char *const *choices, const char *value, int *o
 	return 0;
 }
 
+/* Says which values an enum option takes (its choices are names, never secrets). */
+static void opt_report_choices(const struct opt_desc *opt, const char *file, unsigned line,
+                               opt_report_fn report, void *ctx)
+{
+	char list[OPT_MESSAGE_MAX / 2];
+	size_t used = 0;
+	list[0] = '\0';
+	for (size_t i = 0; opt->choices[i] != NULL && used < sizeof(list); i++)
+		used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "",
+		                         opt->choices[i]);
+	opt_report(report, ctx, file, line, "value for '%s' is not one of: %s", opt->name, list);
+}
+
 /* Stores value into the option's field; reports and returns REGS_ERR_CONFIG when it is bad. */
 static enum regs_err opt_store(const struct opt_desc *opt, void *target, const char *value,
                                int has_value, const char *file, unsigned line, opt_report_fn report,
@@ -153,8 +167,7 @@ static enum regs_err opt_store(const struct opt_desc *opt, void *target, const c
 		opt_report(report, ctx, file, line, "value for '%s' is not a number in %ld..%ld",
 		           opt->name, opt->min, opt->max);
 	else if (opt->type == OPT_ENUM)
-		opt_report(report, ctx, file, line, "value for '%s' is not a known choice",
-		           opt->name);
+		opt_report_choices(opt, file, line, report, ctx);
 	else
 		opt_report(report, ctx, file, line, "value for '%s' is not yes or no", opt->name);
 	return REGS_ERR_CONFIG;
@@ -353,6 +366,12 @@ void regs_config_defaults(struct regs_config *cfg)
 	cfg->mobile_poll_seconds = 4;
 	cfg->mobile_max_attempts = 5;
 	cfg->mobile_attempt_window = 600;
+	cfg->language = -1;
+}
+
+const char *regs_config_language(const struct regs_config *cfg)
+{
+	return cfg->language >= 0 ? regs_languages[cfg->language] : "";
 }
 
 static const char *const crl_policies[] = {"deny", "allow", NULL};
@@ -425,6 +444,8 @@ const struct opt_desc regs_config_options[] = {
     CFG_INT(mobile_poll_seconds, 4, 60),
     CFG_INT(mobile_max_attempts, 1, 100),
     CFG_INT(mobile_attempt_window, 60, 86400),
+    {"language", OPT_ENUM, offsetof(struct regs_config, language), sizeof(int), 0, 0,
+     regs_languages},
     {NULL, OPT_INT, 0, 0, 0, 0, NULL},
 };
 

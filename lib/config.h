@@ -112,6 +112,9 @@ struct regs_config {
 	int mobile_poll_seconds;     /* between result polls (4; never faster) */
 	int mobile_max_attempts;     /* per account and per ID number ... (5) */
 	int mobile_attempt_window;   /* ... in this many seconds (600) */
+	/* R9.6: the site's language for users who chose none and whose application gives
+	 * none: an index into regs_languages (lib/language.h), -1 = no site default. */
+	int language;
 };
 
 enum regs_crl_policy { REGS_CRL_DENY = 0, REGS_CRL_ALLOW = 1 };
@@ -119,6 +122,8 @@ enum regs_crl_policy { REGS_CRL_DENY = 0, REGS_CRL_ALLOW = 1 };
 enum regs_smtp_tls { REGS_SMTP_TLS_REQUIRED = 0, REGS_SMTP_TLS_OPTIONAL = 1 };
 
 void regs_config_defaults(struct regs_config *cfg);
+/* The site default language (R9.6): a tag of regs_languages, or "" when none is set. */
+const char *regs_config_language(const struct regs_config *cfg);
 extern const struct opt_desc regs_config_options[];
 /* Loads path (defaults first). A missing file is fine when missing_ok. */
 enum regs_err regs_config_load(struct regs_config *cfg, const char *path, int missing_ok,

@@ -127,6 +127,7 @@ size_t account_rec_encode(const struct account_rec *a, uint8_t *buf)
 	w_u8(&w, a->must_change_password);
 	w_i64(&w, a->email_verified_at);
 	w_str(&w, a->email, sizeof(a->email));
+	w_str(&w, a->language, sizeof(a->language));
 	return w.n;
 }
 
@@ -148,6 +149,9 @@ enum regs_err account_rec_decode(const void *data, size_t len, struct account_re
 	a->must_change_password = r_u8(&r);
 	a->email_verified_at = r_i64(&r);
 	r_bytes(&r, a->email, sizeof(a->email), 1);
+	if (r.off == r.n)
+		return r_end(&r); /* written before the language existed */
+	r_bytes(&r, a->language, sizeof(a->language), 1);
 	return r_end(&r);
 }
 

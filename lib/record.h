@@ -3,6 +3,7 @@
 #define REGS_RECORD_H
 #include "bus.h"
 #include "error.h"
+#include "language.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,8 @@ struct account_rec {
 	uint8_t must_change_password; /* R6.4, R9.5 */
 	int64_t email_verified_at;    /* 0 = no verified address */
 	char email[REC_FIELD_MAX];    /* the verified address, the only one mail goes to */
+	/* appended (still version 1): the user's own language (R9.6), "" = none chosen */
+	char language[REGS_LANGUAGE_MAX];
 };
 
 #define OTP_SEALED_MAX 64

@@ -4,6 +4,7 @@
 #include "client.h"
 #include "options.h"
 #include "text.h"
+#include "user_locale.h"
 #include <security/pam_modules.h>
 
 struct flow {
@@ -14,10 +15,13 @@ struct flow {
 	struct module_options opt;
 	struct regs_client *client; /* NULL: regsd is not reachable */
 	int pam_flags;              /* the flags of the pam_sm_* call */
+	struct user_locale *locale; /* the language of this call's messages (R9.6) */
 };
 
-/* Fills f from the PAM handle and connects to regsd. Returns a PAM code. */
-int flow_start(struct flow *f, pam_handle_t *pamh, int argc, const char **argv);
+/* Fills f from the PAM handle and connects to regsd; the messages of the call are in locale.
+ * Returns a PAM code. */
+int flow_start(struct flow *f, pam_handle_t *pamh, int argc, const char **argv,
+               struct user_locale *locale);
 void flow_end(struct flow *f);
 
 int flow_select(struct flow *f);
@@ -35,6 +39,11 @@ int flow_card_login(struct flow *f);
 /* Google account + OTP (R5.3) and the mobile citizen certificate (R4). */
 int flow_google_login(struct flow *f);
 int flow_mobile_login(struct flow *f);
+/* R9.6 (account_language.c): the rest of the call in the language regsd's GetAccount answer
+ * chose (user_locale_choose), remembered for later pam_regs lines of the same transaction;
+ * flow_recall_language applies a language remembered for this user, if any. */
+void flow_use_account_language(struct flow *f, const struct regs_account_info *info);
+void flow_recall_language(struct flow *f);
 /* regsd answered with an error or not at all: the refusal (failmode applies). */
 int flow_call_failed(struct flow *f, enum regs_client_err err);
 

@@ -176,6 +176,16 @@ void msg_locked(char *buf, size_t size, uint32_t lock_seconds)
 	         minutes);
 }
 
+const char *msg_press_enter_to_end(void)
+{
+	return _("Press Enter to end this login: ");
+}
+
+const char *msg_press_enter_to_continue(void)
+{
+	return _("Press Enter to continue: ");
+}
+
 static void msg_tries_left(char *buf, size_t size, uint32_t failures_left)
 {
 	snprintf(buf, size,

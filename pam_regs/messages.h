@@ -40,6 +40,10 @@ const char *msg_user_name_too_long(void);
 const char *msg_card_busy(void);
 /* "Account locked ... Try again in N minutes." */
 void msg_locked(char *buf, size_t size, uint32_t lock_seconds);
+/* The prompt after a refusal that ends the login (R11.1). */
+const char *msg_press_enter_to_end(void);
+/* The prompt after a refusal that only a prompt shows legibly (R9.6, R11.1). */
+const char *msg_press_enter_to_continue(void);
 /* The refusal for a verification result (enum regs_result), with tries left. */
 void msg_verdict(char *buf, size_t size, uint32_t result, uint32_t lock_seconds,
                  uint32_t failures_left);

@@ -18,7 +18,7 @@ static int run(pam_handle_t *pamh, int flags, int argc, const char **argv,
 	struct user_locale ul;
 	init_i18n();
 	user_locale_enter(pamh, &ul);
-	int rc = flow_start(&f, pamh, argc, argv);
+	int rc = flow_start(&f, pamh, argc, argv, &ul);
 	f.pam_flags = flags;
 	if (rc == PAM_SUCCESS)
 		rc = step(&f);

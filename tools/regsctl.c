@@ -198,6 +198,16 @@ static const struct regsctl_command commands[] = {
         "  USER may be another account only for root, administrators and the\n"
         "  authorized_keys_user of regs.conf (the AuthorizedKeysCommandUser).\n"),
      NULL, NULL},
+    {"language", cmd_language, 1, 0, 0, 0, 1, N_("language [zh_TW|en|default]"),
+     N_("Show or choose the language of your logins: Traditional Chinese or English."),
+     N_("  zh_TW    Traditional Chinese\n"
+        "  en       English\n"
+        "  default  no language of your own: your application's language (its LANG), else\n"
+        "           the site default of regs.conf\n"
+        "  Without an argument, shows your choice and the site default. Your choice wins\n"
+        "  over every other (also over ssh, which does not pass your LANG to the login).\n"
+        "  No re-verification is asked: the language is not a security setting.\n"),
+     NULL, NULL},
     {"list", cmd_list, 1, 1, TAKES(OPTION_JSON) | TAKES_FILTER, 0, 0,
      N_("list [--json] [--locked|--unbound|--otp|--password-login-disabled]"),
      N_("List accounts: class, bound methods, password login, e-mail, failures and lock "
@@ -220,6 +230,9 @@ static const struct regsctl_command commands[] = {
     {"set-class", cmd_set_class, 1, 1, 0, 2, 2, N_("set-class USER personal|institution"),
      N_("Set an account's class: personal or institution (which certificates it binds)."), "", NULL,
      NULL},
+    {"set-language", cmd_set_language, 1, 1, 0, 2, 2, N_("set-language USER zh_TW|en|default"),
+     N_("Set an account's language (default: none of its own, the site default applies)."), "",
+     NULL, NULL},
     {"help", cmd_help, 0, 0, 0, 0, 1, N_("help [COMMAND]"), N_("Show help for a command."), "",
      NULL, NULL},
 };
@@ -637,6 +650,7 @@ static int run_command(const struct regsctl_command *cmd, struct regsctl_context
 	err = regs_client_open(REGSCTL_TIMEOUT_MS, &ctx->client);
 	if (err != RC_OK)
 		return regsctl_report_failure(NULL, err);
+	regsctl_use_account_language(ctx);
 	code = cmd->run(ctx);
 	regs_client_close(ctx->client);
 	ctx->client = NULL;

@@ -71,6 +71,13 @@ int cmd_bind_mobile(struct regsctl_context *ctx);
 /* authorized-keys [USER]: sshd's AuthorizedKeysCommand (cmd_sshkeys.c, R11.4). */
 int cmd_authorized_keys(struct regsctl_context *ctx);
 
+/* language [zh_TW|en|default]; set-language USER LANGUAGE (administrators) (cmd_language.c). */
+int cmd_language(struct regsctl_context *ctx);
+int cmd_set_language(struct regsctl_context *ctx);
+/* R9.6: regsctl's messages in the caller's language as a login's are (pam_regs(8)): the
+ * account's own choice, else the terminal's locale, else the site default. */
+void regsctl_use_account_language(struct regsctl_context *ctx);
+
 /* Administrator commands (cmd_admin.c). */
 int cmd_list(struct regsctl_context *ctx);
 int cmd_unlock(struct regsctl_context *ctx);

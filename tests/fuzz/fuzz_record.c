@@ -36,8 +36,9 @@ static void write_seed(const char *dir, const char *name, const uint8_t *buf, si
 static void write_seeds(const char *dir)
 {
 	uint8_t buf[REC_BUF_MAX];
-	struct account_rec a = {ACCOUNT_INSTITUTION, 1, 2, 1700000900, 1690000000,
-	                        1695000000,          0, 1, 1699000000, "alice@example.org"};
+	struct account_rec a = {
+	    ACCOUNT_INSTITUTION, 1,      2, 1700000900, 1690000000, 1695000000, 0, 1, 1699000000,
+	    "alice@example.org", "zh_TW"};
 	write_seed(dir, "account", buf, account_rec_encode(&a, buf));
 	struct otp_rec o = {1690000000, 56666666, 20, {0x01, 0x02, 0x03}, 2, {56666670, 56666672}};
 	write_seed(dir, "otp", buf, otp_rec_encode(&o, buf));

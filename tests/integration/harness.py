@@ -75,6 +75,7 @@ F_EMAIL_VERIFIED = 1 << 9
 F_INSTITUTION = 1 << 10
 
 BOUND_MSG = "OTP bound; log in again with a bound method."
+BOUND_MSG_ZH = "OTP 綁定成功，請使用已綁定方式重新登入。"  # regsctl in the site's zh_TW (R9.6)
 FIXTURES = os.path.join(SRCDIR, "tests", "fixtures")
 MAIL_FROM = "pam_regs@test.invalid"
 RESET_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2}-\d{6})(?!\d)")
@@ -766,11 +767,19 @@ class Env:
         check(rc == 0, "%s %s failed: %s" % (method, typed_args, err.strip()))
         return parse_reply(out)
 
+    def get_account_reply(self, user):
+        """(flags, lock_seconds, failures, language, site_language) from GetAccount, as root."""
+        v = self.call_ok("GetAccount", "string:" + user)
+        check(len(v) == 5, "GetAccount reply: %r" % (v,))
+        return tuple(v)
+
     def get_account(self, user):
         """(flags, lock_seconds, failures) from GetAccount, as root."""
-        v = self.call_ok("GetAccount", "string:" + user)
-        check(len(v) == 3, "GetAccount reply: %r" % (v,))
-        return tuple(v)
+        return self.get_account_reply(user)[:3]
+
+    def get_language(self, user):
+        """(the account's language, the site default) from GetAccount; "" for none (R9.6)."""
+        return self.get_account_reply(user)[3:]
 
     def is_bound(self, user):
         return bool(self.get_account(user)[0] & F_OTP_BOUND)
@@ -857,7 +866,7 @@ class Env:
         secret, code, rc, out, err = self.enrol_run(user, timeout=timeout)
         check(secret is not None, "regsctl enrol otp printed no otpauth URI (rc %s)" % rc,
               out, err)
-        check(rc == 0 and BOUND_MSG in out + err,
+        check(rc == 0 and (BOUND_MSG in out + err or BOUND_MSG_ZH in out + err),
               "regsctl enrol otp as %s failed (rc %s)" % (user, rc), out, err)
         self.secrets[user] = secret
         self.used_codes.setdefault(user, []).append(code)
@@ -876,11 +885,14 @@ class Env:
         return e
 
     def pam(self, service, user, answers=(), rhost=None, tty=None, acct=True, timeout=60,
-            chauthtok=False):
+            chauthtok=False, pam_vars=()):
         """Runs pamdrive. Each prompt takes the next answer; an answer may be
         a callable taking the PamResult so far (e.g. to read a shown secret).
-        No answer left -> EOF -> conversation error."""
+        No answer left -> EOF -> conversation error. pam_vars: "NAME=VALUE" put
+        into the PAM environment, as an application that hands PAM its locale."""
         cmd = [self.pamdrive]
+        for v in pam_vars:
+            cmd += ["--env", v]
         if rhost is not None:
             cmd += ["--rhost", rhost]
         if tty is not None:

@@ -98,6 +98,27 @@ def start_or_skip(env, **kw):
     return Sshd(env, **kw).start()
 
 
+def _descendants(pid):
+    """The pids of every living descendant of pid (from /proc)."""
+    parent = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        parent[int(d)] = int(stat.rsplit(")", 1)[1].split()[1])
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        kids = [c for c, pp in parent.items() if pp == p]
+        out += kids
+        todo += kids
+    return out
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -113,13 +134,16 @@ def documented_stack(module):
 
 class SshResult:
     """What the ssh client showed. text: the whole pty output (\\r removed);
-    prompts: every prompt answered by a step, in order; extra_prompts: prompts
+    prompts: the last line of every prompt answered by a step, in order; screens:
+    for each of them, all the user saw since the answer before (the text the
+    prompt came with, the prompt itself); extra_prompts: prompts
     no step expected (answered with an empty line); ok: the remote command
     ran (the user was logged in); rc: the client's exit status."""
 
     def __init__(self, text, prompts, extra_prompts, rc, timed_out):
         self.text, self.prompts, self.extra_prompts = text, prompts, extra_prompts
         self.rc, self.timed_out = rc, timed_out
+        self.screens = []
         self.ok = re.search(r"^%s-\S+$" % MARK, text, re.M) is not None
 
     def lines(self):
@@ -132,8 +156,13 @@ class SshResult:
 
 class Sshd:
     def __init__(self, env, options=None, extra_lines=(), binds=(), pam_sshd=None,
-                 log_level="VERBOSE"):
+                 log_level="VERBOSE", module=None, lang="C"):
+        """module: the pam_regs.so the stack names (default env.module; the
+        test copy tests/.libs/pam_regs_test.so reads tests/locale); lang: sshd's
+        own LANG, which pam_regs falls back to when PAM has none."""
         self.env = env
+        self.module = module or env.module
+        self.lang = lang
         self.options = dict(options or {})
         self.extra_lines = list(extra_lines)
         self.binds = list(binds)
@@ -176,7 +205,7 @@ class Sshd:
         d = self.path("pam.d")
         os.makedirs(d, exist_ok=True)
         files = dict(COMMON)
-        files["sshd"] = self.pam_sshd or documented_stack(self.env.module)
+        files["sshd"] = self.pam_sshd or documented_stack(self.module)
         for name, text in files.items():
             with open(os.path.join(d, name), "w") as f:
                 f.write(text)
@@ -241,7 +270,7 @@ class Sshd:
             script = "set -e\n%s\nexec %s -D -e -f %s -p %d\n" % (
                 "\n".join(mounts), SSHD, self.path("sshd_config"), self.port)
             log = open(self.path("sshd.log"), "ab")
-            penv = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C"}
+            penv = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": self.lang}
             self.proc = subprocess.Popen(
                 ["unshare", "-m", "--propagation", "private", "/bin/sh", "-c", script],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=penv,
@@ -258,22 +287,27 @@ class Sshd:
         raise RuntimeError("sshd did not start:\n" + self.log()[-3000:])
 
     def stop(self):
+        """Ends the listener and every connection process it forked (each connection
+        runs in a session of its own, so they are found by parent, not by group)."""
         p, self.proc = self.proc, None
         if not p:
             return
-        try:  # the listener and any connection still open (its own process group)
-            os.killpg(p.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
+        kids = _descendants(p.pid)
+        for pid in [p.pid] + kids:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
         try:
             p.wait(5)
         except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
+            p.kill()
             p.wait()
-        try:
-            os.killpg(p.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        for pid in kids + _descendants(p.pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
     def _cleanup(self):
         self.stop()
@@ -342,7 +376,7 @@ class Sshd:
                               codec_errors="replace", dimensions=(50, 250),
                               timeout=harness.slow(timeout))
         child.logfile_read = seen
-        prompts, extra, timed_out = [], [], False
+        prompts, screens, extra, timed_out, mark = [], [], [], False, 0
         deadline = time.monotonic() + harness.slow(timeout)
         try:
             for want, answer in steps:
@@ -355,6 +389,8 @@ class Sshd:
                 time.sleep(0.05)  # the rest of the prompt, written with it
                 self._read_now(child)
                 prompts.append(self._last_line(seen.getvalue()))
+                screens.append(self._clean(seen.getvalue()[mark:]))
+                mark = len(seen.getvalue())
                 if callable(answer):
                     answer = answer(self._clean(seen.getvalue()))
                 child.sendline(str(answer))
@@ -367,7 +403,9 @@ class Sshd:
             rc = child.exitstatus if child.exitstatus is not None else child.signalstatus
             if agent:
                 self._stop_agent(agent)
-        return SshResult(self._clean(seen.getvalue()), prompts, extra, rc, timed_out)
+        r = SshResult(self._clean(seen.getvalue()), prompts, extra, rc, timed_out)
+        r.screens = screens
+        return r
 
     @staticmethod
     def _clean(text):

@@ -65,6 +65,7 @@ def _victim_args():
         "SetEmail": [[V, "hostile@example.invalid"]],
         "VerifyEmail": [[code]],
         "GetEmail": [[V]],
+        "SetLanguage": [[V, "zh_TW"], [L, ""]],
         "RequestResetCode": [[V, "binding", "hostile", ""], [V, "password", "hostile", ""]],
         "RedeemResetCode": [[V, "binding", "AB-123456", "hostile", ""]],
         "CardChallenge": [[V, "login"]],
@@ -194,7 +195,7 @@ def snapshot(env, root):
         em = root.call("GetEmail", "s", [u])
         check(not (st.error or log.error or em.error), "root snapshot of %s" % u, st, log, em)
         row = [[r[0], r[1], r[2], r[3] > 0] for r in rows.values[0] if r[0] == u]
-        out[u] = {"flags": acc[0], "locked": acc[1] > 0, "failures": acc[2],
+        out[u] = {"flags": acc[0], "locked": acc[1] > 0, "failures": acc[2], "language": acc[3],
                   "status": st.values, "log": log.values[0], "email": em.values, "row": row}
     out[LEGIT] = {k: v for k, v in out[LEGIT].items() if k == "status"}  # it logs in meanwhile
     return out
@@ -306,7 +307,7 @@ def test_R9_4_R7_1_other_users_names_refused_and_nothing_changes(env):
             errors[r.error or "result"] = errors.get(r.error or "result", 0) + 1
         harness._diag("%d calls naming other accounts: %r" % (len(calls), errors))
         for method in ("GetAccount", "GetStatus", "GetLog", "GetEmail", "Unlock", "Reset",
-                       "SetClass", "SetEmail", "VerifyOtp", "BeginOtpEnrol"):
+                       "SetClass", "SetEmail", "SetLanguage", "VerifyOtp", "BeginOtpEnrol"):
             r = [r for (m, _, _), r in zip(calls, replies) if m == method][0]
             check(r.error in ("tw.regs.Error.AccessDenied",
                               "org.freedesktop.DBus.Error.AccessDenied"),
@@ -468,7 +469,7 @@ def test_R12_2_flood_of_250_connections_keeps_serving(env):
         for c, s1, s2, s3 in serials:
             r1, r2, r3 = c.reply(s1), c.reply(s2), c.reply(s3)
             check(r1.error == "tw.regs.Error.AccessDenied", "GetAccount(victim): %r" % r1)
-            check(not r2.error and len(r2.values) == 3, "GetAccount(own): %r" % r2)
+            check(not r2.error and len(r2.values) == 5, "GetAccount(own): %r" % r2)
             check(r3 is not None, "CardChallenge unanswered")
         rss_open, _ = rss(env)
         for c in conns:

@@ -1,5 +1,6 @@
 /* pamdrive: a small PAM application for the integration tests.
- * Usage: pamdrive [--rhost H] [--tty T] [--no-acct] [--chauthtok] SERVICE USER
+ * Usage: pamdrive [--rhost H] [--tty T] [--no-acct] [--chauthtok] [--env NAME=VALUE]...
+ *        SERVICE USER   (--env: pam_putenv before pam_authenticate, at most 8)
  * Answers one stdin line per prompt; prints every conversation call and the
  * symbolic results of pam_authenticate and pam_acct_mgmt. */
 #include <security/pam_appl.h>
@@ -91,7 +92,8 @@ static int conv(int n, const struct pam_message **msg, struct pam_response **res
 int main(int argc, char **argv)
 {
 	const char *rhost = NULL, *tty = NULL;
-	int acct = 1, chauthtok = 0, i = 1;
+	const char *penv[8];
+	int acct = 1, chauthtok = 0, i = 1, n_penv = 0;
 	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
 		if (strcmp(argv[i], "--rhost") == 0 && i + 1 < argc)
 			rhost = argv[++i];
@@ -101,12 +103,15 @@ int main(int argc, char **argv)
 			acct = 0;
 		else if (strcmp(argv[i], "--chauthtok") == 0)
 			chauthtok = 1;
+		else if (strcmp(argv[i], "--env") == 0 && i + 1 < argc && n_penv < 8)
+			penv[n_penv++] =
+			    argv[++i]; /* NAME=VALUE, as an application hands its locale */
 		else
 			break;
 	}
 	if (argc - i != 2) {
 		fprintf(stderr, "usage: pamdrive [--rhost H] [--tty T] [--no-acct] [--chauthtok] "
-		                "SERVICE USER\n");
+		                "[--env NAME=VALUE]... SERVICE USER\n");
 		return 2;
 	}
 	int sync = getenv("PAMDRIVE_SYNC") != NULL;
@@ -121,6 +126,8 @@ int main(int argc, char **argv)
 		pam_set_item(ph, PAM_RHOST, rhost);
 	if (tty)
 		pam_set_item(ph, PAM_TTY, tty);
+	for (int k = 0; k < n_penv; k++)
+		pam_putenv(ph, penv[k]);
 	rc = pam_authenticate(ph, 0);
 	printf("AUTH: %s\n", pam_name(rc));
 	fflush(stdout);

@@ -259,6 +259,28 @@ static void test_config_range_bounds_accepted(void **state)
 	assert_int_equal(cfg.lock_threshold, 100);
 }
 
+/* R9.6: the site default language is one the module ships; anything else is refused by name,
+ * with the languages that are shipped. */
+static void test_R9_6_config_language(void **state)
+{
+	struct fixture *f = *state;
+	struct regs_config cfg;
+	regs_config_defaults(&cfg);
+	assert_string_equal(regs_config_language(&cfg), "");
+	assert_int_equal(load_one(f, "language", "zh_TW", &cfg), REGS_OK);
+	assert_string_equal(regs_config_language(&cfg), "zh_TW");
+	assert_int_equal(load_one(f, "language", "en", &cfg), REGS_OK);
+	assert_string_equal(regs_config_language(&cfg), "en");
+	static const char *const bad[] = {"fr", "zh_TW.UTF-8", "zh_tw", "EN", "", "zh_CN"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(load_one(f, "language", bad[i], &cfg), REGS_ERR_CONFIG);
+		assert_int_equal(f->log.count, 1);
+		assert_int_equal(f->log.line[0], 1);
+		assert_string_equal(f->log.msg[0], "value for 'language' is not one of: zh_TW, en");
+		assert_string_equal(regs_config_language(&cfg), ""); /* the defaults, not half */
+	}
+}
+
 static void test_config_string_too_long_refused(void **state)
 {
 	struct fixture *f = *state;
@@ -454,6 +476,7 @@ int main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_config_range_bounds_accepted, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_config_string_too_long_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_R9_6_config_language, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_config_missing_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_config_symlink_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_config_writable_by_group_or_others_refused, setup,

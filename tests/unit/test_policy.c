@@ -248,6 +248,40 @@ static void test_R12_4_otp_record_keeps_burned_steps(void **state)
 	assert_int_equal(out.n_burned, OTP_BURNED_MAX);
 }
 
+/* R9.6: the user's language survives a round trip; a record written before it reads as none
+ * chosen, with every older field intact. */
+static void test_R9_6_account_record_keeps_language(void **state)
+{
+	struct account_rec in = {.failures = 2, .email_verified_at = T0}, out;
+	uint8_t buf[REC_BUF_MAX];
+	(void)state;
+	rec_copy(in.email, sizeof(in.email), "a@example.org");
+	rec_copy(in.language, sizeof(in.language), "zh_TW");
+	size_t n = account_rec_encode(&in, buf);
+	memset(&out, 0xAA, sizeof(out));
+	assert_int_equal(account_rec_decode(buf, n, &out), REGS_OK);
+	assert_string_equal(out.language, "zh_TW");
+	assert_string_equal(out.email, "a@example.org");
+	/* The same record as written before the language existed: 1 + 6 bytes shorter. */
+	size_t before = n - 1 - strlen("zh_TW");
+	memset(&out, 0xAA, sizeof(out));
+	assert_int_equal(account_rec_decode(buf, before, &out), REGS_OK);
+	assert_string_equal(out.language, "");
+	assert_string_equal(out.email, "a@example.org");
+	assert_int_equal(out.failures, 2);
+	assert_true(out.email_verified_at == T0);
+	/* None chosen: an empty field, read back empty. */
+	in.language[0] = '\0';
+	n = account_rec_encode(&in, buf);
+	assert_int_equal(buf[n - 1], 0);
+	assert_int_equal(account_rec_decode(buf, n, &out), REGS_OK);
+	assert_string_equal(out.language, "");
+	/* A length byte promising more than is there is refused. */
+	rec_copy(in.language, sizeof(in.language), "en");
+	n = account_rec_encode(&in, buf);
+	assert_int_equal(account_rec_decode(buf, n - 1, &out), REGS_ERR_INVALID);
+}
+
 /* R12.1: a user name of the platform's full length is stored whole, never cut. */
 static void test_R12_1_records_keep_a_255_byte_user_name(void **state)
 {
@@ -396,7 +430,8 @@ static size_t encode_sample(int kind, uint8_t *buf)
 		                        .locked_until = T0,
 		                        .created = T0,
 		                        .password_changed = T0,
-		                        .password_login_disabled_at = T0};
+		                        .password_login_disabled_at = T0,
+		                        .language = "en"};
 		return account_rec_encode(&a, buf);
 	}
 	case 1: {
@@ -452,6 +487,8 @@ static enum regs_err decode_kind(int kind, const void *data, size_t len)
 /* version, class, flags, failures, locked_until, created, password_changed,
  * password_login_disabled_at: the first layout of an account record */
 #define ACCOUNT_REC_V1_BASE (1 + 1 + 4 + 4 + 8 + 8 + 8 + 8)
+/* ... then the e-mail fields: 1 + 8 + 1 (no address); then the language (R9.6). */
+#define ACCOUNT_REC_BEFORE_LANGUAGE (ACCOUNT_REC_V1_BASE + 1 + 8 + 1)
 
 static void test_record_truncated_is_invalid(void **state)
 {
@@ -466,9 +503,10 @@ static void test_record_truncated_is_invalid(void **state)
 			uint8_t *copy = malloc(len ? len : 1);
 			assert_non_null(copy);
 			memcpy(copy, buf, len);
-			/* An account record that ends where the e-mail fields begin was written
-			 * before they existed: it is complete, not truncated. */
-			int old_layout = (kind == 0 && len == ACCOUNT_REC_V1_BASE) ||
+			/* An account record that ends where the e-mail fields or the language
+			 * begin was written before they existed: it is complete, not truncated. */
+			int old_layout = (kind == 0 && (len == ACCOUNT_REC_V1_BASE ||
+			                                len == ACCOUNT_REC_BEFORE_LANGUAGE)) ||
 			                 (kind == 1 && len == OTP_REC_V1_BASE);
 			enum regs_err want = old_layout ? REGS_OK : REGS_ERR_INVALID;
 			assert_int_equal(decode_kind(kind, copy, len), want);
@@ -525,6 +563,7 @@ int main(void)
 	    cmocka_unit_test(test_account_record_roundtrip),
 	    cmocka_unit_test(test_otp_record_roundtrip),
 	    cmocka_unit_test(test_R12_4_otp_record_keeps_burned_steps),
+	    cmocka_unit_test(test_R9_6_account_record_keeps_language),
 	    cmocka_unit_test(test_R12_1_records_keep_a_255_byte_user_name),
 	    cmocka_unit_test(test_pending_record_roundtrip),
 	    cmocka_unit_test(test_audit_record_roundtrip),
