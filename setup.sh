@@ -32,6 +32,8 @@ PACKAGES=(
 	libpam-google-authenticator libpam-oath
 	# systemd-analyze: the unit's sandbox score and verify, offline (tests/integration/test_unit.sh)
 	systemd
+	# R11.1: the real OpenSSH server and client, driven on a pty (tests/integration/sshenv.py)
+	openssh-server openssh-client python3-pexpect
 	# R12.6: tests/sanitize.sh (make check again under ASan + UBSan) and the libFuzzer
 	# targets (tests/fuzz): clang with its sanitizer and libFuzzer runtimes; llvm for
 	# llvm-symbolizer, which names the frames in a report

@@ -800,6 +800,27 @@ enum regs_client_err regs_step_up_card(struct regs_client *c, const char *handle
 	return rc;
 }
 
+enum regs_client_err regs_authorized_key(struct regs_client *c, const char *user, uint32_t *result,
+                                         char *line, size_t size)
+{
+	DBusMessage *reply;
+	DBusMessageIter it;
+	*result = REGS_R_CARD_NOT_BOUND;
+	copy_string(line, size, "");
+	enum regs_client_err rc = call(c, REGS_M_AUTHORIZED_KEY, "s", "us", &reply, user);
+	if (rc != RC_OK)
+		return rc;
+	dbus_message_iter_init(reply, &it);
+	*result = next_uint32(&it);
+	const char *key = next_string(&it);
+	if (strlen(key) >= size) /* never a cut key */
+		rc = RC_PROTOCOL;
+	else if (*result == REGS_R_OK)
+		copy_string(line, size, key);
+	dbus_message_unref(reply);
+	return rc;
+}
+
 /* Calls that wait for regsd's network work get a longer timeout. */
 static int net_timeout(struct regs_client *c)
 {

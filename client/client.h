@@ -183,6 +183,11 @@ enum regs_client_err regs_bind_card(struct regs_client *c, const char *handle, c
                                     size_t cert_len, const uint8_t *sig, size_t sig_len,
                                     uint32_t *result);
 
+/* sshd's AuthorizedKeysCommand (R11.4): the OpenSSH key line of user's bound card in line
+ * (size bytes; "" unless *result is REGS_R_OK). user "" = the caller. */
+enum regs_client_err regs_authorized_key(struct regs_client *c, const char *user, uint32_t *result,
+                                         char *line, size_t size);
+
 /* Out-of-band logins (R4, R5). These calls wait for the network: they use
  * the longer of the client's timeout and REGS_CLIENT_NET_TIMEOUT_MS. */
 #define REGS_CLIENT_NET_TIMEOUT_MS 90000

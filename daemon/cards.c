@@ -106,7 +106,7 @@ static int take_proof(struct request *r, const char *purpose, struct challenge *
 	                      r->now, c);
 }
 
-static uint32_t result_of(enum x509_verdict v)
+uint32_t card_result_of(enum x509_verdict v)
 {
 	switch (v) {
 	case X509_VERDICT_OK:
@@ -124,22 +124,28 @@ static uint32_t result_of(enum x509_verdict v)
 	}
 }
 
+enum x509_verdict card_certificate_verdict(struct request *r, const uint8_t *der, size_t len,
+                                           const struct account_rec *a)
+{
+	const struct x509_anchors *anchors = a && a->class == ACCOUNT_INSTITUTION
+	                                         ? r->d->anchors_institution
+	                                         : r->d->anchors_personal;
+	enum x509_verdict v =
+	    anchors ? x509_verify_chain(anchors, der, len, r->now) : X509_VERDICT_UNTRUSTED;
+	if (v == X509_VERDICT_OK)
+		v = revocation_check(&r->d->revocation, der, len, r->now);
+	return v;
+}
+
 /* Possession (R3.4), chain for the class (R1.2), validity and revocation (R3.5). */
 static uint32_t check_certificate(struct request *r, const struct challenge *c,
                                   const struct card_proof *p, const struct account_rec *a)
 {
 	enum x509_verdict v = x509_verify_signature(p->cert, (size_t)p->cert_len, c->nonce,
 	                                            sizeof(c->nonce), p->sig, (size_t)p->sig_len);
-	if (v == X509_VERDICT_OK) {
-		const struct x509_anchors *anchors = a && a->class == ACCOUNT_INSTITUTION
-		                                         ? r->d->anchors_institution
-		                                         : r->d->anchors_personal;
-		v = anchors ? x509_verify_chain(anchors, p->cert, (size_t)p->cert_len, r->now)
-		            : X509_VERDICT_UNTRUSTED;
-	}
 	if (v == X509_VERDICT_OK)
-		v = revocation_check(&r->d->revocation, p->cert, (size_t)p->cert_len, r->now);
-	return result_of(v);
+		v = card_certificate_verdict(r, p->cert, (size_t)p->cert_len, a);
+	return card_result_of(v);
 }
 
 enum regs_err card_load(struct request *r, const char *user, struct card_rec *c)

@@ -37,9 +37,15 @@ void handle_mobile_qr(struct request *r);
 void handle_oob_wait(struct request *r);
 void handle_oob_bind(struct request *r);
 void handle_oob_cancel(struct request *r);
+void handle_authorized_key(struct request *r);
 /* The card bound to user (R3.6): REGS_OK, REGS_ERR_NOT_FOUND or a storage error. */
 enum regs_err card_load(struct request *r, const char *user, struct card_rec *c);
 void card_delete(struct request *r, const char *user);
+/* A bound card's certificate for account a: chain to the anchors of a's class (R1.2),
+ * validity at r->now and revocation (R3.5). */
+enum x509_verdict card_certificate_verdict(struct request *r, const uint8_t *der, size_t len,
+                                           const struct account_rec *a);
+uint32_t card_result_of(enum x509_verdict v); /* enum regs_result */
 /* Google and mobile bindings (oobstore.c): REGS_OK, REGS_ERR_NOT_FOUND or a storage error. */
 enum regs_err google_load(struct request *r, const char *user, struct google_rec *g);
 void google_delete(struct request *r, const char *user);

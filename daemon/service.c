@@ -47,6 +47,7 @@ static const struct method methods[] = {
     {REGS_M_CARD_KNOWN, "ss", handle_card_known},
     {REGS_M_BIND_CARD, "sayay", handle_bind_card},
     {REGS_M_STEP_UP_CARD, "sayays", handle_step_up_card},
+    {REGS_M_AUTHORIZED_KEY, "s", handle_authorized_key},
     {REGS_M_GOOGLE_BEGIN, "ssss", handle_google_begin},
     {REGS_M_GOOGLE_LOGIN, "ssss", handle_google_login},
     {REGS_M_MOBILE_BEGIN, "sssss", handle_mobile_begin},

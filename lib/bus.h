@@ -119,6 +119,16 @@
 #define REGS_CARD_LOGIN "login"
 #define REGS_CARD_BIND "bind"
 #define REGS_PURPOSE_CARD "card" /* step-up for binding a card */
+/* sshd's AuthorizedKeysCommand (R11.4): (s user) -> (u result, s key_line)
+ * key_line is the OpenSSH public key of the account's bound card ("ssh-rsa AAAA...")
+ * when result is REGS_R_OK: the certificate chains to the anchors of the account's
+ * class, is within its validity, is not revoked and the account is not locked, the
+ * same checks as CardLogin. Otherwise "" and why: REGS_R_CARD_NOT_BOUND (none, or
+ * bound before regsd kept certificates and not used for a card login since: log in
+ * with the card once, or rebind), REGS_R_CERT_INVALID,
+ * REGS_R_CERT_UNTRUSTED, REGS_R_NO_FRESH_CRL, REGS_R_LOCKED. Callers: root, admins,
+ * the account itself (user "" = caller), and regs.conf's authorized_keys_user. */
+#define REGS_M_AUTHORIZED_KEY "AuthorizedKey"
 
 /* Out-of-band logins (R4, R5): regsd runs the network flow with the
  * provider; the caller holds only a handle, which works on the bus

@@ -423,6 +423,7 @@ const struct opt_desc regs_config_options[] = {
     {"crl_policy", OPT_ENUM, offsetof(struct regs_config, crl_policy), sizeof(int), 0, 0,
      crl_policies},
     CFG_INT(crl_max_mb, 1, 1024),
+    CFG_STRING(authorized_keys_user),
     CFG_INT(net_workers, 1, 32),
     CFG_INT(net_timeout_seconds, 1, 120),
     CFG_STRING(oidc_issuer),

@@ -87,6 +87,8 @@ struct regs_config {
 	int crl_refresh_seconds;       /* how often CRLs are fetched again (3600) */
 	int crl_policy;                /* enum regs_crl_policy when no fresh CRL: deny */
 	int crl_max_mb;                /* largest CRL accepted (64) */
+	char authorized_keys_user[64]; /* sshd's AuthorizedKeysCommandUser: may read every
+	                                  account's card key (R11.4); "" = none */
 	/* Out-of-band logins (R4, R5): network work runs on worker threads. */
 	int net_workers;         /* threads doing HTTP for OIDC and mobile ID (4) */
 	int net_timeout_seconds; /* one HTTP request (15) */

@@ -22,7 +22,8 @@ enum store_table {
 	STORE_GOOGLE_INDEX,  /* SHA-256(issuer NUL sub) -> user: one Google account, one account */
 	STORE_MOBILE,        /* user -> mobile record (hashed_id_num, R4) */
 	STORE_MOBILE_INDEX,  /* hashed_id_num -> user */
-	STORE_CARD_CERTS,    /* user -> the bound certificate's DER (R11.4); none for older bindings */
+	STORE_CARD_CERTS,    /* user -> the bound certificate's DER (R11.4, R3.4); kept since
+	                      * issue 10, stored at the next card login for older bindings */
 	STORE_TABLE_COUNT
 };
 

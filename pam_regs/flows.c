@@ -149,6 +149,50 @@ static void show_locked(struct flow *f, uint32_t seconds)
 	conv_show(f->pamh, PAM_ERROR_MSG, text);
 }
 
+/* R11.1: a refusal that ends the login comes with a prompt of its own, so it is the last
+ * text the user reads. A message with no prompt after it is dropped by Cockpit and printed
+ * by the OpenSSH client with every non-ASCII byte as an octal escape, and the client then
+ * goes on by itself (another method, its own closing line); a prompt's text is shown as it
+ * is and waits for the user. The answer is ignored. */
+static void show_final(struct flow *f, const char *text)
+{
+	char *answer = NULL;
+	if (conv_ask_after_error(f->pamh, text, msg_press_enter_to_end(), 1, &answer) ==
+	    PAM_SUCCESS)
+		conv_free_answer(answer);
+}
+
+static int is_ascii(const char *text)
+{
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		if (*p >= 0x80)
+			return 0;
+	return 1;
+}
+
+/* A refusal after which the client may ask again (sshd starts keyboard-interactive over).
+ * Text with non-ASCII bytes (Chinese, R9.6) comes with a prompt: the OpenSSH client prints a
+ * message with no prompt after it with every such byte as an octal escape, and the prompt's
+ * text as it is. */
+static void show_refusal(struct flow *f, const char *text)
+{
+	char *answer = NULL;
+	if (is_ascii(text))
+		conv_show(f->pamh, PAM_ERROR_MSG, text);
+	else if (conv_ask_after_error(f->pamh, text, msg_press_enter_to_continue(), 1, &answer) ==
+	         PAM_SUCCESS)
+		conv_free_answer(answer);
+}
+
+/* The lock ends the login (PAM_MAXTRIES: sshd offers keyboard-interactive no more). */
+static int refuse_locked(struct flow *f, uint32_t seconds)
+{
+	char text[512];
+	msg_locked(text, sizeof(text), seconds);
+	show_final(f, text);
+	return PAM_MAXTRIES;
+}
+
 /* Account state, or the failmode answer in *rc when regsd does not answer. */
 static int get_account(struct flow *f, struct regs_account_info *info, int secure, int open,
                        int *rc)
@@ -162,11 +206,22 @@ static int get_account(struct flow *f, struct regs_account_info *info, int secur
 	return 0;
 }
 
-/* R1.3: the methods this account can use, in menu order; returns how many. */
-static int offered_methods(uint32_t flags, int methods[MENU_MAX])
+/* R11.4: the card reader must be at the user's side. PAM_RHOST is unset or empty for login on
+ * a console, su or a local display manager; sshd and web consoles set it. A loopback rhost is
+ * not local: ssh port forwards and reverse proxies (cockpit-ws) arrive from 127.0.0.1 for users
+ * anywhere. card=yes / card=no decide for the service instead. */
+static int card_offered(const struct flow *f)
+{
+	if (f->opt.card == CARD_AUTO)
+		return f->rhost[0] == '\0';
+	return f->opt.card == CARD_YES;
+}
+
+/* R1.3: the methods this account can use here, in menu order; returns how many. */
+static int offered_methods(const struct flow *f, uint32_t flags, int methods[MENU_MAX])
 {
 	int n = 0;
-	if (flags & REGS_F_CARD_BOUND)
+	if ((flags & REGS_F_CARD_BOUND) && card_offered(f))
 		methods[n++] = MSG_METHOD_CARD;
 	if (flags & REGS_F_MOBILE_BOUND)
 		methods[n++] = MSG_METHOD_MOBILE;
@@ -175,6 +230,12 @@ static int offered_methods(uint32_t flags, int methods[MENU_MAX])
 	if (!(flags & REGS_F_PASSWORD_LOGIN_DISABLED))
 		methods[n++] = MSG_METHOD_PASSWORD;
 	return n;
+}
+
+/* The account has a card, but this login cannot offer it (R11.4). */
+static int card_elsewhere(const struct flow *f, uint32_t flags)
+{
+	return (flags & REGS_F_CARD_BOUND) && !card_offered(f);
 }
 
 static void menu_text(char *buf, size_t size, const int *methods, int n)
@@ -188,7 +249,7 @@ static void menu_text(char *buf, size_t size, const int *methods, int n)
 /* Asks which method; the password alone needs no menu (pam_unix asks next). */
 static int choose_method(struct flow *f, uint32_t flags)
 {
-	int methods[MENU_MAX], n = offered_methods(flags, methods);
+	int methods[MENU_MAX], n = offered_methods(f, flags, methods);
 	char text[MENU_TEXT_MAX], *answer = NULL;
 	if (n == 0)
 		return MSG_METHOD_PASSWORD; /* password login disabled, nothing else: refused below
@@ -222,10 +283,8 @@ int flow_select(struct flow *f)
 		return rc;
 	if (!get_account(f, &info, PAM_AUTHINFO_UNAVAIL, PAM_IGNORE, &rc))
 		return rc;
-	if (info.flags & REGS_F_LOCKED) {
-		show_locked(f, info.lock_seconds);
-		return PAM_MAXTRIES;
-	}
+	if (info.flags & REGS_F_LOCKED)
+		return refuse_locked(f, info.lock_seconds);
 	switch (choose_method(f, info.flags)) {
 	case MSG_METHOD_CARD:
 		return passwordless(f, flow_card_login(f));
@@ -239,7 +298,8 @@ int flow_select(struct flow *f)
 		return PAM_AUTH_ERR;
 	}
 	if (info.flags & REGS_F_PASSWORD_LOGIN_DISABLED) {
-		conv_show(f->pamh, PAM_ERROR_MSG, msg_password_login_disabled());
+		show_refusal(f, card_elsewhere(f, info.flags) ? msg_card_not_here()
+		                                              : msg_password_login_disabled());
 		return PAM_AUTH_ERR; /* R6.3 */
 	}
 	return PAM_IGNORE; /* password + OTP: the password module asks next */
@@ -252,17 +312,19 @@ int flow_authfail(struct flow *f)
 	if (!f->client || (err = regs_record_failure(f->client, f->user, "password", f->service,
 	                                             f->rhost, &v)) != RC_OK)
 		return call_failed(f, err, PAM_AUTH_ERR, PAM_AUTH_ERR);
-	if (v.lock_seconds > 0)
-		show_locked(f, v.lock_seconds);
-	return PAM_AUTH_ERR;
+	return v.lock_seconds > 0 ? refuse_locked(f, v.lock_seconds) : PAM_AUTH_ERR;
 }
 
 static int refuse_verdict(struct flow *f, const struct regs_verdict *v)
 {
 	char text[1024];
 	msg_verdict(text, sizeof(text), v->result, v->lock_seconds, v->failures_left);
-	conv_show(f->pamh, PAM_ERROR_MSG, text);
-	return v->lock_seconds > 0 ? PAM_MAXTRIES : PAM_AUTH_ERR;
+	if (v->lock_seconds > 0) {
+		show_final(f, text);
+		return PAM_MAXTRIES;
+	}
+	show_refusal(f, text);
+	return PAM_AUTH_ERR;
 }
 
 /* True when a password module before us read a password in this transaction. */
@@ -352,17 +414,16 @@ int flow_otp(struct flow *f)
 	if (!f->client || (err = regs_get_account(f->client, f->user, &info)) != RC_OK)
 		return flow_call_failed(f, err);
 	flow_use_account_language(f, &info);
-	if (info.flags & REGS_F_LOCKED) {
-		show_locked(f, info.lock_seconds);
-		return PAM_MAXTRIES;
-	}
+	if (info.flags & REGS_F_LOCKED)
+		return refuse_locked(f, info.lock_seconds);
 	if (info.flags & REGS_F_PASSWORD_LOGIN_DISABLED) {
-		conv_show(f->pamh, PAM_ERROR_MSG, msg_password_login_disabled());
+		show_refusal(f, msg_password_login_disabled());
 		return PAM_AUTH_ERR; /* R6.3 */
 	}
 	if (!(info.flags & REGS_F_OTP_BOUND)) {
 		if (info.flags & REGS_F_CARD_BOUND) {
-			conv_show(f->pamh, PAM_ERROR_MSG, msg_card_only());
+			show_refusal(f, card_elsewhere(f, info.flags) ? msg_card_not_here()
+			                                              : msg_card_only());
 			return PAM_AUTH_ERR;
 		}
 		return flow_password_only(f);

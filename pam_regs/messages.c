@@ -131,6 +131,13 @@ const char *msg_card_only(void)
 	return _("No OTP is bound to this account. Log in with the citizen certificate.");
 }
 
+const char *msg_card_not_here(void)
+{
+	return _("The citizen certificate card can only be read at this computer. Over ssh, log "
+	         "in with the card's key (public-key authentication with the card in your own "
+	         "reader).");
+}
+
 const char *msg_enrol_expired(void)
 {
 	return _("This binding has expired or used up its tries. Log in again to start a new "
@@ -167,6 +174,16 @@ void msg_locked(char *buf, size_t size, uint32_t lock_seconds)
 	                   "minutes.",
 	                   minutes),
 	         minutes);
+}
+
+const char *msg_press_enter_to_end(void)
+{
+	return _("Press Enter to end this login: ");
+}
+
+const char *msg_press_enter_to_continue(void)
+{
+	return _("Press Enter to continue: ");
 }
 
 static void msg_tries_left(char *buf, size_t size, uint32_t failures_left)

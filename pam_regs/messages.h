@@ -30,6 +30,8 @@ const char *msg_bound_log_in_again(void);
 const char *msg_forced_binding_refusal(void);
 const char *msg_password_login_disabled(void);
 const char *msg_card_only(void);
+/* R11.4: the card is bound but this login (remote) cannot use a reader. */
+const char *msg_card_not_here(void);
 const char *msg_enrol_expired(void);
 const char *msg_clock_hint(void);
 /* R12.1: a name pam_regs cannot handle whole is refused, never cut. */
@@ -38,6 +40,10 @@ const char *msg_user_name_too_long(void);
 const char *msg_card_busy(void);
 /* "Account locked ... Try again in N minutes." */
 void msg_locked(char *buf, size_t size, uint32_t lock_seconds);
+/* The prompt after a refusal that ends the login (R11.1). */
+const char *msg_press_enter_to_end(void);
+/* The prompt after a refusal that only a prompt shows legibly (R9.6, R11.1). */
+const char *msg_press_enter_to_continue(void);
 /* The refusal for a verification result (enum regs_result), with tries left. */
 void msg_verdict(char *buf, size_t size, uint32_t result, uint32_t lock_seconds,
                  uint32_t failures_left);

@@ -9,6 +9,7 @@
 static const char *const failmodes[] = {"secure", "open", NULL};
 static const char *const enrol_modes[] = {"refuse", "inline", NULL};
 static const char *const text_modes[] = {"utf8", "ascii", NULL};
+static const char *const card_modes[] = {"auto", "yes", "no", NULL};
 
 #define OPT(n, t, f, lo, hi, ch)                                                                   \
 	{                                                                                          \
@@ -20,6 +21,7 @@ static const struct opt_desc module_option_table[] = {
     OPT("split", OPT_FLAG, split, 0, 1, NULL),
     OPT("failmode", OPT_ENUM, failmode, 0, 0, failmodes),
     OPT("enrol", OPT_ENUM, enrol, 0, 0, enrol_modes),
+    OPT("card", OPT_ENUM, card, 0, 0, card_modes),
     OPT("timeout", OPT_INT, timeout_ms, 100, 120000, NULL),
     OPT("tries", OPT_INT, tries, 1, 10, NULL),
     OPT("webconsole", OPT_FLAG, webconsole, 0, 1, NULL),
@@ -43,6 +45,7 @@ int options_parse(pam_handle_t *pamh, int argc, const char **argv, struct module
 	o->text = TEXT_UTF8;
 	o->failmode = REGS_FAILMODE_SECURE;
 	o->enrol = ENROL_REFUSE;
+	o->card = CARD_AUTO;
 	o->timeout_ms = 5000;
 	o->tries = 1;
 	for (int i = 0; i < argc; i++)

@@ -185,6 +185,18 @@ static const struct regsctl_command commands[] = {
         "  instead), then press Enter. Only the service's hash of the number is stored.\n"
         "  Both re-verify with a bound method first.\n"),
      NULL, NULL},
+    {"authorized-keys", cmd_authorized_keys, 1, 0, 0, 0, 1, N_("authorized-keys [USER]"),
+     N_("Print the OpenSSH public key of the account's citizen certificate card, for sshd's "
+        "AuthorizedKeysCommand."),
+     N_("  Prints one line (\"ssh-rsa AAAA...\") only while regsd finds the bound\n"
+        "  certificate valid: it chains to the authority of the account's class, is within\n"
+        "  its validity, is not revoked, and the account is not locked. Otherwise prints\n"
+        "  nothing (the reason on stderr) and still exits 0. In sshd_config:\n"
+        "    AuthorizedKeysCommand /usr/bin/regsctl authorized-keys %u\n"
+        "    AuthorizedKeysCommandUser regs-keys\n"
+        "  USER may be another account only for root, administrators and the\n"
+        "  authorized_keys_user of regs.conf (the AuthorizedKeysCommandUser).\n"),
+     NULL, NULL},
     {"language", cmd_language, 1, 0, 0, 0, 1, N_("language [zh_TW|en|default]"),
      N_("Show or choose the language of your logins: Traditional Chinese or English."),
      N_("  zh_TW    Traditional Chinese\n"

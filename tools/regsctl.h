@@ -68,6 +68,8 @@ int cmd_bind(struct regsctl_context *ctx);
 /* bind google, bind mobile [ID]: an out-of-band binding (cmd_bindoob.c). */
 int cmd_bind_google(struct regsctl_context *ctx);
 int cmd_bind_mobile(struct regsctl_context *ctx);
+/* authorized-keys [USER]: sshd's AuthorizedKeysCommand (cmd_sshkeys.c, R11.4). */
+int cmd_authorized_keys(struct regsctl_context *ctx);
 
 /* language [zh_TW|en|default]; set-language USER LANGUAGE (administrators) (cmd_language.c). */
 int cmd_language(struct regsctl_context *ctx);

@@ -1,7 +1,9 @@
-/* Certificates (lib/x509.c): the identity read from any DER, the chain check, and the
- * proof-of-possession check. A certificate that parses is also re-issued by the harness's CA
- * (issuer set to the CA, re-signed), so the chain check reaches the leaf's own checks. */
+/* Certificates (lib/x509.c): the identity read from any DER, the chain check, the
+ * proof-of-possession check, and the OpenSSH key line made from it (lib/sshkey.c). A certificate
+ * that parses is also re-issued by the harness's CA (issuer set to the CA, re-signed), so the chain
+ * check reaches the leaf's own checks. */
 #include "fuzz_util.h"
+#include "sshkey.h"
 #include <openssl/err.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,18 @@ static void check_identity(const uint8_t *der, size_t len)
 	    memchr(id.id_last4, 0, sizeof(id.id_last4)) == NULL ||
 	    id.issuer_key_id_len > X509_KEY_ID_MAX)
 		fuzz_fail("x509_identity: an unterminated field");
+}
+
+static void check_key_line(const uint8_t *der, size_t len)
+{
+	char line[SSHKEY_LINE_MAX];
+	if (sshkey_from_certificate(der, len, line, sizeof(line)) != REGS_OK)
+		return;
+	if (memchr(line, 0, sizeof(line)) == NULL ||
+	    (strncmp(line, "ssh-rsa AAAA", 12) != 0 &&
+	     strncmp(line, "ecdsa-sha2-nistp", 16) != 0) ||
+	    strpbrk(line, "\n\r") != NULL)
+		fuzz_fail("sshkey_from_certificate: not one OpenSSH key line");
 }
 
 /* The input certificate issued by the harness's CA, malloc'd DER; NULL when it does not parse. */
@@ -48,6 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_sign(pki->leaf_key, challenge, strlen(challenge), &sig, &sig_len);
 
 	check_identity(data, size);
+	check_key_line(data, size);
 	(void)x509_verify_chain(pki->anchors, data, size, FUZZ_NOW);
 	(void)x509_verify_signature(data, size, (const uint8_t *)challenge, strlen(challenge), sig,
 	                            sig_len);

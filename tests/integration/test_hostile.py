@@ -30,7 +30,7 @@ MB = 1 << 20
 # Methods whose first value is a verification result (lib/bus.h enum regs_result).
 RESULT_METHODS = {"VerifyOtp", "RecordFailure", "ConfirmOtpEnrol", "StepUp", "CardLogin",
                   "BindCard", "StepUpCard", "GoogleLogin", "OobBind", "VerifyEmail",
-                  "RedeemResetCode", "CardLoginSerial"}
+                  "RedeemResetCode", "CardLoginSerial", "AuthorizedKey"}
 OOB_GONE = 8
 
 # Characters a name, code, handle or free text must survive (all valid UTF-8:
@@ -74,6 +74,7 @@ def _victim_args():
         "CardKnown": [[V, "54570000000000000A01"]],
         "BindCard": [[HANDLE, b"\x30\x00", b"\x01"]],
         "StepUpCard": [[HANDLE, b"\x30\x00", b"\x01", "card"]],
+        "AuthorizedKey": [[V]],
         "GoogleBegin": [[V, "login", "hostile", ""], [V, "bind", "hostile", ""]],
         "GoogleLogin": [[HANDLE, code, "hostile", ""]],
         "MobileBegin": [[V, "A123456789", "login", "hostile", ""]],
