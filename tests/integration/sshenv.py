@@ -90,9 +90,21 @@ def missing():
     return None
 
 
+def instrumented(module):
+    """True when module was built with the sanitizers (tests/sanitize.sh): it needs the
+    sanitizer runtime of an instrumented program and cannot load into the system's sshd."""
+    p = subprocess.run(["nm", "-D", "--undefined-only", module], capture_output=True,
+                       text=True, timeout=30)
+    return "__asan_" in p.stdout or "__ubsan_" in p.stdout
+
+
 def start_or_skip(env, **kw):
     """A started Sshd for env (see Sshd), or a TAP skip naming what is missing."""
     why = missing()
+    module = kw.get("module") or env.module
+    if not why and instrumented(module):
+        why = ("%s is built with the sanitizers: it loads only into an instrumented "
+               "program, and the system's sshd is not one (pamdrive runs it there)" % module)
     if why:
         harness.skip(why)
     return Sshd(env, **kw).start()

@@ -746,8 +746,11 @@ def test_R9_1_mobile_failures_lock_the_account(env):
     check(r.auth == "PAM_MAXTRIES", "PAM_MAXTRIES when locked, got %s" % r.auth, r)
     check(env.is_locked("alice"), "alice not locked", env.get_account("alice"))
     n = len(sent())
-    r = env.pam("login", "alice", [choose(MENU_MOBILE), IDS["alice"], ""], timeout=60)
+    # refused before the menu, the lock text with a prompt of its own (R11.1)
+    r = env.pam("login", "alice", [""], timeout=60)
     check(r.auth != "PAM_SUCCESS" and MSG_LOCKED in r.error_text, "login while locked", r)
+    check(ID_PROMPT not in r.prompts and MENU_PROMPT not in r.prompts,
+          "a locked account was offered a login: %r" % (r.prompts,), r)
     rc, out, err = env.dbus_call("MobileBegin", "string:alice", "string:" + IDS["alice"],
                                  "string:login", "string:login", "string:")
     check(rc != 0, "MobileBegin for a locked account", out, err)

@@ -58,7 +58,9 @@ def sshd(env):
     if S.sshd is None:
         module = os.path.join(harness.BUILDDIR, "tests", ".libs", "pam_regs_test.so")
         check(os.path.exists(module), "%s is not built (make check builds it)" % module)
-        S.sshd = sshenv.start_or_skip(env, module=module)
+        # the sshd_config of README and pam_regs(8): no key of a user's own logs in alone
+        S.sshd = sshenv.start_or_skip(env, module=module,
+                                      options={"AuthorizedKeysFile": "none"})
     return S.sshd
 
 
@@ -177,6 +179,23 @@ def test_R11_1_locked_account_reads_the_lock_text_last(env):
               "after the lock text only the client's closing line: %r" % (rest,), r)
     # the lock is still there and the code still right: nothing was counted twice
     check(env.is_locked(user), "the account is no longer locked")
+
+
+def test_R11_1_third_wrong_password_reads_the_lock_text_last(env):
+    s = sshd(env)
+    user = "user6"
+    env.enrol(user)
+    # the default client asks the password three times in one connection
+    r = s.ssh(user, [(PASSWORD, "wrong-1"), (PASSWORD, "wrong-2"), (PASSWORD, "wrong-3"),
+                     (CLOSE, "")], default_client=True)
+    check(env.is_locked(user), "three wrong passwords over ssh did not lock",
+          env.get_account(user), r)
+    check(OTP not in r.text, "a code was asked after a wrong password", r)
+    check_in(LOCKED, r.screens[-1], "the lock text comes with the last prompt", r)
+    check(r.extra_prompts == [] and not r.timed_out, "the client asked more after the lock", r)
+    rest = [l for l in after(r.text, CLOSE).split("\n")[1:] if l.strip()]
+    check(rest == ["user6@127.0.0.1: Permission denied (publickey)."],
+          "after the lock text only the client's closing line: %r" % (rest,), r)
 
 
 # ---------------------------------------------------------------- mobile citizen certificate
