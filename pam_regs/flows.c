@@ -142,7 +142,7 @@ static int call_failed(struct flow *f, enum regs_client_err err, int secure_code
 	return secure_code;
 }
 
-static void show_locked(struct flow *f, uint32_t seconds)
+void flow_show_locked(struct flow *f, uint32_t seconds)
 {
 	char text[512];
 	msg_locked(text, sizeof(text), seconds);
@@ -157,6 +157,10 @@ static void show_locked(struct flow *f, uint32_t seconds)
 static void show_final(struct flow *f, const char *text)
 {
 	char *answer = NULL;
+	if (flow_plain(f)) { /* webconsole: flow_end makes the refusal one Cockpit shows */
+		conv_show(f->pamh, PAM_ERROR_MSG, text);
+		return;
+	}
 	if (conv_ask_after_error(f->pamh, text, msg_press_enter_to_end(), 1, &answer) ==
 	    PAM_SUCCESS)
 		conv_free_answer(answer);
@@ -177,7 +181,7 @@ static int is_ascii(const char *text)
 static void show_refusal(struct flow *f, const char *text)
 {
 	char *answer = NULL;
-	if (is_ascii(text))
+	if (is_ascii(text) || flow_plain(f))
 		conv_show(f->pamh, PAM_ERROR_MSG, text);
 	else if (conv_ask_after_error(f->pamh, text, msg_press_enter_to_continue(), 1, &answer) ==
 	         PAM_SUCCESS)
@@ -535,7 +539,7 @@ int flow_account(struct flow *f)
 	if (!get_account(f, &info, PAM_PERM_DENIED, PAM_SUCCESS, &rc))
 		return rc;
 	if (info.flags & REGS_F_LOCKED) {
-		show_locked(f, info.lock_seconds);
+		flow_show_locked(f, info.lock_seconds);
 		return PAM_PERM_DENIED;
 	}
 	const void *passwordless_login = NULL;

@@ -28,6 +28,9 @@ int flow_end(struct flow *f, int rc);
 /* text=ascii (or webconsole): no block QR codes, keys grouped for typing. */
 int flow_plain(const struct flow *f);
 
+/* The lock and how long it lasts, as an error message (R9.1). */
+void flow_show_locked(struct flow *f, uint32_t seconds);
+
 int flow_select(struct flow *f);
 int flow_authfail(struct flow *f);
 int flow_otp(struct flow *f);

@@ -18,19 +18,12 @@ static void wipe_code(pam_handle_t *pamh, void *data, int error_status)
 	regs_free_secret_str(data);
 }
 
-static void show_locked(struct flow *f, uint32_t seconds)
-{
-	char text[512];
-	msg_locked(text, sizeof(text), seconds);
-	conv_show(f->pamh, PAM_ERROR_MSG, text);
-}
-
 /* What one answer cannot log in: a locked account, password login disabled (R6.3), no OTP
  * bound (binding needs a second prompt). PAM_SUCCESS when the account can go on. */
 static int split_refusal(struct flow *f, uint32_t flags, uint32_t lock_seconds)
 {
 	if (flags & REGS_F_LOCKED) {
-		show_locked(f, lock_seconds);
+		flow_show_locked(f, lock_seconds);
 		return PAM_MAXTRIES;
 	}
 	if (flags & REGS_F_PASSWORD_LOGIN_DISABLED) {
