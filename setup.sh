@@ -16,8 +16,6 @@ PACKAGES=(
 	# test and demo tools: real libpam through pam_wrapper, a private dbus-daemon
 	# under nss_wrapper, an independent TOTP implementation
 	libpam-wrapper libnss-wrapper dbus-daemon dbus-bin oathtool python3 util-linux lmdb-utils
-	# a terminal for the tests that check what is echoed (regsctl's hidden step-up code)
-	python3-pexpect
 	# zh_TW.UTF-8 for the translated-flow test (R9.6): localedef and the zh_TW source
 	locales
 	# a real SMTP server on loopback for the mail tests, and certificates made at test time
@@ -32,7 +30,8 @@ PACKAGES=(
 	libpam-google-authenticator libpam-oath
 	# systemd-analyze: the unit's sandbox score and verify, offline (tests/integration/test_unit.sh)
 	systemd
-	# R11.1: the real OpenSSH server and client, driven on a pty (tests/integration/sshenv.py)
+	# R11.1: the real OpenSSH server and client, driven on a pty (tests/integration/sshenv.py;
+	# pexpect also checks what regsctl echoes)
 	openssh-server openssh-client python3-pexpect
 	# R12.6: tests/sanitize.sh (make check again under ASan + UBSan) and the libFuzzer
 	# targets (tests/fuzz): clang with its sanitizer and libFuzzer runtimes; llvm for
