@@ -26,8 +26,8 @@ import cardenv  # noqa: E402
 import harness  # noqa: E402
 from harness import F_CARD_BOUND, F_LOCKED, check, check_in  # noqa: E402
 
-from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import padding  # noqa: E402
+cardenv._sys_path_fixtures()
+import pki  # noqa: E402  (tests/fixtures)
 
 PIN = "123456"
 WRONG_PIN = "654321"
@@ -81,15 +81,12 @@ def cert(name):
 
 
 def der(name):
-    with open(cert(name)["der"], "rb") as f:
-        return f.read()
+    return pki.cert_der(cert(name))
 
 
 def sign(name, data):
-    """What the card does: RSA PKCS#1 v1.5 over SHA-256(data) with name's key."""
-    with open(cert(name)["key"], "rb") as f:
-        key = serialization.load_pem_private_key(f.read(), password=None)
-    return key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+    """What the card does with name's key (tests/fixtures/pki.py)."""
+    return pki.card_sign(cert(name), data)
 
 
 def pki_dir():

@@ -27,7 +27,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
 import harness  # noqa: E402
+import pki  # noqa: E402
 import sshenv  # noqa: E402
 from harness import F_CARD_BOUND, check, check_in  # noqa: E402
 
@@ -59,17 +61,12 @@ def cert(name):
 
 
 def der(name):
-    with open(cert(name)["der"], "rb") as f:
-        return f.read()
+    return pki.cert_der(cert(name))
 
 
 def sign(name, data):
-    """What the card does: RSA PKCS#1 v1.5 over SHA-256(data)."""
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import padding
-    with open(cert(name)["key"], "rb") as f:
-        key = serialization.load_pem_private_key(f.read(), password=None)
-    return key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+    """What the card does with name's key (tests/fixtures/pki.py)."""
+    return pki.card_sign(cert(name), data)
 
 
 def publish(revoked=()):
