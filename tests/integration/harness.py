@@ -103,22 +103,6 @@ NSS_WRAPPER = _find_lib("libnss_wrapper.so")
 PAM_WRAPPER = _find_lib("libpam_wrapper.so")
 
 
-def client_preload(module_path):
-    """What a real client (sshd, cockpit-session, freeradius, apache2) must preload
-    to load module_path: [] for a plain build; the ASan runtime when the module is
-    built with clang's sanitizers (tests/sanitize.sh), whose shared library leaves
-    the runtime to the program (pamdrive links it; a foreign client does not).
-    The runtime must come first in LD_PRELOAD."""
-    with open(module_path, "rb") as f:
-        if b"__asan_report_load" not in f.read():
-            return []
-    out = subprocess.run(["clang", "-print-file-name=libclang_rt.asan-x86_64.so"],
-                         capture_output=True, text=True)
-    rt = out.stdout.strip()
-    if out.returncode != 0 or not os.path.isabs(rt) or not os.path.exists(rt):
-        raise RuntimeError("sanitizer build, but clang's ASan runtime was not found")
-    return [rt]
-
 
 # ---------------------------------------------------------------- assertions
 
