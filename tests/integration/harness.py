@@ -103,7 +103,6 @@ NSS_WRAPPER = _find_lib("libnss_wrapper.so")
 PAM_WRAPPER = _find_lib("libpam_wrapper.so")
 
 
-
 # ---------------------------------------------------------------- assertions
 
 
