@@ -38,8 +38,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct module_options o;
 	(void)options_parse(NULL, argc, argv, &o);
 	enum module_mode m = options_mode(&o);
-	if (m != MODE_SELECT && m != MODE_AUTHFAIL && m != MODE_OTP)
+	if (m != MODE_SELECT && m != MODE_AUTHFAIL && m != MODE_OTP && m != MODE_SPLIT)
 		fuzz_fail("options_mode: no such mode");
+	if (o.tries < 1 || o.tries > 10)
+		fuzz_fail("options_parse: tries out of range");
+	if (o.card != CARD_AUTO && o.card != CARD_YES && o.card != CARD_NO)
+		fuzz_fail("options_parse: no such card mode");
+	if (o.text != TEXT_UTF8 && o.text != TEXT_ASCII)
+		fuzz_fail("options_parse: no such text mode");
+	if (o.webconsole && o.text != TEXT_ASCII)
+		fuzz_fail("options_parse: webconsole without ascii text");
 	if (o.timeout_ms < 100 || o.timeout_ms > 120000)
 		fuzz_fail("options_parse: timeout out of range");
 	free(buf);

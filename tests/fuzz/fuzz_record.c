@@ -46,7 +46,8 @@ static void write_seeds(const char *dir)
 	write_seed(dir, "pending", buf, pending_rec_encode(&p, buf));
 	struct audit_rec u = {1700000000, 0, 3, "alice", "login", "otp", "sshd", "192.0.2.7"};
 	write_seed(dir, "audit", buf, audit_rec_encode(&u, buf));
-	struct card_rec c = {{0xAB}, "CN=MOICA,O=行政院,C=TW", "0A1B2C3D4E5F", 1700000000};
+	struct card_rec c = {
+	    {0xAB}, "CN=MOICA,O=行政院,C=TW", "0A1B2C3D4E5F", 1700000000, "54570000000000000A01"};
 	write_seed(dir, "card", buf, card_rec_encode(&c, buf));
 	struct code_rec k = {{1}, {2}, "KX", 1700000000, 1700000300, 2, "alice@example.org"};
 	write_seed(dir, "code", buf, code_rec_encode(&k, buf));
