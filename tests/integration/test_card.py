@@ -896,29 +896,20 @@ def _setup(ce):
     S.server.start()
     ce.make_pki(crl_port=S.server.port)
     publish()
-    certs = ce.pki["certs"]
-    anchors = {}
-    for cls, names in (("personal", ("grca", "moica")), ("institution", ("xca_root",))):
-        p = ce.path("anchors-%s.pem" % cls)
-        with open(p, "w") as f:
-            for n in names:
-                with open(certs[n]["pem"]) as g:
-                    f.write(g.read())
-        os.chmod(p, 0o644)
-        anchors[cls] = p
     S.urls = [S.server.url("moica.crl"), S.server.url("xca.crl")]
-    S.conf = {
-        "anchors_personal": anchors["personal"],
-        "anchors_institution": anchors["institution"],
-        "crl_urls": " ".join(S.urls),
-        "crl_refresh_seconds": "3600",
-    }
+    S.conf = pki.anchor_conf(ce.pki["certs"], ce.path(), S.urls)
 
 
-if __name__ == "__main__":
+def main(test_globals):
+    """Runs a card test file: a private pcscd namespace, this file's PKI, anchors and CRL
+    server, then the tests in test_globals (test_card_cache.py and test_card_strict.py too)."""
     with cardenv.card_namespace() as ce:
         _setup(ce)
         try:
-            harness.main(globals(), conf=S.conf)
+            harness.main(test_globals, conf=S.conf)
         finally:
             S.server.stop()
+
+
+if __name__ == "__main__":
+    main(globals())

@@ -19,7 +19,6 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import cardenv  # noqa: E402
 import harness  # noqa: E402
 import test_card as tc  # noqa: E402
 from harness import check  # noqa: E402
@@ -243,9 +242,4 @@ def test_R3_4_held_certificate_over_the_bus(env):
 
 
 if __name__ == "__main__":
-    with cardenv.card_namespace() as ce:
-        tc._setup(ce)
-        try:
-            harness.main(globals(), conf=tc.S.conf)
-        finally:
-            tc.S.server.stop()
+    tc.main(globals())

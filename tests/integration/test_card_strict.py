@@ -16,8 +16,6 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import cardenv  # noqa: E402
-import harness  # noqa: E402
 import test_card as tc  # noqa: E402
 from harness import F_CARD_BOUND, check, check_in  # noqa: E402
 
@@ -142,9 +140,4 @@ def test_R11_5_bind_card_on_strict_card(env):
 
 
 if __name__ == "__main__":
-    with cardenv.card_namespace() as ce:
-        tc._setup(ce)
-        try:
-            harness.main(globals(), conf=tc.S.conf)
-        finally:
-            tc.S.server.stop()
+    tc.main(globals())

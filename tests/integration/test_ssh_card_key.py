@@ -450,23 +450,9 @@ def _setup(tmp):
     S.server.start()
     S.pki = pki.make(os.path.join(tmp, "pki"), crl_port=S.server.port)
     publish()
-    anchors = {}
-    for cls, names in (("personal", ("grca", "moica")), ("institution", ("xca_root",))):
-        p = os.path.join(tmp, "anchors-%s.pem" % cls)
-        with open(p, "w") as f:
-            for n in names:
-                with open(cert(n)["pem"]) as g:
-                    f.write(g.read())
-        os.chmod(p, 0o644)
-        anchors[cls] = p
     S.urls = [S.server.url("moica.crl"), S.server.url("xca.crl")]
-    S.conf = {
-        "anchors_personal": anchors["personal"],
-        "anchors_institution": anchors["institution"],
-        "crl_urls": " ".join(S.urls),
-        "crl_refresh_seconds": "3600",
-        "authorized_keys_user": KEYS_USER,
-    }
+    S.conf = pki.anchor_conf(S.pki["certs"], tmp, S.urls)
+    S.conf["authorized_keys_user"] = KEYS_USER
 
 
 if __name__ == "__main__":
