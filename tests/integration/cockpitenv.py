@@ -30,7 +30,11 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
 
 WS = "/usr/lib/cockpit/cockpit-ws"
 SESSION = "/usr/lib/cockpit/cockpit-session"
@@ -73,12 +77,6 @@ def _sha512_crypt(password):
                          capture_output=True, text=True, check=True).stdout
     return out.strip()
 
-
-def _free_port():
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 NS_SCRIPT = r"""
@@ -142,7 +140,7 @@ class Cockpit:
                     "password required pam_deny.so\nsession required pam_deny.so\n")
 
     def start(self, timeout=20):
-        self.port = _free_port()
+        self.port = harness.free_port()
         log = open(os.path.join(self.dir, "cockpit-ws.log"), "ab")
         env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
         self.proc = subprocess.Popen(
@@ -192,29 +190,8 @@ class Cockpit:
         _kill_descendants(p.pid)
 
 
-def _children_map():
-    kids = {}
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % pid) as f:
-                stat = f.read()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        kids.setdefault(ppid, []).append(int(pid))
-    return kids
-
-
 def _kill_descendants(root_pid):
-    kids = _children_map()
-    todo, found = [root_pid], []
-    while todo:
-        for k in kids.get(todo.pop(), []):
-            found.append(k)
-            todo.append(k)
-    for pid in found:
+    for pid in harness.descendants(root_pid):
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:

@@ -998,10 +998,32 @@ def _smtp_python():
                        "tests need it")
 
 
-def _free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+def free_port(kind=socket.SOCK_STREAM):
+    """A loopback port free right now (TCP, or UDP with socket.SOCK_DGRAM)."""
+    with socket.socket(socket.AF_INET, kind) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def descendants(pid):
+    """The pids of every living descendant of pid (from /proc): the processes a server
+    started in other sessions or as other users (sshd's and cockpit-ws's children)."""
+    children = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                stat = f.read()
+        except OSError:
+            continue  # ended meanwhile
+        children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(d))
+    out, todo = [], [pid]
+    while todo:
+        kids = children.get(todo.pop(), [])
+        out += kids
+        todo += kids
+    return out
 
 
 def _maildir_key(name):
@@ -1032,7 +1054,7 @@ class SmtpServer:
         if self.tls == "require-starttls":
             cmd.append("--require-starttls")
         for attempt in range(5):
-            port = self.port or _free_port()
+            port = self.port or free_port()
             logf = open(self.log, "ab")
             self.proc = subprocess.Popen(cmd + ["--port", str(port)], stdin=subprocess.DEVNULL,
                                          stdout=subprocess.PIPE, stderr=logf)

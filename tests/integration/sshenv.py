@@ -44,7 +44,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -109,32 +108,6 @@ def start_or_skip(env, **kw):
         harness.skip(why)
     return Sshd(env, **kw).start()
 
-
-def _descendants(pid):
-    """The pids of every living descendant of pid (from /proc)."""
-    parent = {}
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % d) as f:
-                stat = f.read()
-        except OSError:
-            continue
-        parent[int(d)] = int(stat.rsplit(")", 1)[1].split()[1])
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        kids = [c for c, pp in parent.items() if pp == p]
-        out += kids
-        todo += kids
-    return out
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def documented_stack(module):
@@ -278,7 +251,7 @@ class Sshd:
                   "ln -s %s/bus /run/dbus/system_bus_socket" % t]
         mounts += ["mount --bind '%s' '%s'" % (s, d) for s, d in self.binds]
         for attempt in range(3):
-            self.port = free_port()
+            self.port = harness.free_port()
             script = "set -e\n%s\nexec %s -D -e -f %s -p %d\n" % (
                 "\n".join(mounts), SSHD, self.path("sshd_config"), self.port)
             log = open(self.path("sshd.log"), "ab")
@@ -304,7 +277,7 @@ class Sshd:
         p, self.proc = self.proc, None
         if not p:
             return
-        kids = _descendants(p.pid)
+        kids = harness.descendants(p.pid)
         for pid in [p.pid] + kids:
             try:
                 os.kill(pid, signal.SIGTERM)
@@ -315,7 +288,7 @@ class Sshd:
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
-        for pid in kids + _descendants(p.pid):
+        for pid in kids + harness.descendants(p.pid):
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:

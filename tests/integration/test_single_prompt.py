@@ -359,11 +359,6 @@ def disable_password_login(env, user, secret):
 # ---------------------------------------------------------------- servers in a namespace
 
 
-def _free_port(kind=socket.SOCK_STREAM):
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def _private_etc(env, command):
     """command in a private mount namespace with the test's pam.d, passwd and group."""
@@ -538,7 +533,7 @@ def _need_radius(env):
     uid = env.users[SERVER_USER]
     os.chown(os.path.join(d, "run"), uid, uid)
     open(os.path.join(d, "dictionary"), "w").close()
-    port = _free_port(socket.SOCK_DGRAM)
+    port = harness.free_port(socket.SOCK_DGRAM)
     with open(os.path.join(d, "radiusd.conf"), "w") as f:
         f.write(RADIUSD_CONF % {"dir": d, "user": SERVER_USER, "secret": RADIUS_SECRET,
                                 "service": RADIUS_SERVICE, "port": port})
@@ -715,7 +710,7 @@ def _need_apache(env):
         with open(os.path.join(d, "htdocs", page), "w") as f:
             f.write("pam_regs behind HTTP Basic\n")
         os.chmod(os.path.join(d, "htdocs", page), 0o644)
-    port = _free_port()
+    port = harness.free_port()
     with open(os.path.join(d, "apache2.conf"), "w") as f:
         f.write(APACHE_CONF % {"dir": d, "port": port, "user": SERVER_USER,
                                "mods": APACHE_MODULES, "service": APACHE_SERVICE})
