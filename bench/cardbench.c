@@ -11,8 +11,8 @@
  * and prints one line of key=value pairs with p50/p99 in microseconds. With --bind it instead
  * binds the card in the reader to the caller's own account (run it as that user):
  * CardChallenge(purpose "bind") + BindCard, signed by the card. */
-#include "bus.h"
-#include "card.h"
+#include "proto/bus.h"
+#include "card/card.h"
 #include "client.h"
 #include "common.h"
 #include <getopt.h>

@@ -1,7 +1,7 @@
 /* Shared by the benchmark programs: user names, deterministic secrets, codes, sampling and
  * percentiles. */
 #include "common.h"
-#include "totp.h"
+#include "otp/totp.h"
 #include <errno.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>

@@ -1,4 +1,4 @@
-/* CRL load and lookup cost of libregs (lib/crl.h), the code regsd runs for every CRL it fetches
+/* CRL load and lookup cost of libregs (lib/pki/crl.h), the code regsd runs for every CRL it fetches
  * and for every card login's revocation check.
  *
  *   crlbench --crl FILE.der --anchors BUNDLE.pem [--loads N] [--lookups M] [--seed S]
@@ -10,8 +10,8 @@
  * CRL and half with random 16-byte serials, in random order; every answer is checked. Output is
  * key=value lines. */
 #include "common.h"
-#include "crl.h"
-#include "x509.h"
+#include "pki/crl.h"
+#include "pki/x509.h"
 #include <errno.h>
 #include <getopt.h>
 #include <openssl/bn.h>

@@ -14,9 +14,9 @@
  * certificate) calls are timed too.
  * Every call's answer is checked. Output: key=value lines. */
 #include "common.h"
-#include "jwt.h"
-#include "mobileid.h"
-#include "x509.h"
+#include "net/jwt.h"
+#include "net/mobileid.h"
+#include "pki/x509.h"
 #include <getopt.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>

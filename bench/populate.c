@@ -1,10 +1,10 @@
 /* Bulk-loads benchmark users: regsd's LMDB store (sealed exactly as regsd seals), Google
  * bindings in it, google-authenticator files, a pam_oath usersfile, a passwd file. */
-#include "base32.h"
+#include "otp/base32.h"
 #include "common.h"
-#include "record.h"
-#include "seal.h"
-#include "store.h"
+#include "account/record.h"
+#include "store/seal.h"
+#include "store/store.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/sha.h>

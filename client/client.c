@@ -1,7 +1,7 @@
 /* The D-Bus client of regsd: one call helper marshals arguments, checks reply signatures and maps
  * errors. */
 #include "client.h"
-#include "bus.h"
+#include "proto/bus.h"
 
 #include <dbus/dbus.h>
 #include <stdarg.h>

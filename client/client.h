@@ -1,7 +1,7 @@
 /* The D-Bus client of regsd shared by pam_regs and regsctl (no PAM types here). */
 #ifndef REGS_CLIENT_H
 #define REGS_CLIENT_H
-#include "bus.h"
+#include "proto/bus.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -219,6 +219,6 @@ enum regs_client_err regs_oob_wait(struct regs_client *c, const char *handle,
 enum regs_client_err regs_oob_bind(struct regs_client *c, const char *handle, uint32_t *result);
 enum regs_client_err regs_oob_cancel(struct regs_client *c, const char *handle);
 
-#include "result.h" /* regs_result_name() */
+#include "base/result.h" /* regs_result_name() */
 
 #endif

@@ -1,7 +1,7 @@
 /* Account, OTP and pending-enrolment records of one account, read and written in the batch's
  * transaction. */
 #include "account.h"
-#include "bus.h"
+#include "proto/bus.h"
 #include "reply.h"
 #include <string.h>
 

@@ -2,7 +2,7 @@
 #ifndef REGSD_ACCOUNT_H
 #define REGSD_ACCOUNT_H
 #include "daemon.h"
-#include "record.h"
+#include "account/record.h"
 
 /* REGS_OK, REGS_ERR_NOT_FOUND, or a storage error. */
 enum regs_err account_load(struct request *r, const char *user, struct account_rec *a);

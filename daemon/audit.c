@@ -1,7 +1,7 @@
 /* The activity log: records keyed by time (all accounts) with a per-account index. */
 #include "audit.h"
-#include "record.h"
-#include "text.h"
+#include "account/record.h"
+#include "base/text.h"
 #include <string.h>
 #include <syslog.h>
 

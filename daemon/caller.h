@@ -1,7 +1,7 @@
 /* Who is calling: the kernel-verified uid of a bus connection, its name and its privileges. */
 #ifndef REGSD_CALLER_H
 #define REGSD_CALLER_H
-#include "record.h"
+#include "account/record.h"
 #include <dbus/dbus.h>
 #include <sys/types.h>
 

@@ -1,7 +1,7 @@
 /* Card challenges in memory: a restart simply makes the card sign a new one. */
 #include "challenge.h"
-#include "random.h"
-#include "wipe.h"
+#include "base/random.h"
+#include "base/wipe.h"
 #include <openssl/crypto.h>
 #include <string.h>
 

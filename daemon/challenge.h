@@ -2,7 +2,7 @@
  * connection. */
 #ifndef REGSD_CHALLENGE_H
 #define REGSD_CHALLENGE_H
-#include "record.h"
+#include "account/record.h"
 #include <stdint.h>
 #include <sys/types.h>
 

@@ -1,13 +1,13 @@
 /* Mailed codes: generation, staging the mail, completion after sending, and redemption. */
 #include "codes.h"
 #include "audit.h"
-#include "bus.h"
+#include "proto/bus.h"
 #include "handlers.h"
-#include "mail.h"
-#include "random.h"
+#include "mail/mail.h"
+#include "base/random.h"
 #include "reply.h"
-#include "resetcode.h"
-#include "wipe.h"
+#include "otp/resetcode.h"
+#include "base/wipe.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +51,7 @@ void codes_delete_resets(struct request *r, const char *user)
 	code_delete(r, user, REGS_RESET_PASSWORD);
 }
 
-/* The mail text for a kind of code (fixed bilingual text: see lib/mail.c). */
+/* The mail text for a kind of code (fixed bilingual text: see lib/mail/mail.c). */
 static enum regs_err compose(struct request *r, const char *user, const char *kind,
                              const char *code, const char *to, char **message)
 {

@@ -3,7 +3,7 @@
 #ifndef REGSD_CODES_H
 #define REGSD_CODES_H
 #include "daemon.h"
-#include "record.h"
+#include "account/record.h"
 
 #define CODE_VERIFY "verify" /* e-mail address verification */
 

@@ -3,14 +3,14 @@
 #define REGSD_DAEMON_H
 #include "caller.h"
 #include "challenge.h"
-#include "config.h"
+#include "base/config.h"
 #include "mailer.h"
 #include "oob.h"
-#include "policy.h"
+#include "account/policy.h"
 #include "revocation.h"
-#include "seal.h"
+#include "store/seal.h"
 #include "stepup.h"
-#include "store.h"
+#include "store/store.h"
 #include <dbus/dbus.h>
 #include <stdint.h>
 

@@ -2,14 +2,14 @@
  * first code. */
 #include "account.h"
 #include "audit.h"
-#include "base32.h"
-#include "bus.h"
+#include "otp/base32.h"
+#include "proto/bus.h"
 #include "handlers.h"
-#include "otpauth.h"
-#include "random.h"
+#include "otp/otpauth.h"
+#include "base/random.h"
 #include "reply.h"
-#include "totp.h"
-#include "wipe.h"
+#include "otp/totp.h"
+#include "base/wipe.h"
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>

@@ -2,7 +2,7 @@
  * and the OTP (R5.3). The network half is google_net.c. */
 #include "account.h"
 #include "audit.h"
-#include "bus.h"
+#include "proto/bus.h"
 #include "handlers.h"
 #include "oobflow.h"
 #include "ratelimit.h"

@@ -1,12 +1,12 @@
 /* The network half of the Google flow (R5.5), on a worker thread: discovery, the device
  * authorization request, token polling per RFC 8628, and the ID token checked against the JWKS. */
-#include "clock.h"
-#include "config.h"
+#include "account/clock.h"
+#include "base/config.h"
 #include "daemon.h"
-#include "http.h"
+#include "net/http.h"
 #include "oob.h"
-#include "secretfile.h"
-#include "wipe.h"
+#include "store/secretfile.h"
+#include "base/wipe.h"
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>

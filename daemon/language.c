@@ -1,8 +1,8 @@
 /* The user's own language (R9.6): set by the user or an administrator, read back by GetAccount. */
-#include "language.h"
+#include "base/language.h"
 #include "account.h"
 #include "audit.h"
-#include "bus.h"
+#include "proto/bus.h"
 #include "handlers.h"
 #include "reply.h"
 #include <stdio.h>

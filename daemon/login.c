@@ -2,14 +2,14 @@
  * (R9.1). */
 #include "account.h"
 #include "audit.h"
-#include "bus.h"
-#include "clock.h"
+#include "proto/bus.h"
+#include "account/clock.h"
 #include "handlers.h"
-#include "language.h"
+#include "base/language.h"
 #include "reply.h"
 #include "stepup.h"
-#include "totp.h"
-#include "wipe.h"
+#include "otp/totp.h"
+#include "base/wipe.h"
 #include <string.h>
 #include <syslog.h>
 

@@ -2,9 +2,9 @@
 #ifndef REGSD_MAILER_H
 #define REGSD_MAILER_H
 #include "caller.h"
-#include "config.h"
-#include "record.h"
-#include "text.h"
+#include "base/config.h"
+#include "account/record.h"
+#include "base/text.h"
 #include <dbus/dbus.h>
 #include <pthread.h>
 

@@ -1,11 +1,11 @@
 /* regsd: start-up (options, config, seal key, database, bus name), signals, and the main loop. */
-#include "bus.h"
+#include "proto/bus.h"
 #include "daemon.h"
-#include "error.h"
-#include "mail.h"
+#include "base/error.h"
+#include "mail/mail.h"
 #include "ratelimit.h"
 #include "secrets.h"
-#include "wipe.h"
+#include "base/wipe.h"
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>

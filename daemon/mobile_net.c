@@ -1,12 +1,12 @@
 /* The network half of the mobile citizen certificate (R4), on a worker thread: the push, the QR
  * ticket of the same transaction, and result polling with the answer verified (R4.5). */
-#include "clock.h"
-#include "config.h"
+#include "account/clock.h"
+#include "base/config.h"
 #include "daemon.h"
-#include "http.h"
+#include "net/http.h"
 #include "oob.h"
-#include "secretfile.h"
-#include "wipe.h"
+#include "store/secretfile.h"
+#include "base/wipe.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,11 +1,11 @@
 /* The flow table and its worker threads: workers take flows that ask for a step, run it without
  * the lock, and mark them ready for the batch loop. */
 #include "oob.h"
-#include "clock.h"
+#include "account/clock.h"
 #include "daemon.h"
-#include "http.h"
-#include "random.h"
-#include "wipe.h"
+#include "net/http.h"
+#include "base/random.h"
+#include "base/wipe.h"
 #include <openssl/crypto.h>
 #include <string.h>
 #include <syslog.h>

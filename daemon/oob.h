@@ -4,13 +4,13 @@
 #ifndef REGSD_OOB_H
 #define REGSD_OOB_H
 #include "caller.h"
-#include "config.h"
-#include "jwt.h"
-#include "mobileid.h"
-#include "oidc.h"
-#include "record.h"
-#include "text.h"
-#include "x509.h"
+#include "base/config.h"
+#include "net/jwt.h"
+#include "net/mobileid.h"
+#include "net/oidc.h"
+#include "account/record.h"
+#include "base/text.h"
+#include "pki/x509.h"
 #include <dbus/dbus.h>
 #include <pthread.h>
 

@@ -2,7 +2,7 @@
  * the batch loop's half of a finished step. */
 #include "account.h"
 #include "audit.h"
-#include "bus.h"
+#include "proto/bus.h"
 #include "handlers.h"
 #include "oobflow.h"
 #include "reply.h"

@@ -2,7 +2,7 @@
  * (R9.2), class (R1.2). */
 #include "account.h"
 #include "audit.h"
-#include "bus.h"
+#include "proto/bus.h"
 #include "handlers.h"
 #include "reply.h"
 #include <string.h>

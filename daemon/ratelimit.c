@@ -1,7 +1,7 @@
 /* A fixed-window counter per hashed key, in memory. A full table, or a caller holding its quota of
  * windows, refuses a new key: nobody can evict another's window (R12.2). */
 #include "ratelimit.h"
-#include "wipe.h"
+#include "base/wipe.h"
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <stdio.h>

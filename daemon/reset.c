@@ -1,7 +1,7 @@
 /* Emergency reset codes by e-mail (R8: lost phone) and forgotten passwords (R9.5). */
 #include "account.h"
 #include "audit.h"
-#include "bus.h"
+#include "proto/bus.h"
 #include "codes.h"
 #include "handlers.h"
 #include "reply.h"

@@ -1,9 +1,9 @@
 /* CRLs: fetched over HTTP(S) by a background thread, cached on disk, swapped in whole; logins only
  * look up. */
 #include "revocation.h"
-#include "clock.h"
+#include "account/clock.h"
 #include "daemon.h"
-#include "http.h"
+#include "net/http.h"
 #include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +13,7 @@
 
 #define RETRY_SECONDS 60
 
-/* One GET with lib/http.c: http/https only, certificates verified, size capped, a short body
+/* One GET with lib/net/http.c: http/https only, certificates verified, size capped, a short body
  * is an error, and only a 200 answer is a CRL. */
 static int fetch(const struct revocation *rv, const char *url, struct http_response *resp,
                  char *err, size_t errlen)

@@ -2,9 +2,9 @@
  * up in memory. */
 #ifndef REGSD_REVOCATION_H
 #define REGSD_REVOCATION_H
-#include "config.h"
-#include "crl.h"
-#include "x509.h"
+#include "base/config.h"
+#include "pki/crl.h"
+#include "pki/x509.h"
 #include <pthread.h>
 
 #define REVOCATION_URLS 8

@@ -2,8 +2,8 @@
  * core dumps and ptrace, and a secret file others can read stops the start, not a login. */
 #include "secrets.h"
 #include "daemon.h"
-#include "secretfile.h"
-#include "wipe.h"
+#include "store/secretfile.h"
+#include "base/wipe.h"
 #include <errno.h>
 #include <string.h>
 #include <sys/prctl.h>

@@ -2,7 +2,7 @@
  * start-up. */
 #ifndef REGSD_SECRETS_H
 #define REGSD_SECRETS_H
-#include "config.h"
+#include "base/config.h"
 
 /* No core dumps (RLIMIT_CORE 0) and not dumpable (no ptrace, no /proc/PID/mem for anyone
  * without CAP_SYS_PTRACE). Call first in main, before any secret is read; -1 if the
@@ -10,7 +10,7 @@
 int secrets_protect_process(void);
 
 /* Every configured secret file besides the seal key (the SMTP password, the OpenID client
- * file, the mobile-ID key) passes secret_file_check (lib/secretfile.h); each refusal is
+ * file, the mobile-ID key) passes secret_file_check (lib/store/secretfile.h); each refusal is
  * logged with the file's name and the reason. 0 when all pass. */
 int secrets_check_files(const struct regs_config *cfg);
 

@@ -1,8 +1,8 @@
 /* The bus side of regsd: method table, argument checks, and the batch loop with one commit per
  * batch. */
 #include "audit.h"
-#include "bus.h"
-#include "clock.h"
+#include "proto/bus.h"
+#include "account/clock.h"
 #include "handlers.h"
 #include "oobflow.h"
 #include "reply.h"

@@ -1,11 +1,11 @@
 /* Citizen certificate login (R3): reader, card, tries left, PIN, the card signs regsd's challenge;
  * the certificate is read from the card only when regsd does not hold it for this card. */
-#include "bus.h"
-#include "card.h"
+#include "proto/bus.h"
+#include "card/card.h"
 #include "conv.h"
 #include "flows.h"
 #include "messages.h"
-#include "wipe.h"
+#include "base/wipe.h"
 #include <openssl/sha.h>
 #include <security/pam_ext.h>
 #include <stdlib.h>

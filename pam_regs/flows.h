@@ -3,7 +3,7 @@
 #define PAM_REGS_FLOWS_H
 #include "client.h"
 #include "options.h"
-#include "text.h"
+#include "base/text.h"
 #include "user_locale.h"
 #include <security/pam_modules.h>
 

@@ -1,5 +1,5 @@
 /* "Lost phone?" at the OTP prompt (R8.1-R8.4): an emergency code by e-mail, then binding again. */
-#include "bus.h"
+#include "proto/bus.h"
 #include "conv.h"
 #include "flows.h"
 #include "messages.h"

@@ -1,7 +1,7 @@
 /* The texts of the Google and mobile citizen certificate logins (R4, R5); zh_TW in po/. */
-#include "bus.h"
+#include "proto/bus.h"
 #include "client.h"
-#include "i18n.h"
+#include "base/i18n.h"
 #include "messages.h"
 #include <stdio.h>
 

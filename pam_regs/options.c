@@ -1,7 +1,7 @@
 /* Module arguments: the regs.conf parser with the module's own option table; bad arguments are
  * logged. */
 #include "options.h"
-#include "config.h"
+#include "base/config.h"
 #include <security/pam_ext.h>
 #include <stddef.h>
 #include <syslog.h>

@@ -3,8 +3,8 @@
 #include "conv.h"
 #include "flows.h"
 #include "messages.h"
-#include "passcode.h"
-#include "wipe.h"
+#include "ui/passcode.h"
+#include "base/wipe.h"
 #include <security/pam_ext.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* The user's language for this call only: a thread locale, restored before returning (R9.6). */
 #include "user_locale.h"
-#include "language.h"
+#include "base/language.h"
 #include <security/pam_ext.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -19,7 +19,7 @@ struct user_locale {
  * language. Nothing is changed when none is set. */
 void user_locale_enter(pam_handle_t *pamh, struct user_locale *ul);
 
-/* Once regsd told the account's language and the site default (tags of lib/language.h,
+/* Once regsd told the account's language and the site default (tags of lib/base/language.h,
  * "" for none), the language of the rest of the call, first that applies (pam_regs(8)):
  * 1. the account's own choice; 2. the application's locale in the PAM environment (C,
  * POSIX and C.UTF-8 are no choice); 3. the site default; 4. the process's locale. */

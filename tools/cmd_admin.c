@@ -1,7 +1,7 @@
 /* regsctl's administrator commands (R9.4): list accounts, unlock, reset bindings, set e-mail
  * address and account class. */
-#include "bus.h"
-#include "i18n.h"
+#include "proto/bus.h"
+#include "base/i18n.h"
 #include "output.h"
 #include "regsctl.h"
 

@@ -1,10 +1,10 @@
 /* bind google / bind mobile: the out-of-band flow runs in regsd; regsctl shows where to approve,
  * waits with a countdown, and binds once the provider's answer is verified (R4, R5, R7.1). */
-#include "bus.h"
-#include "i18n.h"
-#include "qr.h"
+#include "proto/bus.h"
+#include "base/i18n.h"
+#include "ui/qr.h"
 #include "regsctl.h"
-#include "twid.h"
+#include "ui/twid.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* regsctl email set|verify|show: the e-mail address that receives emergency codes, verified
  * with a code mailed to it (R8.6); also how status shows the address. */
-#include "bus.h"
-#include "i18n.h"
+#include "proto/bus.h"
+#include "base/i18n.h"
 #include "output.h"
 #include "regsctl.h"
 

@@ -1,7 +1,7 @@
 /* regsctl language and set-language (R9.6): the language of one's logins, chosen by the user or
  * set by an administrator. */
-#include "i18n.h"
-#include "language.h"
+#include "base/i18n.h"
+#include "base/language.h"
 #include "regsctl.h"
 
 #include <locale.h>

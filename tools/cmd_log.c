@@ -1,7 +1,7 @@
 /* regsctl log: the activity log of one's own account, or an administrator's view of any or all
  * accounts (R9.3). The log is not a login setting: reading it needs no re-verification (R7.1). */
-#include "bus.h"
-#include "i18n.h"
+#include "proto/bus.h"
+#include "base/i18n.h"
 #include "output.h"
 #include "regsctl.h"
 

@@ -1,9 +1,9 @@
 /* authorized-keys: sshd's AuthorizedKeysCommand (R11.4), the OpenSSH key of an account's bound
  * citizen certificate card, printed only when regsd finds the certificate valid. */
-#include "bus.h"
-#include "i18n.h"
+#include "proto/bus.h"
+#include "base/i18n.h"
 #include "regsctl.h"
-#include "sshkey.h"
+#include "pki/sshkey.h"
 
 #include <stdio.h>
 

@@ -1,7 +1,7 @@
 /* regsctl status: the table of one's login methods, password login and e-mail address, with the
  * action each row offers (R7.2). */
-#include "bus.h"
-#include "i18n.h"
+#include "proto/bus.h"
+#include "base/i18n.h"
 #include "output.h"
 #include "regsctl.h"
 

@@ -2,7 +2,7 @@
 #ifdef HAVE_CONFIG_H
 #include <autoconf.h>
 #endif
-#include "i18n.h"
+#include "base/i18n.h"
 #include "regsctl.h"
 
 #include <errno.h>

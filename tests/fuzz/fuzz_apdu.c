@@ -1,4 +1,4 @@
-/* Card answers at the APDU layer (lib/apdu.c). The first byte picks what the rest is: 0..3 the
+/* Card answers at the APDU layer (lib/card/apdu.c). The first byte picks what the rest is: 0..3 the
  * PKCS#15 directory parsers on it as a file; 4..7 card answers (fuzz_util.h's script format) to
  * one exchange; otherwise card answers to a READ BINARY of a whole file or a directory, with
  * offset and size from the next bytes. */

@@ -1,9 +1,9 @@
-/* The card's answers to a whole session (lib/card.c over lib/apdu.c): open with the HiCOS ATR
+/* The card's answers to a whole session (lib/card/card.c over lib/card/apdu.c): open with the HiCOS ATR
  * (or, when the first byte is odd, an ATR from the next bytes), read the SIGN certificate
  * through the directory files, ask the PIN tries, VERIFY and sign. The rest of the input is the
  * script of the card's answers (fuzz_util.h); tests/fuzz/make_seeds.py records the seeds from
  * the virtual card tests/fixtures/vcard.py. */
-#include "card.h"
+#include "card/card.h"
 #include "fuzz_util.h"
 #include <stdlib.h>
 #include <string.h>

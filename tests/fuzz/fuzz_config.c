@@ -1,6 +1,6 @@
-/* regs.conf (lib/config.c): any input as the file's contents, parsed into the daemon's option
+/* regs.conf (lib/base/config.c): any input as the file's contents, parsed into the daemon's option
  * table, then every string option checked to be terminated within its buffer. */
-#include "config.h"
+#include "base/config.h"
 #include "fuzz_util.h"
 #include <stdlib.h>
 #include <string.h>

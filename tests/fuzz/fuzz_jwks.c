@@ -1,8 +1,8 @@
-/* JSON Web Key Sets (lib/jwt.c): any input as a JWKS, then a token the harness signed with its
+/* JSON Web Key Sets (lib/net/jwt.c): any input as a JWKS, then a token the harness signed with its
  * own key (kid "fuzz") verified against the parsed set, so key lookup and the RSA key building
  * run on whatever keys the input holds. */
 #include "fuzz_util.h"
-#include "jwt.h"
+#include "net/jwt.h"
 #include <openssl/err.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,9 +1,9 @@
-/* ID tokens (lib/jwt.c). The input is the header JSON, a newline, and the payload JSON: the
+/* ID tokens (lib/net/jwt.c). The input is the header JSON, a newline, and the payload JSON: the
  * harness encodes both and signs them RS256 with its own key, which the JWKS it passes holds
  * (kid "fuzz"), so the claim checks behind the signature are reached. The raw input is also
  * tried as a compact token itself (unsigned: the splitting and base64url decoding). */
 #include "fuzz_util.h"
-#include "jwt.h"
+#include "net/jwt.h"
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>

@@ -1,12 +1,12 @@
-/* Mobile citizen certificate answers (lib/mobileid.c): the input as a ticket answer and as a
+/* Mobile citizen certificate answers (lib/net/mobileid.c): the input as a ticket answer and as a
  * result. Before parsing, the harness re-signs what the service and the phone would have signed,
  * so the checks behind them are reached: an sp_ticket "BODY.X" gets the right hash of BODY,
  * result.cert "CERT" becomes its own leaf certificate (its CA is the anchor), result
  * signed_response "SIGN" the leaf's signature over the challenge, and an idp_checksum member
  * (any value) the right checksum. Input that is not a JSON object is parsed as it is. */
 #include "fuzz_util.h"
-#include "mobileid.h"
-#include "strictjson.h"
+#include "net/mobileid.h"
+#include "net/strictjson.h"
 #include <json-c/json.h>
 #include <openssl/err.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* The module arguments (pam_regs/options.c, over lib/config.c's opt_apply): the input split at
+/* The module arguments (pam_regs/options.c, over lib/base/config.c's opt_apply): the input split at
  * NUL bytes and newlines into argv. pam_syslog is the harness's own, so nothing is logged. */
 #include "fuzz_util.h"
 #include "options.h"

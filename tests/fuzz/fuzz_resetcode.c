@@ -1,7 +1,7 @@
-/* E-mailed codes as typed by a user (lib/resetcode.c): a code is well formed exactly when it
+/* E-mailed codes as typed by a user (lib/otp/resetcode.c): a code is well formed exactly when it
  * hashes, it matches its own hash, and its prefix is two upper-case letters. */
 #include "fuzz_util.h"
-#include "resetcode.h"
+#include "otp/resetcode.h"
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
-/* The strict JSON reader (lib/strictjson.c) every untrusted JSON answer goes through: any input
+/* The strict JSON reader (lib/net/strictjson.c) every untrusted JSON answer goes through: any input
  * as an object, then every member read back as plain strings. */
 #include "fuzz_util.h"
-#include "strictjson.h"
+#include "net/strictjson.h"
 #include <json-c/json.h>
 #include <string.h>
 

@@ -1,7 +1,7 @@
-/* Taiwanese ID numbers (lib/twid.c), as typed for a mobile login: a valid number is exactly a
+/* Taiwanese ID numbers (lib/ui/twid.c), as typed for a mobile login: a valid number is exactly a
  * letter and nine digits. */
 #include "fuzz_util.h"
-#include "twid.h"
+#include "ui/twid.h"
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>

@@ -2,8 +2,8 @@
  * once per process so that harnesses can re-sign their input, and a scripted card transport. */
 #ifndef REGS_FUZZ_UTIL_H
 #define REGS_FUZZ_UTIL_H
-#include "apdu.h"
-#include "x509.h"
+#include "card/apdu.h"
+#include "pki/x509.h"
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <stddef.h>

@@ -52,7 +52,7 @@ MSG_CHECK_DONE = ("The card and its certificate can be read; regsd checks the ce
 MSG_NOT_THE_BOUND_CARD = "This is not the card bound to this account"
 E_STEP_UP_REQUIRED = "tw.regs.Error.StepUpRequired"
 
-# lib/bus.h results 8..14
+# lib/proto/bus.h results 8..14
 R_CERT_INVALID, R_CERT_UNTRUSTED, R_CARD_NOT_BOUND, R_CARD_BOUND_ELSEWHERE, \
     R_BAD_SIGNATURE, R_NO_FRESH_CRL, R_BAD_CHALLENGE = range(8, 15)
 

@@ -27,7 +27,7 @@ LEGIT = "user2"         # logs in through PAM while the attack runs
 HANDLE = "0123456789abcdef0123456789abcdef"  # the shape of a challenge/flow handle
 MB = 1 << 20
 
-# Methods whose first value is a verification result (lib/bus.h enum regs_result).
+# Methods whose first value is a verification result (lib/proto/bus.h enum regs_result).
 RESULT_METHODS = {"VerifyOtp", "RecordFailure", "ConfirmOtpEnrol", "StepUp", "CardLogin",
                   "BindCard", "StepUpCard", "GoogleLogin", "OobBind", "VerifyEmail",
                   "RedeemResetCode", "CardLoginSerial", "AuthorizedKey"}
@@ -99,7 +99,7 @@ def _own_args(args):
 
 
 def contract(env):
-    """{method: signature} from regsd's method table (daemon/service.c) and lib/bus.h."""
+    """{method: signature} from regsd's method table (daemon/service.c) and lib/proto/bus.h."""
     src = harness.SRCDIR
     with open(os.path.join(src, "lib", "bus.h")) as f:
         names = dict(re.findall(r'#define (REGS_M_\w+) "(\w+)"', f.read()))

@@ -65,7 +65,7 @@ POLL = POLL_SECONDS + 1  # regsd's margin: a poll comes this long after the last
 MAX_ATTEMPTS = 5
 WINDOW = 600
 
-# Valid national ID numbers (lib/twid.c), one per user, each with a phone at the service.
+# Valid national ID numbers (lib/ui/twid.c), one per user, each with a phone at the service.
 IDS = {"alice": "A123456789", "bob": "C123456781", "carol": "D223456784",
        "erin": "E111111117"}
 NO_PHONE_ID = "G135724681"  # valid, but the service knows no phone for it

@@ -13,9 +13,9 @@
 #include <string.h>
 #include <winscard.h>
 
-#include "apdu.h"
-#include "card.h"
-#include "pinwrap.h"
+#include "card/apdu.h"
+#include "card/card.h"
+#include "card/pinwrap.h"
 
 static const uint8_t hicos_atr[] = {0x3B, 0xB8, 0x13, 0x00, 0x81, 0x31, 0xFA, 0x52, 0x43,
                                     0x48, 0x54, 0x4D, 0x4F, 0x49, 0x43, 0x41, 0xA5};

@@ -7,7 +7,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "base32.h"
+#include "otp/base32.h"
 
 struct base32_vector {
 	const char *plain;

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "base/config.h"
 
 #define MAX_REPORTS 16
 #define UNKNOWN_KEY "unknown key (the text is not shown: it may hold a secret)"

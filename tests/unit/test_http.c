@@ -1,4 +1,4 @@
-/* Unit tests for lib/http.c: an option libcurl refuses fails the request before anything is
+/* Unit tests for lib/net/http.c: an option libcurl refuses fails the request before anything is
  * sent. curl_easy_setopt is interposed here (the test program's definition wins over
  * libcurl's) to refuse one chosen option. */
 #define CURL_DISABLE_TYPECHECK
@@ -18,7 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "http.h"
+#include "net/http.h"
 
 static CURLoption refused_option = (CURLoption)-1; /* -1: refuse none */
 static unsigned refusals;

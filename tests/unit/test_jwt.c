@@ -14,7 +14,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rsa.h>
 
-#include "jwt.h"
+#include "net/jwt.h"
 
 #define T_NOW 1700000000 /* Tue, 14 Nov 2023 22:13:20 UTC */
 #define SKEW 60

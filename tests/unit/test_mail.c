@@ -24,10 +24,10 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 
-#include "config.h"
-#include "mail.h"
-#include "resetcode.h"
-#include "wipe.h"
+#include "base/config.h"
+#include "mail/mail.h"
+#include "otp/resetcode.h"
+#include "base/wipe.h"
 
 #define PYTHON3 "/usr/bin/python3"
 #define T_NOW 1700000000 /* Tue, 14 Nov 2023 22:13:20 UTC */

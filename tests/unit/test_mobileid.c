@@ -18,8 +18,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "mobileid.h"
-#include "x509.h"
+#include "net/mobileid.h"
+#include "pki/x509.h"
 
 #define T_NOW 1700000000 /* Tue, 14 Nov 2023 22:13:20 UTC */
 #define DAY 86400

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "passcode.h"
+#include "ui/passcode.h"
 
 static void test_R11_3_code_is_the_last_six_digits(void **state)
 {

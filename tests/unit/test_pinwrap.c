@@ -9,7 +9,7 @@
 #include <openssl/evp.h>
 #include <string.h>
 
-#include "pinwrap.h"
+#include "card/pinwrap.h"
 
 /* Produced with openssl(1), step by step as docs/hicos-card.md describes (it also matches the
  * trace of the official middleware published by the openhicos project):

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy.h"
-#include "record.h"
+#include "account/policy.h"
+#include "account/record.h"
 
 #define T0 1700000000LL
 

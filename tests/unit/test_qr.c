@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "qr.h"
+#include "ui/qr.h"
 
 #define QUIET_ZONE 2
 #define URI                                                                                        \

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "resetcode.h"
+#include "otp/resetcode.h"
 
 #define ALPHABET "ABCDEFGHJKLMNPQRSTUVWXYZ"
 #define SAMPLE_COUNT 2000

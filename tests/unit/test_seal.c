@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "seal.h"
+#include "store/seal.h"
 
 #define PLAIN "12345678901234567890"
 #define PLAIN_LEN 20

@@ -1,4 +1,4 @@
-/* Unit tests for the one rule every secret file passes (lib/secretfile.h). */
+/* Unit tests for the one rule every secret file passes (lib/store/secretfile.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,8 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "secretfile.h"
-#include "wipe.h"
+#include "store/secretfile.h"
+#include "base/wipe.h"
 
 #define SECRET "client_secret = GOCSPX-s3cr3t\n"
 #define MAX 4096

@@ -11,7 +11,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "sshkey.h"
+#include "pki/sshkey.h"
 
 /* RSA 1024: self-signed, made with openssl req -x509 */
 static const char rsa_cert[] = "-----BEGIN CERTIFICATE-----\n"

@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "store.h"
+#include "store/store.h"
 
 #define MAP_DEFAULT (8u << 20)
 #define MAP_SMALL (1u << 20)

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "twid.h"
+#include "ui/twid.h"
 
 /* Every letter once, so a wrong table entry shows: the letter's two digits
  * weigh 1 and 9, and no two letters share a value. */

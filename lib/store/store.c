@@ -1,0 +1,62 @@
+/* Backend-independent half of the storage interface: dispatch and key helpers. */
+#include "store/store.h"
+
+enum regs_err store_get(struct store_txn *t, enum store_table tb, struct store_val key,
+                        struct store_val *val)
+{
+	return (*(const struct store_ops *const *)t)->get(t, tb, key, val);
+}
+
+void store_put(struct store_txn *t, enum store_table tb, struct store_val key, struct store_val val)
+{
+	(*(const struct store_ops *const *)t)->put(t, tb, key, val);
+}
+
+void store_del(struct store_txn *t, enum store_table tb, struct store_val key)
+{
+	(*(const struct store_ops *const *)t)->del(t, tb, key);
+}
+
+void store_scan(struct store_txn *t, enum store_table tb, struct store_val prefix,
+                struct store_val start, store_scan_fn fn, void *ctx)
+{
+	(*(const struct store_ops *const *)t)->scan(t, tb, prefix, start, fn, ctx);
+}
+
+enum regs_err store_commit(struct store_txn *t)
+{
+	return (*(const struct store_ops *const *)t)->commit(t);
+}
+
+void store_abort(struct store_txn *t)
+{
+	if (t)
+		(*(const struct store_ops *const *)t)->abort(t);
+}
+
+enum regs_err store_txn_error(const struct store_txn *t)
+{
+	return (*(const struct store_ops *const *)t)->txn_error(t);
+}
+
+void store_close(struct store *s)
+{
+	if (s)
+		s->ops->close(s);
+}
+
+void store_be64(uint8_t out[8], uint64_t v)
+{
+	for (int i = 7; i >= 0; i--) {
+		out[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+uint64_t store_get_be64(const uint8_t in[8])
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | in[i];
+	return v;
+}

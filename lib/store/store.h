@@ -1,0 +1,101 @@
+/* The storage interface: ordered key-value tables in transactions, with a sticky error.
+ * LMDB (store_lmdb.c) is the embedded default; a networked backend implements
+ * the same operations table and its callers do not change. */
+#ifndef REGS_STORE_H
+#define REGS_STORE_H
+#include "base/error.h"
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+enum store_table {
+	STORE_META,          /* "schema" -> u32 version */
+	STORE_ACCOUNTS,      /* user -> account record */
+	STORE_OTP,           /* user -> otp record (sealed secret, last step) */
+	STORE_PENDING,       /* user -> pending enrolment (one per account) */
+	STORE_AUDIT,         /* be64 time (s) | be64 seq -> audit record */
+	STORE_AUDIT_BY_USER, /* user NUL be64 time (s) | be64 seq -> (empty) */
+	STORE_CODES,         /* user NUL kind ("verify", "binding", "password") -> code record */
+	STORE_CARDS,         /* user -> card record (the bound certificate, R3.6) */
+	STORE_CARD_INDEX,    /* certificate SHA-256 -> user: one certificate, one account */
+	STORE_GOOGLE,        /* user -> google record (issuer, sub, R5) */
+	STORE_GOOGLE_INDEX,  /* SHA-256(issuer NUL sub) -> user: one Google account, one account */
+	STORE_MOBILE,        /* user -> mobile record (hashed_id_num, R4) */
+	STORE_MOBILE_INDEX,  /* hashed_id_num -> user */
+	STORE_CARD_CERTS,    /* user -> the bound certificate's DER (R11.4, R3.4); kept since
+	                      * issue 10, stored at the next card login for older bindings */
+	STORE_TABLE_COUNT
+};
+
+#define STORE_SCHEMA_VERSION 1u
+
+struct store;
+/* Every backend's transaction starts with a pointer to its operations table. */
+struct store_txn;
+
+struct store_val {
+	const void *data;
+	size_t len;
+};
+
+/* Called for each key >= start with the given prefix, in key order; return
+ * nonzero to stop. */
+typedef int (*store_scan_fn)(void *ctx, struct store_val key, struct store_val val);
+
+struct store_ops {
+	enum regs_err (*begin)(struct store *s, int write, struct store_txn **txn);
+	enum regs_err (*get)(struct store_txn *t, enum store_table tb, struct store_val key,
+	                     struct store_val *val);
+	void (*put)(struct store_txn *t, enum store_table tb, struct store_val key,
+	            struct store_val val);
+	void (*del)(struct store_txn *t, enum store_table tb, struct store_val key);
+	void (*scan)(struct store_txn *t, enum store_table tb, struct store_val prefix,
+	             struct store_val start, store_scan_fn fn, void *ctx);
+	enum regs_err (*commit)(struct store_txn *t);
+	void (*abort)(struct store_txn *t);
+	enum regs_err (*txn_error)(const struct store_txn *t);
+	void (*close)(struct store *s);
+};
+
+struct store {
+	const struct store_ops *ops;
+};
+
+struct store_options {
+	const char *dir; /* created 0700 if absent; must not be group/other accessible */
+	size_t map_size; /* bytes */
+	int durable;     /* fsync on every commit (production: 1) */
+};
+
+/* Opens the LMDB environment and checks or writes the schema version. */
+enum regs_err store_lmdb_open(const struct store_options *opt, struct store **out);
+
+/* Thin wrappers so callers read naturally. put/del/scan record the first
+ * error in the transaction; commit returns it (and aborts). get returns
+ * REGS_ERR_NOT_FOUND for a missing key without making the error sticky. */
+static inline enum regs_err store_begin(struct store *s, int write, struct store_txn **t)
+{
+	return s->ops->begin(s, write, t);
+}
+enum regs_err store_get(struct store_txn *t, enum store_table tb, struct store_val key,
+                        struct store_val *val);
+void store_put(struct store_txn *t, enum store_table tb, struct store_val key,
+               struct store_val val);
+void store_del(struct store_txn *t, enum store_table tb, struct store_val key);
+void store_scan(struct store_txn *t, enum store_table tb, struct store_val prefix,
+                struct store_val start, store_scan_fn fn, void *ctx);
+enum regs_err store_commit(struct store_txn *t);
+void store_abort(struct store_txn *t);
+enum regs_err store_txn_error(const struct store_txn *t);
+void store_close(struct store *s);
+
+static inline struct store_val store_str(const char *s)
+{
+	struct store_val v = {s, strlen(s)};
+	return v;
+}
+
+void store_be64(uint8_t out[8], uint64_t v);
+uint64_t store_get_be64(const uint8_t in[8]);
+
+#endif
