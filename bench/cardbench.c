@@ -11,10 +11,10 @@
  * and prints one line of key=value pairs with p50/p99 in microseconds. With --bind it instead
  * binds the card in the reader to the caller's own account (run it as that user):
  * CardChallenge(purpose "bind") + BindCard, signed by the card. */
-#include "proto/bus.h"
 #include "card/card.h"
 #include "client.h"
 #include "common.h"
+#include "proto/bus.h"
 #include <getopt.h>
 #include <openssl/sha.h>
 #include <stdio.h>

@@ -1,9 +1,9 @@
 /* regsd throughput: C concurrent client processes, each on its own bus connection, send VerifyOtp
  * for distinct users with correct codes. */
-#include "proto/bus.h"
+#include "base/fileio.h"
 #include "client.h"
 #include "common.h"
-#include "base/fileio.h"
+#include "proto/bus.h"
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>

@@ -8,9 +8,9 @@
  * so the caller can split the samples into its phases). A call that takes longer than the
  * period delays the next one; missed slots are not made up. At the end it prints
  * "otpprobe: calls=N failures=F". */
-#include "proto/bus.h"
 #include "client.h"
 #include "common.h"
+#include "proto/bus.h"
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>

@@ -1,8 +1,8 @@
 /* Bulk-loads benchmark users: regsd's LMDB store (sealed exactly as regsd seals), Google
  * bindings in it, google-authenticator files, a pam_oath usersfile, a passwd file. */
-#include "otp/base32.h"
-#include "common.h"
 #include "account/record.h"
+#include "common.h"
+#include "otp/base32.h"
 #include "store/seal.h"
 #include "store/store.h"
 #include <errno.h>

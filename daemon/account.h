@@ -1,8 +1,8 @@
 /* Loading and saving an account's records inside the request's transaction. */
 #ifndef REGSD_ACCOUNT_H
 #define REGSD_ACCOUNT_H
-#include "daemon.h"
 #include "account/record.h"
+#include "daemon.h"
 
 /* REGS_OK, REGS_ERR_NOT_FOUND, or a storage error. */
 enum regs_err account_load(struct request *r, const char *user, struct account_rec *a);

@@ -1,10 +1,10 @@
 /* Status, activity log and administration methods (R7.2, R9.3, R9.4). */
 #include "account.h"
 #include "audit.h"
-#include "proto/bus.h"
-#include "handlers.h"
-#include "reply.h"
 #include "base/result.h"
+#include "handlers.h"
+#include "proto/bus.h"
+#include "reply.h"
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>

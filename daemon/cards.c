@@ -1,13 +1,13 @@
 /* Citizen certificate card (R3): challenges, card login, and binding a card to an account. */
 #include "account.h"
 #include "audit.h"
-#include "proto/bus.h"
 #include "challenge.h"
 #include "handlers.h"
+#include "pki/x509.h"
+#include "proto/bus.h"
 #include "reply.h"
 #include "revocation.h"
 #include "stepup.h"
-#include "pki/x509.h"
 #include <openssl/sha.h>
 #include <string.h>
 #include <syslog.h>

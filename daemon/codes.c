@@ -1,13 +1,13 @@
 /* Mailed codes: generation, staging the mail, completion after sending, and redemption. */
 #include "codes.h"
 #include "audit.h"
-#include "proto/bus.h"
+#include "base/random.h"
+#include "base/wipe.h"
 #include "handlers.h"
 #include "mail/mail.h"
-#include "base/random.h"
-#include "reply.h"
 #include "otp/resetcode.h"
-#include "base/wipe.h"
+#include "proto/bus.h"
+#include "reply.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -2,8 +2,8 @@
  * out. */
 #ifndef REGSD_CODES_H
 #define REGSD_CODES_H
-#include "daemon.h"
 #include "account/record.h"
+#include "daemon.h"
 
 #define CODE_VERIFY "verify" /* e-mail address verification */
 

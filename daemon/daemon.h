@@ -1,15 +1,15 @@
 /* regsd's shared state and the per-request context handed to every method handler. */
 #ifndef REGSD_DAEMON_H
 #define REGSD_DAEMON_H
+#include "account/policy.h"
+#include "base/config.h"
 #include "caller.h"
 #include "challenge.h"
-#include "base/config.h"
 #include "mailer.h"
 #include "oob.h"
-#include "account/policy.h"
 #include "revocation.h"
-#include "store/seal.h"
 #include "stepup.h"
+#include "store/seal.h"
 #include "store/store.h"
 #include <dbus/dbus.h>
 #include <stdint.h>

@@ -1,10 +1,10 @@
 /* The account's e-mail address (R8): set, verified by a mailed code, shown. */
 #include "account.h"
 #include "audit.h"
-#include "proto/bus.h"
 #include "codes.h"
 #include "handlers.h"
 #include "mail/mail.h"
+#include "proto/bus.h"
 #include "reply.h"
 #include <string.h>
 

@@ -2,14 +2,14 @@
  * first code. */
 #include "account.h"
 #include "audit.h"
-#include "otp/base32.h"
-#include "proto/bus.h"
-#include "handlers.h"
-#include "otp/otpauth.h"
 #include "base/random.h"
-#include "reply.h"
-#include "otp/totp.h"
 #include "base/wipe.h"
+#include "handlers.h"
+#include "otp/base32.h"
+#include "otp/otpauth.h"
+#include "otp/totp.h"
+#include "proto/bus.h"
+#include "reply.h"
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>

@@ -2,9 +2,9 @@
  * and the OTP (R5.3). The network half is google_net.c. */
 #include "account.h"
 #include "audit.h"
-#include "proto/bus.h"
 #include "handlers.h"
 #include "oobflow.h"
+#include "proto/bus.h"
 #include "ratelimit.h"
 #include "reply.h"
 #include <stdio.h>

@@ -2,11 +2,11 @@
  * authorization request, token polling per RFC 8628, and the ID token checked against the JWKS. */
 #include "account/clock.h"
 #include "base/config.h"
+#include "base/wipe.h"
 #include "daemon.h"
 #include "net/http.h"
 #include "oob.h"
 #include "store/secretfile.h"
-#include "base/wipe.h"
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>

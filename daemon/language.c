@@ -2,8 +2,8 @@
 #include "base/language.h"
 #include "account.h"
 #include "audit.h"
-#include "proto/bus.h"
 #include "handlers.h"
+#include "proto/bus.h"
 #include "reply.h"
 #include <stdio.h>
 #include <string.h>

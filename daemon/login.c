@@ -1,15 +1,15 @@
 /* Login-time methods: account state, OTP verification (R2.4, R2.5) and failed-attempt counting
  * (R9.1). */
 #include "account.h"
-#include "audit.h"
-#include "proto/bus.h"
 #include "account/clock.h"
-#include "handlers.h"
+#include "audit.h"
 #include "base/language.h"
+#include "base/wipe.h"
+#include "handlers.h"
+#include "otp/totp.h"
+#include "proto/bus.h"
 #include "reply.h"
 #include "stepup.h"
-#include "otp/totp.h"
-#include "base/wipe.h"
 #include <string.h>
 #include <syslog.h>
 

@@ -1,8 +1,8 @@
 /* The mail worker: one thread takes composed mails from a queue, sends them, and hands them back.
  */
 #include "mailer.h"
-#include "mail/mail.h"
 #include "base/wipe.h"
+#include "mail/mail.h"
 #include <stdlib.h>
 #include <string.h>
 

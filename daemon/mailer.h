@@ -1,10 +1,10 @@
 /* Mail goes out from a worker thread, so a slow SMTP server never stalls logins. */
 #ifndef REGSD_MAILER_H
 #define REGSD_MAILER_H
-#include "caller.h"
-#include "base/config.h"
 #include "account/record.h"
+#include "base/config.h"
 #include "base/text.h"
+#include "caller.h"
 #include <dbus/dbus.h>
 #include <pthread.h>
 

@@ -1,11 +1,11 @@
 /* regsd: start-up (options, config, seal key, database, bus name), signals, and the main loop. */
-#include "proto/bus.h"
-#include "daemon.h"
 #include "base/error.h"
+#include "base/wipe.h"
+#include "daemon.h"
 #include "mail/mail.h"
+#include "proto/bus.h"
 #include "ratelimit.h"
 #include "secrets.h"
-#include "base/wipe.h"
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>

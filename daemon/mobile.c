@@ -2,13 +2,13 @@
  * rate-limited), the QR for the same transaction, and what a verified result means. The network
  * half is mobile_net.c. */
 #include "account.h"
-#include "proto/bus.h"
+#include "base/wipe.h"
 #include "handlers.h"
 #include "oobflow.h"
+#include "proto/bus.h"
 #include "ratelimit.h"
 #include "reply.h"
 #include "ui/twid.h"
-#include "base/wipe.h"
 #include <string.h>
 
 /* R4.1: attempts per account and per ID number; 0 when this one may go. Every

@@ -2,11 +2,11 @@
  * ticket of the same transaction, and result polling with the answer verified (R4.5). */
 #include "account/clock.h"
 #include "base/config.h"
+#include "base/wipe.h"
 #include "daemon.h"
 #include "net/http.h"
 #include "oob.h"
 #include "store/secretfile.h"
-#include "base/wipe.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

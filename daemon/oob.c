@@ -2,10 +2,10 @@
  * the lock, and mark them ready for the batch loop. */
 #include "oob.h"
 #include "account/clock.h"
-#include "daemon.h"
-#include "net/http.h"
 #include "base/random.h"
 #include "base/wipe.h"
+#include "daemon.h"
+#include "net/http.h"
 #include <openssl/crypto.h>
 #include <string.h>
 #include <syslog.h>

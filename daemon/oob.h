@@ -3,13 +3,13 @@
  * the batch loop. A flow belongs to the bus connection that made it. */
 #ifndef REGSD_OOB_H
 #define REGSD_OOB_H
-#include "caller.h"
+#include "account/record.h"
 #include "base/config.h"
+#include "base/text.h"
+#include "caller.h"
 #include "net/jwt.h"
 #include "net/mobileid.h"
 #include "net/oidc.h"
-#include "account/record.h"
-#include "base/text.h"
 #include "pki/x509.h"
 #include <dbus/dbus.h>
 #include <pthread.h>

@@ -2,9 +2,9 @@
  * the batch loop's half of a finished step. */
 #include "account.h"
 #include "audit.h"
-#include "proto/bus.h"
 #include "handlers.h"
 #include "oobflow.h"
+#include "proto/bus.h"
 #include "reply.h"
 #include <string.h>
 #include <syslog.h>

@@ -2,8 +2,8 @@
  * (R9.2), class (R1.2). */
 #include "account.h"
 #include "audit.h"
-#include "proto/bus.h"
 #include "handlers.h"
+#include "proto/bus.h"
 #include "reply.h"
 #include <string.h>
 #include <syslog.h>

@@ -1,7 +1,7 @@
 /* Replies and argument checks shared by every method handler. */
 #include "reply.h"
-#include "proto/bus.h"
 #include "base/error.h"
+#include "proto/bus.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

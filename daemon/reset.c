@@ -1,9 +1,9 @@
 /* Emergency reset codes by e-mail (R8: lost phone) and forgotten passwords (R9.5). */
 #include "account.h"
 #include "audit.h"
-#include "proto/bus.h"
 #include "codes.h"
 #include "handlers.h"
+#include "proto/bus.h"
 #include "reply.h"
 #include <stdio.h>
 #include <string.h>

@@ -1,9 +1,9 @@
 /* regsd holds the seal key and client secrets for its lifetime: the process is kept out of
  * core dumps and ptrace, and a secret file others can read stops the start, not a login. */
 #include "secrets.h"
+#include "base/wipe.h"
 #include "daemon.h"
 #include "store/secretfile.h"
-#include "base/wipe.h"
 #include <errno.h>
 #include <string.h>
 #include <sys/prctl.h>

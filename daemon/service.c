@@ -1,10 +1,10 @@
 /* The bus side of regsd: method table, argument checks, and the batch loop with one commit per
  * batch. */
-#include "audit.h"
-#include "proto/bus.h"
 #include "account/clock.h"
+#include "audit.h"
 #include "handlers.h"
 #include "oobflow.h"
+#include "proto/bus.h"
 #include "reply.h"
 #include <string.h>
 #include <syslog.h>

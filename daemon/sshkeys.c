@@ -1,10 +1,10 @@
 /* sshd's AuthorizedKeysCommand (R11.4): the OpenSSH key of an account's bound card, given only
  * while its certificate passes the checks of a card login. */
 #include "account.h"
-#include "proto/bus.h"
 #include "handlers.h"
-#include "reply.h"
 #include "pki/sshkey.h"
+#include "proto/bus.h"
+#include "reply.h"
 #include <openssl/sha.h>
 #include <string.h>
 #include <syslog.h>

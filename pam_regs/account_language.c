@@ -1,7 +1,7 @@
 /* The account's language (R9.6): applied once regsd answered GetAccount, and remembered for the
  * later pam_regs lines of the same PAM transaction, which then need no extra call. */
-#include "proto/bus.h"
 #include "flows.h"
+#include "proto/bus.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,11 +1,11 @@
 /* Citizen certificate login (R3): reader, card, tries left, PIN, the card signs regsd's challenge;
  * the certificate is read from the card only when regsd does not hold it for this card. */
-#include "proto/bus.h"
+#include "base/wipe.h"
 #include "card/card.h"
 #include "conv.h"
 #include "flows.h"
 #include "messages.h"
-#include "base/wipe.h"
+#include "proto/bus.h"
 #include <openssl/sha.h>
 #include <security/pam_ext.h>
 #include <stdlib.h>

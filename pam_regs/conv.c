@@ -1,7 +1,7 @@
 /* The PAM conversation: messages, and info text sent together with its prompt. */
 #include "conv.h"
-#include "plaintext.h"
 #include "base/wipe.h"
+#include "plaintext.h"
 #include <security/pam_appl.h>
 #include <stdarg.h>
 #include <stdio.h>

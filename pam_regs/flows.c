@@ -1,12 +1,12 @@
 /* The module's decisions: pre-check, counting password failures, OTP, and forced binding (R1.4). */
 #include "flows.h"
-#include "proto/bus.h"
 #include "base/config.h"
+#include "base/wipe.h"
 #include "conv.h"
 #include "messages.h"
 #include "plaintext.h"
+#include "proto/bus.h"
 #include "ui/qr.h"
-#include "base/wipe.h"
 #include <security/pam_ext.h>
 #include <stdlib.h>
 #include <string.h>

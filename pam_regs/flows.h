@@ -1,9 +1,9 @@
 /* What each module mode does, given a connected regsd client. */
 #ifndef PAM_REGS_FLOWS_H
 #define PAM_REGS_FLOWS_H
+#include "base/text.h"
 #include "client.h"
 #include "options.h"
-#include "base/text.h"
 #include "user_locale.h"
 #include <security/pam_modules.h>
 

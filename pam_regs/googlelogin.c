@@ -1,12 +1,12 @@
 /* Google account + OTP (R5.3): the device flow shown as URL, code and QR with a countdown, then
  * the OTP; regsd checks both in one call. */
-#include "proto/bus.h"
+#include "base/wipe.h"
 #include "conv.h"
 #include "flows.h"
 #include "messages.h"
 #include "ooblogin.h"
+#include "proto/bus.h"
 #include "ui/qr.h"
-#include "base/wipe.h"
 #include <stdlib.h>
 
 #define GOOGLE_INFO_MAX 16384

@@ -1,8 +1,8 @@
 /* "Lost phone?" at the OTP prompt (R8.1-R8.4): an emergency code by e-mail, then binding again. */
-#include "proto/bus.h"
 #include "conv.h"
 #include "flows.h"
 #include "messages.h"
+#include "proto/bus.h"
 #include <security/pam_ext.h>
 #include <string.h>
 #include <syslog.h>

@@ -1,9 +1,9 @@
 /* Every text the module shows; the wording follows the operation manual (zh_TW catalogue in po/).
  */
 #include "messages.h"
-#include "proto/bus.h"
-#include "card/card.h"
 #include "base/i18n.h"
+#include "card/card.h"
+#include "proto/bus.h"
 #include <stdio.h>
 #include <string.h>
 

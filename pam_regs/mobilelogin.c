@@ -1,12 +1,12 @@
 /* Mobile citizen certificate (R4): the ID number, a push to the phone (or the QR of the same
  * transaction), and a countdown until the phone confirms. */
-#include "proto/bus.h"
+#include "base/wipe.h"
 #include "conv.h"
 #include "flows.h"
 #include "messages.h"
 #include "ooblogin.h"
+#include "proto/bus.h"
 #include "ui/twid.h"
-#include "base/wipe.h"
 #include <string.h>
 
 int flow_mobile_login(struct flow *f)

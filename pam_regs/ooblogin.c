@@ -1,10 +1,10 @@
 /* Waiting for an out-of-band approval (R4.3: a visible countdown), and the refusals. */
 #include "ooblogin.h"
-#include "proto/bus.h"
+#include "base/wipe.h"
 #include "conv.h"
 #include "messages.h"
+#include "proto/bus.h"
 #include "ui/qr.h"
-#include "base/wipe.h"
 #include <security/pam_ext.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,8 +1,8 @@
 /* The texts of the Google and mobile citizen certificate logins (R4, R5); zh_TW in po/. */
-#include "proto/bus.h"
-#include "client.h"
 #include "base/i18n.h"
+#include "client.h"
 #include "messages.h"
+#include "proto/bus.h"
 #include <stdio.h>
 
 void msg_google_info(char *buf, size_t size, const char *uri, const char *user_code, const char *qr,

@@ -1,6 +1,6 @@
 /* pam_regs entry points: translate PAM calls into flows; the flows and regsd decide. */
-#include "flows.h"
 #include "base/i18n.h"
+#include "flows.h"
 #include "user_locale.h"
 #include <security/pam_modules.h>
 

@@ -1,10 +1,10 @@
 /* Single-prompt clients (R11.3): the password and the code in one answer, split by the first
  * line and the code checked by the otp line, with no second prompt. */
+#include "base/wipe.h"
 #include "conv.h"
 #include "flows.h"
 #include "messages.h"
 #include "ui/passcode.h"
-#include "base/wipe.h"
 #include <security/pam_ext.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,8 +1,8 @@
 /* regsctl's administrator commands (R9.4): list accounts, unlock, reset bindings, set e-mail
  * address and account class. */
-#include "proto/bus.h"
 #include "base/i18n.h"
 #include "output.h"
+#include "proto/bus.h"
 #include "regsctl.h"
 
 #include <stdio.h>

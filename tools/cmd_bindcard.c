@@ -4,9 +4,9 @@
  * (R3.6, R7.1, R7.2), after re-verification with a bound method when there is one (an OTP code,
  * or for an account with only a card, that card: the same session signs both, one PIN); a
  * challenge is used once, so after a re-verification the card signs a new one. */
-#include "proto/bus.h"
-#include "card/card.h"
 #include "base/i18n.h"
+#include "card/card.h"
+#include "proto/bus.h"
 #include "regsctl.h"
 
 #include <openssl/sha.h>

@@ -1,9 +1,9 @@
 /* bind google / bind mobile: the out-of-band flow runs in regsd; regsctl shows where to approve,
  * waits with a countdown, and binds once the provider's answer is verified (R4, R5, R7.1). */
-#include "proto/bus.h"
 #include "base/i18n.h"
-#include "ui/qr.h"
+#include "proto/bus.h"
 #include "regsctl.h"
+#include "ui/qr.h"
 #include "ui/twid.h"
 #include <stdio.h>
 #include <stdlib.h>

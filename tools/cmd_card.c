@@ -1,8 +1,8 @@
 /* regsctl card-check: the citizen certificate self-check (R3.2) in the order of the manual's
  * 「自然人憑證無法登入之自我檢測」: card component (pcscd), reader and card, certificate, PIN. */
-#include "card/card.h"
 #include "base/config.h"
 #include "base/i18n.h"
+#include "card/card.h"
 #include "output.h"
 #include "regsctl.h"
 

@@ -1,8 +1,8 @@
 /* regsctl email set|verify|show: the e-mail address that receives emergency codes, verified
  * with a code mailed to it (R8.6); also how status shows the address. */
-#include "proto/bus.h"
 #include "base/i18n.h"
 #include "output.h"
+#include "proto/bus.h"
 #include "regsctl.h"
 
 #include <stdio.h>

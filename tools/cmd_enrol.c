@@ -1,11 +1,11 @@
 /* regsctl enrol otp and rebind otp: bind an authenticator app, showing its QR code and confirming
  * it with a code from the app (R2.2, R2.3, R2.6); rebind re-verifies with the current app first
  * (step-up, R7.1). */
-#include "proto/bus.h"
 #include "base/i18n.h"
 #include "output.h"
-#include "ui/qr.h"
+#include "proto/bus.h"
 #include "regsctl.h"
+#include "ui/qr.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,8 +1,8 @@
 /* regsctl log: the activity log of one's own account, or an administrator's view of any or all
  * accounts (R9.3). The log is not a login setting: reading it needs no re-verification (R7.1). */
-#include "proto/bus.h"
 #include "base/i18n.h"
 #include "output.h"
+#include "proto/bus.h"
 #include "regsctl.h"
 
 #include <stdio.h>

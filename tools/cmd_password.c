@@ -1,8 +1,8 @@
 /* regsctl password-login disable|enable: turn password login off once a citizen certificate or
  * a Google account is bound, or on again (R6); one's own change is re-verified with an OTP code
  * first (step-up, R7.1). */
-#include "proto/bus.h"
 #include "base/i18n.h"
+#include "proto/bus.h"
 #include "regsctl.h"
 
 #include <stdio.h>

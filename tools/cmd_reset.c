@@ -1,8 +1,8 @@
 /* regsctl reset-code request|redeem: an emergency code mailed to the verified address deletes
  * all login bindings (R8) or, with --password, makes the password change due (R9.5). No step-up:
  * this is for the user who lost the phone. */
-#include "proto/bus.h"
 #include "base/i18n.h"
+#include "proto/bus.h"
 #include "regsctl.h"
 
 #include <stdio.h>

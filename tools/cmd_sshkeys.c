@@ -1,9 +1,9 @@
 /* authorized-keys: sshd's AuthorizedKeysCommand (R11.4), the OpenSSH key of an account's bound
  * citizen certificate card, printed only when regsd finds the certificate valid. */
-#include "proto/bus.h"
 #include "base/i18n.h"
-#include "regsctl.h"
 #include "pki/sshkey.h"
+#include "proto/bus.h"
+#include "regsctl.h"
 
 #include <stdio.h>
 

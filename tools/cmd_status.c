@@ -1,8 +1,8 @@
 /* regsctl status: the table of one's login methods, password login and e-mail address, with the
  * action each row offers (R7.2). */
-#include "proto/bus.h"
 #include "base/i18n.h"
 #include "output.h"
+#include "proto/bus.h"
 #include "regsctl.h"
 
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* Codes regsd sends by mail, for e-mail verification (R8.6) and emergency codes (R8, R9.5):
  * saying that one was sent, and giving one to regsd. */
-#include "proto/bus.h"
 #include "base/i18n.h"
+#include "proto/bus.h"
 #include "regsctl.h"
 
 #include <stdio.h>

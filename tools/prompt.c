@@ -2,9 +2,9 @@
  * PIN is not echoed), what regsd's verdict on an OTP code means, and re-verifying this connection
  * before changing or showing one's own bindings (step-up, R7.1): with an OTP code, or with the
  * citizen certificate card for an account that has a card but no OTP bound. */
-#include "proto/bus.h"
-#include "card/card.h"
 #include "base/i18n.h"
+#include "card/card.h"
+#include "proto/bus.h"
 #include "regsctl.h"
 
 #include <ctype.h>

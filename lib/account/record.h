@@ -1,9 +1,9 @@
 /* Binary records stored in the tables: versioned, append-only layouts in big-endian. */
 #ifndef REGS_RECORD_H
 #define REGS_RECORD_H
-#include "proto/bus.h"
 #include "base/error.h"
 #include "base/language.h"
+#include "proto/bus.h"
 #include <stddef.h>
 #include <stdint.h>
 

@@ -1,8 +1,8 @@
 /* The citizen certificate card over PC/SC: finding the reader and card, the ATR check, and the
  * HiCOS profile's operations (docs/hicos-card.md) with the PIN rules of R3.3. */
 #include "card/card.h"
-#include "card/pinwrap.h"
 #include "base/wipe.h"
+#include "card/pinwrap.h"
 
 #include <stdarg.h>
 #include <stdio.h>

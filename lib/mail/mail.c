@@ -4,8 +4,8 @@
 #include "store/secretfile.h"
 
 #include "base/random.h"
-#include "otp/resetcode.h"
 #include "base/wipe.h"
+#include "otp/resetcode.h"
 
 #include <curl/curl.h>
 #include <errno.h>

@@ -3,8 +3,8 @@
 #include "net/mobileid.h"
 
 #include "base/random.h"
-#include "ui/twid.h"
 #include "base/wipe.h"
+#include "ui/twid.h"
 
 #include "net/strictjson.h"
 #include <json-c/json.h>

@@ -1,8 +1,8 @@
 /* OpenID Connect device authorization grant (RFC 8628, R5.5): the provider's JSON answers read into
  * plain structs (json-c), and the form bodies of the requests. */
 #include "net/oidc.h"
-#include "net/http.h"
 #include "base/wipe.h"
+#include "net/http.h"
 
 #include "net/strictjson.h"
 #include <json-c/json.h>

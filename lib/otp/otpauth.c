@@ -1,8 +1,8 @@
 /* otpauth://totp/ provisioning URIs (R2.1) for Google and Microsoft Authenticator. */
 #include "otp/otpauth.h"
 
-#include "otp/base32.h"
 #include "base/wipe.h"
+#include "otp/base32.h"
 
 #include <stdio.h>
 #include <stdlib.h>

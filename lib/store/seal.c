@@ -3,8 +3,8 @@
 #include "base/fileio.h"
 
 #include "base/random.h"
-#include "store/secretfile.h"
 #include "base/wipe.h"
+#include "store/secretfile.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,5 @@
-/* The card's answers to a whole session (lib/card/card.c over lib/card/apdu.c): open with the HiCOS ATR
- * (or, when the first byte is odd, an ATR from the next bytes), read the SIGN certificate
+/* The card's answers to a whole session (lib/card/card.c over lib/card/apdu.c): open with the HiCOS
+ * ATR (or, when the first byte is odd, an ATR from the next bytes), read the SIGN certificate
  * through the directory files, ask the PIN tries, VERIFY and sign. The rest of the input is the
  * script of the card's answers (fuzz_util.h); tests/fuzz/make_seeds.py records the seeds from
  * the virtual card tests/fixtures/vcard.py. */

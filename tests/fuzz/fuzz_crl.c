@@ -1,10 +1,10 @@
-/* CRLs (lib/pki/crl.c). The input is a TBSCertList: the harness wraps it in a CertificateList signed
- * (ECDSA with SHA-256) by its own CA and parses that with the CA as anchor, so everything after
- * the signature check is reached whenever the input names the CA as issuer and
+/* CRLs (lib/pki/crl.c). The input is a TBSCertList: the harness wraps it in a CertificateList
+ * signed (ECDSA with SHA-256) by its own CA and parses that with the CA as anchor, so everything
+ * after the signature check is reached whenever the input names the CA as issuer and
  * ecdsa-with-SHA256 as signature algorithm (the seeds do). The raw input is also parsed as a
  * whole CRL without anchors. */
-#include "pki/crl.h"
 #include "fuzz_util.h"
+#include "pki/crl.h"
 #include <stdlib.h>
 #include <string.h>
 

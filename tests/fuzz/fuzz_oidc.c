@@ -1,9 +1,9 @@
 /* OpenID Connect answers (lib/net/oidc.c): the input as a discovery document (with and without an
  * expected issuer, with and without loopback http), a device authorization answer and a token
  * answer. No signature guards these: the ID token in a token answer goes to fuzz_jwt. */
+#include "base/wipe.h"
 #include "fuzz_util.h"
 #include "net/oidc.h"
-#include "base/wipe.h"
 #include <string.h>
 
 const char fuzz_target_name[] = "oidc";

@@ -1,10 +1,10 @@
 /* otpauth:// URIs (lib/otp/otpauth.c), built from an issuer and an account name a user or the
  * configuration chose: the input is issuer NUL account NUL secret. The URI must be one line of
  * printable ASCII (what the QR code and the terminal get) and carry the secret intact. */
-#include "otp/base32.h"
-#include "fuzz_util.h"
-#include "otp/otpauth.h"
 #include "base/wipe.h"
+#include "fuzz_util.h"
+#include "otp/base32.h"
+#include "otp/otpauth.h"
 #include <stdlib.h>
 #include <string.h>
 

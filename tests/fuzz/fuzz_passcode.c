@@ -1,8 +1,8 @@
 /* Password and OTP code typed in one answer (lib/ui/passcode.c, R11.3): a split hands on a
  * non-empty password and keeps exactly the last 6 bytes, all ASCII digits, as the code. */
 #include "fuzz_util.h"
-#include "ui/passcode.h"
 #include "otp/totp.h"
+#include "ui/passcode.h"
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,8 +1,8 @@
-/* Stored records (lib/account/record.c): any input through every *_rec_decode; a record that decodes
- * is encoded again, and that encoding must decode and encode to the same bytes. (Not the same
- * struct: a decoded field may hold bytes after an embedded NUL, which no encoder writes.) */
-#include "fuzz_util.h"
+/* Stored records (lib/account/record.c): any input through every *_rec_decode; a record that
+ * decodes is encoded again, and that encoding must decode and encode to the same bytes. (Not the
+ * same struct: a decoded field may hold bytes after an embedded NUL, which no encoder writes.) */
 #include "account/record.h"
+#include "fuzz_util.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* Certificates (lib/pki/x509.c): the identity read from any DER, the chain check, the
- * proof-of-possession check, and the OpenSSH key line made from it (lib/pki/sshkey.c). A certificate
- * that parses is also re-issued by the harness's CA (issuer set to the CA, re-signed), so the chain
- * check reaches the leaf's own checks. */
+ * proof-of-possession check, and the OpenSSH key line made from it (lib/pki/sshkey.c). A
+ * certificate that parses is also re-issued by the harness's CA (issuer set to the CA, re-signed),
+ * so the chain check reaches the leaf's own checks. */
 #include "fuzz_util.h"
 #include "pki/sshkey.h"
 #include <openssl/err.h>

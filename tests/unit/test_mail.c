@@ -25,9 +25,9 @@
 #include <openssl/evp.h>
 
 #include "base/config.h"
+#include "base/wipe.h"
 #include "mail/mail.h"
 #include "otp/resetcode.h"
-#include "base/wipe.h"
 
 #define PYTHON3 "/usr/bin/python3"
 #define T_NOW 1700000000 /* Tue, 14 Nov 2023 22:13:20 UTC */

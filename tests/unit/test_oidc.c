@@ -10,9 +10,9 @@
 
 #include <cmocka.h>
 
+#include "base/wipe.h"
 #include "net/http.h"
 #include "net/oidc.h"
-#include "base/wipe.h"
 
 #define GOOGLE "https://accounts.google.com"
 #define ID_TOKEN "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"

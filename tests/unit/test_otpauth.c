@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "otp/otpauth.h"
 #include "base/wipe.h"
+#include "otp/otpauth.h"
 
 static const uint8_t rfc_secret[] = "12345678901234567890";
 #define RFC_SECRET_LEN 20

@@ -14,8 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "store/secretfile.h"
 #include "base/wipe.h"
+#include "store/secretfile.h"
 
 #define SECRET "client_secret = GOCSPX-s3cr3t\n"
 #define MAX 4096

@@ -11,10 +11,10 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "otp/base32.h"
 #include "base/random.h"
-#include "otp/totp.h"
 #include "base/wipe.h"
+#include "otp/base32.h"
+#include "otp/totp.h"
 
 static const uint8_t rfc_secret[] = "12345678901234567890";
 #define RFC_SECRET_LEN 20
