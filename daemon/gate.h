@@ -5,8 +5,8 @@
 #define REGSD_GATE_H
 #include "daemon.h"
 
-#define GATE_UNDECIDED UINT32_MAX    /* no verdict yet */
-#define GATE_NO_SUCH_USER UINT32_MAX /* gate_method.unbound: the NoSuchUser error */
+#define GATE_UNDECIDED UINT32_MAX           /* g->result: no verdict yet */
+#define GATE_NO_SUCH_USER (UINT32_MAX - 1u) /* gate_method.unbound: the NoSuchUser error */
 
 struct gate_attempt;
 

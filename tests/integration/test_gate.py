@@ -54,8 +54,7 @@ def lock(env, user):
     """Locks user with failures the module records (RecordFailure), then moves the clock so
     that the next log line is the attempt's own."""
     for _ in range(THRESHOLD):
-        env.call_ok("RecordFailure", "string:" + user, "string:password", "string:" + SERVICE,
-                    "string:" + RHOST)
+        record_failure(env, user)
     check(env.is_locked(user), "%s not locked: %r" % (user, env.get_account(user)))
     env.advance(1)
 
@@ -217,7 +216,7 @@ def test_R9_1_locked_otp_login_refused_by_the_gate(env):
           "the code refused by the lock was spent: the method ran behind the gate")
 
 
-def test_R7_1_locked_otp_step_up_refused_by_the_gate(env):
+def test_R9_1_locked_otp_step_up_refused_by_the_gate(env):
     secret = google.ensure_otp(env, "alice")
     code = env.fresh_code(secret)
     refused_by_lock(env, "alice", "step-up", "otp", lambda: step_up(env, "alice", code))
@@ -238,11 +237,11 @@ def test_R9_1_locked_card_login_serial_refused_by_the_gate(env):
                     lambda: card_login(env, "carol", serial="0A1B"))
 
 
-def test_R7_1_locked_card_step_up_refused_by_the_gate(env):
+def test_R9_1_locked_card_step_up_refused_by_the_gate(env):
     refused_by_lock(env, "carol", "step-up", "card", lambda: card_step_up(env, "carol"))
 
 
-def test_R5_3_locked_google_login_otp_refused_by_the_gate(env):
+def test_R9_1_locked_google_login_otp_refused_by_the_gate(env):
     bound_everywhere(env, "alice")
     code = env.fresh_code(env.secrets["alice"])
     refused_by_lock(env, "alice", "login", "otp", lambda lock_now: google_flow(
@@ -250,13 +249,13 @@ def test_R5_3_locked_google_login_otp_refused_by_the_gate(env):
         locks_itself=True)
 
 
-def test_R5_5_locked_google_answer_refused_by_the_gate(env):
+def test_R9_1_locked_google_answer_refused_by_the_gate(env):
     bound_everywhere(env, "alice")
     refused_by_lock(env, "alice", "login", "google", lambda lock_now: oob_verdict(
         google_flow(env, "alice", google.sub("alice"), then=lock_now)), locks_itself=True)
 
 
-def test_R4_locked_mobile_answer_refused_by_the_gate(env):
+def test_R9_1_locked_mobile_answer_refused_by_the_gate(env):
     bound_everywhere(env, "alice")
     refused_by_lock(env, "alice", "login", "mobile", lambda lock_now: oob_verdict(
         mobile_flow(env, "alice", mobile.IDS["alice"], then=lock_now)), locks_itself=True)
