@@ -151,6 +151,8 @@ static uint32_t settle(struct request *r, struct oob_flow *f)
 	const struct gate_method *m = f->kind == OOB_GOOGLE ? &google_approval : &mobile_approval;
 	struct gate_attempt g = gate_attempt_new(m, f->user, f->service, f->rhost, &x);
 	gate_run(r, &g);
+	if (!g.have_account)
+		x.state = REGS_OOB_REFUSED; /* gone from NSS, or a storage error: the flow ends */
 	return x.state;
 }
 
