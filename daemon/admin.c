@@ -2,9 +2,12 @@
 #include "account.h"
 #include "audit.h"
 #include "base/result.h"
+#include "bindings.h"
 #include "handlers.h"
 #include "proto/bus.h"
 #include "reply.h"
+#include "request.h"
+#include "stepup.h"
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>

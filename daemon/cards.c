@@ -1,11 +1,14 @@
-/* Citizen certificate card (R3): challenges, card login, and binding a card to an account. */
+/* Citizen certificate card (R3): challenges, card login and step-up (through the gate), and
+ * binding a card to an account. */
 #include "account.h"
 #include "audit.h"
+#include "bindings.h"
 #include "challenge.h"
+#include "gate.h"
 #include "handlers.h"
-#include "pki/x509.h"
 #include "proto/bus.h"
 #include "reply.h"
+#include "request.h"
 #include "revocation.h"
 #include "stepup.h"
 #include <openssl/sha.h>
@@ -174,8 +177,6 @@ static uint32_t card_login_verdict(struct request *r, const struct challenge *c,
 {
 	struct card_rec bound;
 	uint8_t digest[SHA256_DIGEST_LENGTH];
-	if (policy_lock_seconds_left(a, r->now) > 0)
-		return REGS_R_LOCKED;
 	if (card_load(r, c->user, &bound) != REGS_OK)
 		return REGS_R_CARD_NOT_BOUND;
 	SHA256(p->cert, (size_t)p->cert_len, digest);
@@ -233,11 +234,8 @@ static void remember_card(struct request *r, const char *user, const struct card
 /* CardLoginSerial without a certificate: the one regsd holds for this card, if the card's
  * signature verifies with it; REGS_R_CARD_CERT_NEEDED otherwise. held: CERT_MAX bytes. */
 static uint32_t use_held_certificate(struct request *r, const struct challenge *c,
-                                     struct card_proof *p, const struct account_rec *a,
-                                     const char *card_serial, uint8_t *held)
+                                     struct card_proof *p, const char *card_serial, uint8_t *held)
 {
-	if (policy_lock_seconds_left(a, r->now) > 0)
-		return REGS_R_LOCKED;
 	if (!held_certificate(r, c->user, card_serial, held, &p->cert_len))
 		return REGS_R_CARD_CERT_NEEDED;
 	p->cert = held;
@@ -247,34 +245,64 @@ static uint32_t use_held_certificate(struct request *r, const struct challenge *
 	return REGS_R_OK;
 }
 
-/* A card login on a valid challenge: the verdict, the lock count (R9.1) and the log. */
+/* What a card attempt hands the gate: the challenge it answered and its proof. */
+struct card_attempt {
+	const struct challenge *c;
+	struct card_proof *p;
+	const char *card_serial;
+	uint8_t held[CERT_MAX]; /* CardLoginSerial without a certificate: the one regsd holds */
+};
+
+/* R9.1: a failed proof counts; a missing revocation list (not the user's doing) and a bad
+ * step-up challenge do not. */
+static int card_result_counts(uint32_t result)
+{
+	return result != REGS_R_NO_FRESH_CRL && result != REGS_R_BAD_CHALLENGE;
+}
+
+static uint32_t card_login_verify(struct request *r, struct gate_attempt *g)
+{
+	struct card_attempt *x = g->ctx;
+	uint32_t result = REGS_R_OK;
+	if (x->p->cert_len == 0)
+		result = use_held_certificate(r, x->c, x->p, x->card_serial, x->held);
+	if (result == REGS_R_OK)
+		result = card_login_verdict(r, x->c, x->p, &g->a);
+	if (result == REGS_R_CARD_CERT_NEEDED)
+		g->unjudged = 1; /* nothing judged yet: not counted, not logged */
+	else if (result == REGS_R_OK)
+		remember_card(r, g->user, x->p, x->card_serial);
+	return result;
+}
+
+static uint32_t card_step_up_verify(struct request *r, struct gate_attempt *g)
+{
+	struct card_attempt *x = g->ctx;
+	return card_login_verdict(r, x->c, x->p, &g->a);
+}
+
+static const struct gate_method card_login_method = {.name = "card",
+                                                     .event = "login",
+                                                     .unbound = GATE_NO_SUCH_USER,
+                                                     .nss_account = 1,
+                                                     .verify = card_login_verify,
+                                                     .counts = card_result_counts};
+
+static const struct gate_method card_step_up_method = {.name = "card",
+                                                       .event = "step-up",
+                                                       .unbound = GATE_NO_SUCH_USER,
+                                                       .nss_account = 1,
+                                                       .verify = card_step_up_verify,
+                                                       .counts = card_result_counts};
+
+/* A card login on a valid challenge, through the gate. */
 static void card_login(struct request *r, const struct challenge *c, struct card_proof *p,
                        const char *const extra[3])
 {
-	const char *service = extra[0], *rhost = extra[1], *card_serial = extra[2];
-	uint8_t held[CERT_MAX];
-	struct account_rec a;
-	uint32_t result = REGS_R_OK;
-	if (!account_open_for_change(r, c->user, &a))
-		return;
-	if (p->cert_len == 0)
-		result = use_held_certificate(r, c, p, &a, card_serial, held);
-	if (result == REGS_R_OK)
-		result = card_login_verdict(r, c, p, &a);
-	if (result == REGS_R_CARD_CERT_NEEDED) {
-		reply_verdict(r, result, &a); /* nothing judged yet: not counted, not logged */
-		return;
-	}
-	if (result == REGS_R_OK) {
-		policy_clear(&a);
-		remember_card(r, c->user, p, card_serial);
-	} else if (result != REGS_R_LOCKED && result != REGS_R_NO_FRESH_CRL) {
-		count_failure(r, c->user, &a, "card", service, rhost); /* R9.1 */
-	}
-	account_save(r, c->user, &a);
-	struct audit_event e = {c->user, "login", "card", service, rhost, result};
-	audit_record(r, &e);
-	reply_verdict(r, result, &a);
+	struct card_attempt x = {.c = c, .p = p, .card_serial = extra[2]};
+	struct gate_attempt g =
+	    gate_attempt_new(&card_login_method, c->user, extra[0], extra[1], &x);
+	gate_run(r, &g);
 }
 
 void handle_card_login(struct request *r)
@@ -392,9 +420,7 @@ void handle_step_up_card(struct request *r)
 {
 	struct challenge c;
 	struct card_proof p;
-	struct account_rec a;
 	const char *purpose = "";
-	uint32_t valid_for = 0;
 	int taken = take_proof(r, REGS_CARD_STEP_UP, &c, &p, &purpose, 1);
 	if (taken < 0)
 		return;
@@ -403,25 +429,12 @@ void handle_step_up_card(struct request *r)
 		return;
 	}
 	const char *user = request_target(r, "", 0);
-	if (!user || !account_open_for_change(r, user, &a))
+	if (!user)
 		return;
-	uint32_t result = REGS_R_BAD_CHALLENGE;
-	if (taken && strcmp(c.user, user) == 0)
-		result = card_login_verdict(r, &c, &p, &a);
-	if (result == REGS_R_OK) {
-		policy_clear(&a);
-		valid_for = (uint32_t)r->d->cfg.step_up_seconds;
-		stepup_grant(&r->d->stepups, dbus_message_get_sender(r->msg), r->caller.uid,
-		             purpose, r->now + valid_for, r->now);
-	} else if (result != REGS_R_LOCKED && result != REGS_R_NO_FRESH_CRL &&
-	           result != REGS_R_BAD_CHALLENGE) {
-		count_failure(r, user, &a, "card", "regsctl", "");
-	}
-	account_save(r, user, &a);
-	struct audit_event e = {user, "step-up", "card", "regsctl", "", result};
-	audit_record(r, &e);
-	uint32_t lock = policy_lock_seconds_left(&a, r->now);
-	uint32_t left = policy_failures_left(&a, &r->d->lock, r->now);
-	reply_args(r, DBUS_TYPE_UINT32, &result, DBUS_TYPE_UINT32, &lock, DBUS_TYPE_UINT32, &left,
-	           DBUS_TYPE_UINT32, &valid_for, DBUS_TYPE_INVALID);
+	struct card_attempt x = {.c = &c, .p = &p, .card_serial = ""};
+	struct gate_attempt g = gate_attempt_new(&card_step_up_method, user, "regsctl", "", &x);
+	g.purpose = purpose;
+	if (!taken || strcmp(c.user, user) != 0)
+		g.result = REGS_R_BAD_CHALLENGE; /* the request's own fault, before any lock */
+	gate_run(r, &g);
 }

@@ -6,6 +6,8 @@
 #include "mail/mail.h"
 #include "proto/bus.h"
 #include "reply.h"
+#include "request.h"
+#include "stepup.h"
 #include <string.h>
 
 /* What mail_compose accepts, and short enough for the account record. */

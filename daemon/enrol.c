@@ -8,8 +8,11 @@
 #include "otp/base32.h"
 #include "otp/otpauth.h"
 #include "otp/totp.h"
+#include "otpverify.h"
 #include "proto/bus.h"
 #include "reply.h"
+#include "request.h"
+#include "stepup.h"
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>

@@ -2,11 +2,15 @@
  * and the OTP (R5.3). The network half is google_net.c. */
 #include "account.h"
 #include "audit.h"
+#include "bindings.h"
+#include "gate.h"
 #include "handlers.h"
 #include "oobflow.h"
+#include "otpverify.h"
 #include "proto/bus.h"
 #include "ratelimit.h"
 #include "reply.h"
+#include "request.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -93,8 +97,6 @@ void handle_google_login(struct request *r)
 {
 	const char *arg[4];
 	char user[REC_NAME_MAX];
-	struct account_rec a;
-	uint32_t result;
 	request_strings(r, arg, 4);
 	oob_lock(&r->d->oob);
 	struct oob_flow *f = oob_find(&r->d->oob, arg[0], dbus_message_get_sender(r->msg));
@@ -109,6 +111,5 @@ void handle_google_login(struct request *r)
 		reply_verdict(r, REGS_R_OOB_NOT_APPROVED, NULL);
 		return;
 	}
-	if (otp_attempt(r, user, arg[1], "login", arg[2], arg[3], &a, &result))
-		reply_verdict(r, result, result == REGS_R_NOT_BOUND ? NULL : &a);
+	otp_attempt(r, user, arg[1], NULL, arg[2], arg[3]);
 }

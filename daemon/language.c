@@ -5,6 +5,7 @@
 #include "handlers.h"
 #include "proto/bus.h"
 #include "reply.h"
+#include "request.h"
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>

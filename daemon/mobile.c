@@ -3,11 +3,13 @@
  * half is mobile_net.c. */
 #include "account.h"
 #include "base/wipe.h"
+#include "bindings.h"
 #include "handlers.h"
 #include "oobflow.h"
 #include "proto/bus.h"
 #include "ratelimit.h"
 #include "reply.h"
+#include "request.h"
 #include "ui/twid.h"
 #include <string.h>
 

@@ -2,10 +2,13 @@
  * the batch loop's half of a finished step. */
 #include "account.h"
 #include "audit.h"
+#include "gate.h"
 #include "handlers.h"
 #include "oobflow.h"
 #include "proto/bus.h"
 #include "reply.h"
+#include "request.h"
+#include "stepup.h"
 #include <string.h>
 #include <syslog.h>
 
@@ -16,34 +19,10 @@ static const char *kind_name(const struct oob_flow *f)
 	return f->kind == OOB_GOOGLE ? "google" : "mobile";
 }
 
-static const struct {
-	uint32_t flag;
-	const char *missing;
-} needed[] = {
-    {REGS_F_OTP_BOUND, "bind OTP before a Google account (R5.1, R5.3)"},
-    {REGS_F_GOOGLE_BOUND, "no Google account is bound to this account (R5.4)"},
-    {REGS_F_MOBILE_BOUND, "no mobile citizen certificate is bound to this account"},
-};
-
 int oob_account_ready(struct request *r, const char *user, uint32_t need, const char *purpose)
 {
-	struct account_rec a;
-	enum regs_err err = account_load(r, user, &a);
-	if (err != REGS_OK && err != REGS_ERR_NOT_FOUND) {
-		reply_storage_error(r, err);
+	if (!gate_admit(r, user, need))
 		return 0;
-	}
-	uint32_t flags = account_flags(r, user, err == REGS_OK ? &a : NULL);
-	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++) {
-		if ((need & needed[i].flag) && !(flags & needed[i].flag)) {
-			reply_error(r, REGS_E_NOT_ALLOWED, "%s", needed[i].missing);
-			return 0;
-		}
-	}
-	if (flags & REGS_F_LOCKED) {
-		reply_error(r, REGS_E_NOT_ALLOWED, "the account is locked");
-		return 0;
-	}
 	return !purpose || require_step_up(r, user, purpose, 0);
 }
 
@@ -65,51 +44,6 @@ struct oob_flow *oob_flow_begin(struct request *r, enum oob_kind kind, const cha
 	return f;
 }
 
-/* R9.1: a refused answer or someone else's account counts like a wrong code;
- * a denial, expiry or unreachable provider does not. */
-static int counts_as_failure(uint32_t state)
-{
-	return state == REGS_OOB_REFUSED || state == REGS_OOB_NOT_BOUND;
-}
-
-static uint32_t audit_result(uint32_t state)
-{
-	switch (state) {
-	case REGS_OOB_APPROVED:
-		return REGS_R_OK;
-	case REGS_OOB_REFUSED:
-		return REGS_R_OOB_REFUSED;
-	case REGS_OOB_NOT_BOUND:
-		return REGS_R_OOB_NOT_BOUND;
-	case REGS_OOB_EXPIRED:
-		return REGS_R_EXPIRED;
-	case REGS_OOB_LOCKED:
-		return REGS_R_LOCKED;
-	default:
-		return REGS_R_OOB_NOT_APPROVED;
-	}
-}
-
-uint32_t oob_flow_login_outcome(struct request *r, struct oob_flow *f, uint32_t state,
-                                const char *method, struct account_rec *a)
-{
-	if (account_load_or_new(r, f->user, a) != REGS_OK)
-		return REGS_OOB_REFUSED; /* gone from NSS meanwhile */
-	if (policy_lock_seconds_left(a, r->now) > 0)
-		state = REGS_OOB_LOCKED;
-	else if (counts_as_failure(state))
-		count_failure(r, f->user, a, method, f->service, f->rhost);
-	else if (state == REGS_OOB_APPROVED && f->kind == OOB_MOBILE)
-		policy_clear(a); /* the whole login; Google's ends with the OTP */
-	account_save(r, f->user, a);
-	/* A Google approval is only half a login: the OTP comes next (R5.3). */
-	int step = f->kind == OOB_GOOGLE && state == REGS_OOB_APPROVED;
-	struct audit_event e = {f->user,  step ? "approve" : "login", method, f->service,
-	                        f->rhost, audit_result(state)};
-	audit_record(r, &e);
-	return state;
-}
-
 static uint32_t state_of_net(const struct oob_flow *f, int64_t now)
 {
 	switch (f->net) {
@@ -128,25 +62,6 @@ static uint32_t state_of_net(const struct oob_flow *f, int64_t now)
 	}
 }
 
-/* The state after a poll; logs and counts what a login's answer means. */
-static uint32_t settle(struct request *r, struct oob_flow *f, struct account_rec *a, int *have_a)
-{
-	uint32_t state = state_of_net(f, r->now);
-	if (state == REGS_OOB_PENDING)
-		return state;
-	if (state != REGS_OOB_APPROVED || f->net != NET_VERIFIED)
-		regsd_log(LOG_NOTICE, "%s %s of %s: %s", kind_name(f),
-		          f->bind ? "binding" : "login", f->user, *f->error ? f->error : "ended");
-	if (f->bind)
-		return state;
-	if (state == REGS_OOB_APPROVED) {
-		int match = f->kind == OOB_GOOGLE ? google_matches(r, f) : mobile_matches(r, f);
-		state = match ? REGS_OOB_APPROVED : REGS_OOB_NOT_BOUND; /* R5.4 */
-	}
-	*have_a = 1;
-	return oob_flow_login_outcome(r, f, state, kind_name(f), a);
-}
-
 static void wait_reply(struct request *r, uint32_t state, const struct oob_flow *f,
                        const struct account_rec *a)
 {
@@ -154,6 +69,91 @@ static void wait_reply(struct request *r, uint32_t state, const struct oob_flow 
 	uint32_t lock = a ? policy_lock_seconds_left(a, r->now) : 0;
 	reply_args(r, DBUS_TYPE_UINT32, &state, DBUS_TYPE_UINT32, &left, DBUS_TYPE_UINT32, &lock,
 	           DBUS_TYPE_INVALID);
+}
+
+/* A login flow's answer as the gate sees it: the flow and its state after the poll. */
+struct oob_attempt {
+	struct oob_flow *f;
+	uint32_t state;
+};
+
+/* R9.1: a refused answer or someone else's account counts like a wrong code;
+ * a denial, expiry or unreachable provider does not. */
+static int oob_result_counts(uint32_t result)
+{
+	return result == REGS_R_OOB_REFUSED || result == REGS_R_OOB_NOT_BOUND;
+}
+
+/* The verdict of a settled answer; an approval must name the account's own binding (R5.4). */
+static uint32_t oob_verify(struct request *r, struct gate_attempt *g)
+{
+	struct oob_attempt *x = g->ctx;
+	if (x->state == REGS_OOB_APPROVED) {
+		int match =
+		    x->f->kind == OOB_GOOGLE ? google_matches(r, x->f) : mobile_matches(r, x->f);
+		x->state = match ? REGS_OOB_APPROVED : REGS_OOB_NOT_BOUND;
+	}
+	switch (x->state) {
+	case REGS_OOB_APPROVED:
+		return REGS_R_OK;
+	case REGS_OOB_REFUSED:
+		return REGS_R_OOB_REFUSED;
+	case REGS_OOB_NOT_BOUND:
+		return REGS_R_OOB_NOT_BOUND;
+	case REGS_OOB_EXPIRED:
+		return REGS_R_EXPIRED;
+	default:
+		return REGS_R_OOB_NOT_APPROVED;
+	}
+}
+
+/* The wait's reply (state, seconds left, lock): what the gate decided, in the flow's terms. */
+static void oob_reply(struct request *r, const struct gate_attempt *g)
+{
+	struct oob_attempt *x = g->ctx;
+	if (g->result == REGS_R_LOCKED)
+		x->state = REGS_OOB_LOCKED;
+	else if (!g->have_account)
+		x->state = REGS_OOB_REFUSED; /* gone from NSS meanwhile */
+	wait_reply(r, x->state, x->f, g->have_account ? &g->a : NULL);
+}
+
+/* A Google approval is only half a login: the OTP comes next (R5.3); mobile's is the whole. */
+static const struct gate_method google_approval = {.name = "google",
+                                                   .event = "login",
+                                                   .unbound = REGS_R_OOB_REFUSED,
+                                                   .nss_account = 1,
+                                                   .partial = 1,
+                                                   .verify = oob_verify,
+                                                   .counts = oob_result_counts,
+                                                   .reply = oob_reply};
+
+static const struct gate_method mobile_approval = {.name = "mobile",
+                                                   .event = "login",
+                                                   .unbound = REGS_R_OOB_REFUSED,
+                                                   .nss_account = 1,
+                                                   .verify = oob_verify,
+                                                   .counts = oob_result_counts,
+                                                   .reply = oob_reply};
+
+/* The state after a poll, replied; a login's answer goes through the gate. */
+static uint32_t settle(struct request *r, struct oob_flow *f)
+{
+	uint32_t state = state_of_net(f, r->now);
+	if (state != REGS_OOB_PENDING && (state != REGS_OOB_APPROVED || f->net != NET_VERIFIED))
+		regsd_log(LOG_NOTICE, "%s %s of %s: %s", kind_name(f),
+		          f->bind ? "binding" : "login", f->user, *f->error ? f->error : "ended");
+	if (state == REGS_OOB_PENDING || f->bind) {
+		wait_reply(r, state, f, NULL);
+		return state;
+	}
+	struct oob_attempt x = {f, state};
+	const struct gate_method *m = f->kind == OOB_GOOGLE ? &google_approval : &mobile_approval;
+	struct gate_attempt g = gate_attempt_new(m, f->user, f->service, f->rhost, &x);
+	gate_run(r, &g);
+	if (!g.have_account)
+		x.state = REGS_OOB_REFUSED; /* gone from NSS, or a storage error: the flow ends */
+	return x.state;
 }
 
 /* A settled state ends the flow unless a next call still needs it. */
@@ -166,12 +166,9 @@ static int keep_flow(const struct oob_flow *f, uint32_t state)
 
 static void poll_done(struct request *r, struct oob_flow *f)
 {
-	struct account_rec a;
-	int have_a = 0;
-	uint32_t state = settle(r, f, &a, &have_a);
+	uint32_t state = settle(r, f);
 	if (state != REGS_OOB_PENDING)
 		f->state = state;
-	wait_reply(r, state, f, have_a ? &a : NULL);
 	if (!keep_flow(f, state))
 		oob_release(&r->d->oob, f);
 }

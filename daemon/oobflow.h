@@ -8,14 +8,10 @@
  * full. The caller holds the table lock. */
 struct oob_flow *oob_flow_begin(struct request *r, enum oob_kind kind, const char *user, int bind,
                                 const char *service, const char *rhost);
-/* A login's outcome: audit, failure counting (R9.1) for a refused or
- * foreign answer, the lock. Returns the state to report. */
-uint32_t oob_flow_login_outcome(struct request *r, struct oob_flow *f, uint32_t state,
-                                const char *method, struct account_rec *a);
 
-/* The account may start a flow: known to regsd or NSS, not locked, with the
- * REGS_F_* bindings in need; a bind also needs a step-up for purpose (R7.1).
- * Otherwise sets the error reply and returns 0. */
+/* The account may start a flow: the gate admits it (gate_admit: known to regsd or NSS, not
+ * locked, with the REGS_F_* bindings in need); a bind also needs a step-up for purpose (R7.1).
+ * Otherwise sets the error reply and returns 0. A login's answer settles in the gate. */
 int oob_account_ready(struct request *r, const char *user, uint32_t need, const char *purpose);
 
 /* The kind-specific halves, run by the batch loop when a step finished. */

@@ -1,6 +1,6 @@
 /* Google (R5.2) and mobile citizen certificate (R4) bindings, each with an index so that one
  * Google account or one ID number binds to one account only. */
-#include "handlers.h"
+#include "bindings.h"
 #include <openssl/sha.h>
 #include <string.h>
 

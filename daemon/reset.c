@@ -1,10 +1,12 @@
 /* Emergency reset codes by e-mail (R8: lost phone) and forgotten passwords (R9.5). */
 #include "account.h"
 #include "audit.h"
+#include "bindings.h"
 #include "codes.h"
 #include "handlers.h"
 #include "proto/bus.h"
 #include "reply.h"
+#include "request.h"
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>

@@ -1,10 +1,12 @@
 /* sshd's AuthorizedKeysCommand (R11.4): the OpenSSH key of an account's bound card, given only
  * while its certificate passes the checks of a card login. */
 #include "account.h"
+#include "bindings.h"
 #include "handlers.h"
 #include "pki/sshkey.h"
 #include "proto/bus.h"
 #include "reply.h"
+#include "request.h"
 #include <openssl/sha.h>
 #include <string.h>
 #include <syslog.h>

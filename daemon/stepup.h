@@ -25,4 +25,12 @@ void stepup_grant(struct stepup_table *t, const char *sender, uid_t uid, const c
 int stepup_take(struct stepup_table *t, const char *sender, uid_t uid, const char *purpose,
                 int64_t now, int consume);
 
+struct request;
+/* R7.1: the caller may act on user for purpose: an administrator acting on
+ * another account, an account with nothing bound, or a step-up proof held
+ * by this connection (consumed when consume is set). Otherwise sets the
+ * StepUpRequired reply and returns 0. */
+int require_step_up(struct request *r, const char *user, const char *purpose, int consume);
+int stepup_purpose_known(const char *purpose);
+
 #endif
