@@ -22,7 +22,7 @@ EOC
 	chmod 600 "$1"
 }
 
-echo "1..6"
+echo "1..7"
 
 # 1 only pam_sm_* are exported
 if [ ! -f "$MOD" ]; then
@@ -98,6 +98,14 @@ if "$REGSD" -c "$T/link.conf" --check-config >"$T/out" 2>&1; then
 	notok "config reached through a symlink refused (exit 0)" "$T/out"
 else
 	ok "config reached through a symlink refused"
+fi
+
+# 7 each link unit links alone with only the units it names (Makefile.am *_NEEDS): the
+# module's units (base, ui, card, client) need nothing of regsd's core
+if make -s -C "$B" check-link-units >"$T/out" 2>&1; then
+	ok "each link unit links with only the units it names ($(grep -c 'links with' "$T/out") units)"
+else
+	notok "each link unit links with only the units it names" "$T/out"
 fi
 
 exit 0

@@ -101,7 +101,7 @@ def _own_args(args):
 def contract(env):
     """{method: signature} from regsd's method table (daemon/service.c) and lib/proto/bus.h."""
     src = harness.SRCDIR
-    with open(os.path.join(src, "lib", "bus.h")) as f:
+    with open(os.path.join(src, "lib", "proto", "bus.h")) as f:
         names = dict(re.findall(r'#define (REGS_M_\w+) "(\w+)"', f.read()))
     with open(os.path.join(src, "daemon", "service.c")) as f:
         table = re.findall(r'\{(REGS_M_\w+), "([^"]*)", handle_\w+\}', f.read())

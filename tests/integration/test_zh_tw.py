@@ -206,11 +206,11 @@ def test_R9_6_catalogue_complete_for_every_source():
         listed = {l.strip() for l in f if l.strip() and not l.startswith("#")}
     marked = set()
     for d in ("pam_regs", "tools", "lib", "client", "daemon"):
-        for name in sorted(os.listdir(os.path.join(src, d))):
-            if name.endswith(".c"):
-                with open(os.path.join(src, d, name), errors="replace") as f:
+        for top, _dirs, names in os.walk(os.path.join(src, d)):
+            for name in sorted(n for n in names if n.endswith(".c")):
+                with open(os.path.join(top, name), errors="replace") as f:
                     if re.search(r"\b(_|N_|dgettext|dngettext)\(", f.read()):
-                        marked.add(d + "/" + name)
+                        marked.add(os.path.relpath(os.path.join(top, name), src))
     check(not marked - listed, "sources with translatable strings missing from po/POTFILES.in: "
           "%s" % sorted(marked - listed))
     tmp = tempfile.mkdtemp(prefix="regs-po-")
