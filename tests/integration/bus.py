@@ -11,7 +11,7 @@ import sys
 import time
 
 from busnames import BUS_IFACE, BUS_NAME, BUS_PATH, F_LOCKED, F_OTP_BOUND
-from procs import BUILDDIR, HERE, SRCDIR, slow
+from procs import BUILDDIR, HERE, SRCDIR, slow, stop
 from tap import check
 
 _DBUS_SCALAR = re.compile(
@@ -103,17 +103,14 @@ class BusSession:
         if r["error"] is None:
             return None, r["values"]
         return r["error"], [r["values"][0] if r["values"] else ""]
+
     def close(self):
         if self.proc.poll() is None:
             try:
                 self.proc.stdin.close()
             except BrokenPipeError:
                 pass
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            stop(self.proc, terminate=False)
 
     def __enter__(self):
         return self
@@ -186,6 +183,12 @@ class Bus:
              "string:" + BUS_NAME],
             capture_output=True, text=True, env=self.base_env(), timeout=10)
         return p.returncode == 0 and parse_reply(p.stdout) == [True]
+
+    def ping_regsd(self):
+        """Sends org.freedesktop.DBus.Peer.Ping to regsd without waiting for the answer."""
+        subprocess.run(["dbus-send", "--system", "--dest=" + BUS_NAME, "/",
+                        "org.freedesktop.DBus.Peer.Ping"], capture_output=True,
+                       env=self.base_env(), timeout=10)
 
     def _wait_name_gone(self):
         deadline = time.monotonic() + 5

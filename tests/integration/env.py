@@ -24,6 +24,7 @@ import time
 from bus import Bus
 from busnames import BUS_NAME
 from mail import Mail
+import procs
 from procs import BUILDDIR, slow
 from regsctl import Regsctl
 from totp import Clock
@@ -31,7 +32,11 @@ from wrappers import EXTRA_USERS, FIXED_USERS, Wrappers
 
 
 class Env(Wrappers, Bus, Clock, Mail, Regsctl):
+    """One test environment; a context manager (set-up at entry, everything stopped and
+    the temp dir removed at exit)."""
+
     generation = 0  # reset() counts up: a test file's cached set-up knows it is gone
+
     def __init__(self, conf=None, regsd=True, smtp=False, extra_users=(), admins=()):
         """smtp: False (no mail), True or "starttls" (STARTTLS offered and
         required by regsd), "require-starttls" (the server also refuses mail
@@ -98,13 +103,8 @@ class Env(Wrappers, Bus, Clock, Mail, Regsctl):
 
     def cleanup(self):
         for proc in (self.regsd_proc, self.dbus_proc):
-            if proc and proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(5)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            if proc:
+                procs.stop(proc)
         self.regsd_proc = self.dbus_proc = None
         for srv in self.smtp_servers:
             srv.stop()
@@ -163,13 +163,16 @@ class Env(Wrappers, Bus, Clock, Mail, Regsctl):
         raise RuntimeError("regsd did not own %s within %ss:\n%s" % (
             BUS_NAME, timeout, self.regsd_log()[-3000:]))
 
-    def stop_regsd(self, timeout=10):
-        """SIGTERM and wait; returns the exit status."""
+    def stop_regsd(self, timeout=10, wake=False):
+        """SIGTERM and wait; returns the exit status. wake: a message right after the
+        signal, so that regsd's loop sees it at once, not at its poll's 1 s time-out."""
         p = self.regsd_proc
         if not p:
             return None
         if p.poll() is None:
             p.send_signal(signal.SIGTERM)
+            if wake:
+                self.ping_regsd()
             try:
                 p.wait(slow(timeout))
             except subprocess.TimeoutExpired:
@@ -233,7 +236,7 @@ class Env(Wrappers, Bus, Clock, Mail, Regsctl):
         self.generation += 1
         if self.regsd_running():
             try:
-                self.stop_regsd()
+                self.stop_regsd(wake=True)
             except AssertionError:
                 self.kill_regsd()
         self.conf_overrides = copy.deepcopy(snap["conf_overrides"])

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 
-from procs import FIXTURES, free_port
+from procs import FIXTURES, free_port, stop
 from tap import check
 
 MAIL_FROM = "pam_regs@test.invalid"
@@ -84,13 +84,8 @@ class SmtpServer:
 
     def stop(self):
         p, self.proc = self.proc, None
-        if p and p.poll() is None:
-            p.terminate()
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+        if p:
+            stop(p, 10)
         if p and p.stdout:
             p.stdout.close()
 

@@ -4,7 +4,10 @@ builds, driving a child's pipes without blocking, free ports, process trees."""
 import errno
 import fcntl
 import os
+import select
 import socket
+import subprocess
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRCDIR = os.environ.get("REGS_SRCDIR") or os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -81,3 +84,60 @@ def descendants(pid):
         todo += kids
     return out
 
+
+
+def stop(p, timeout=5, terminate=True):
+    """Ends p: SIGTERM (terminate=False: only waits, its input being closed), then
+    SIGKILL if it still runs after timeout seconds."""
+    if p.poll() is not None:
+        return
+    if terminate:
+        p.terminate()
+    try:
+        p.wait(timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+
+
+class Pipes:
+    """A child's stdout and stderr, read without blocking as they come (self.out and
+    self.err: the bytes so far) until both close or the time-out runs out."""
+
+    def __init__(self, p, timeout):
+        self.p = p
+        self.out_fd, self.err_fd = p.stdout.fileno(), p.stderr.fileno()
+        _set_nonblock(self.out_fd)
+        _set_nonblock(self.err_fd)
+        self.out = self.err = b""
+        self.open_fds = {self.out_fd, self.err_fd}
+        self.deadline = time.monotonic() + slow(timeout)
+
+    def read(self, fd):
+        """Adds what fd has now to out or err."""
+        data, eof = _read_avail(fd)
+        if fd == self.out_fd:
+            self.out += data
+        else:
+            self.err += data
+        if eof:
+            self.open_fds.discard(fd)
+
+    def text(self):
+        return self.out.decode(errors="replace"), self.err.decode(errors="replace")
+
+    def run(self, react, timed_out):
+        """Calls react() after every read; raises AssertionError(timed_out()) at the
+        time-out. Returns the exit status; the child is gone afterwards in any case."""
+        try:
+            while self.open_fds:
+                left = self.deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(timed_out())
+                ready, _, _ = select.select(list(self.open_fds), [], [], left)
+                for fd in ready:
+                    self.read(fd)
+                react()
+            return self.p.wait(timeout=max(1, self.deadline - time.monotonic()))
+        finally:
+            _end_child(self.p)

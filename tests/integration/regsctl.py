@@ -3,12 +3,10 @@
 status table."""
 
 import re
-import select
 import shutil
 import subprocess
-import time
 
-from procs import _end_child, _read_avail, _set_nonblock, slow
+from procs import Pipes, slow
 from tap import check
 from totp import secret_from_uri
 
@@ -24,6 +22,17 @@ def status_otp_line(text):
     raise AssertionError("no OTP line in regsctl status output:\n" + text)
 
 
+def _type(p, answer, close):
+    """Types answer and Enter into p's standard input (closed after it if close)."""
+    try:
+        p.stdin.write((str(answer) + "\n").encode())
+        p.stdin.flush()
+        if close:
+            p.stdin.close()
+    except BrokenPipeError:
+        pass
+
+
 class Regsctl:
     """Env's part for regsctl: self.regsctl_bin; self.secrets and
     self.used_codes record what enrol() made. Needs self.as_user(),
@@ -35,65 +44,45 @@ class Regsctl:
         one, answer is typed: a string, or a callable given the output so far
         (stdout + stderr) that returns one.
         Standard input is closed after the last answer. Returns (rc, out, err)."""
+        p = self._regsctl_popen(args, uid)
+        pipes = Pipes(p, timeout)
+        steps = list(steps)
+        seen = {pipes.out_fd: 0, pipes.err_fd: 0}
+        if not steps:
+            p.stdin.close()
+
+        def answer_prompts():
+            while steps:
+                want = steps[0][0].encode()
+                hit = None
+                for fd, buf in ((pipes.out_fd, pipes.out), (pipes.err_fd, pipes.err)):
+                    i = buf.find(want, seen[fd])
+                    if i >= 0:
+                        hit = (fd, i + len(want))
+                if not hit:
+                    return
+                seen[hit[0]] = hit[1]
+                answer = steps.pop(0)[1]
+                if callable(answer):
+                    answer = answer("\n".join(pipes.text()))
+                _type(p, answer, close=not steps)
+
+        def timed_out():
+            return "regsctl %s timed out waiting for %r\nstdout:\n%s\nstderr:\n%s" % (
+                (" ".join(args), steps[0][0] if steps else None) + pipes.text())
+
+        rc = pipes.run(answer_prompts, timed_out)
+        return (rc,) + pipes.text()
+
+    def _regsctl_popen(self, args, uid):
+        """regsctl ARGS as uid with pipes, its stdout line-buffered (in case it does not
+        flush before reading)."""
         cmd = self.as_user(uid)
         if shutil.which("stdbuf"):
             cmd += ["stdbuf", "-oL"]
         cmd += [self.regsctl_bin] + list(args)
-        p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, env=self.base_env())
-        out_fd, err_fd = p.stdout.fileno(), p.stderr.fileno()
-        _set_nonblock(out_fd)
-        _set_nonblock(err_fd)
-        out, err = b"", b""
-        steps = list(steps)
-        seen = {out_fd: 0, err_fd: 0}
-        open_fds = {out_fd, err_fd}
-        deadline = time.monotonic() + slow(timeout)
-        if not steps:
-            p.stdin.close()
-        try:
-            while open_fds:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError("regsctl %s timed out waiting for %r\nstdout:\n%s\n"
-                                         "stderr:\n%s" % (" ".join(args),
-                                                          steps[0][0] if steps else None,
-                                                          out.decode(errors="replace"),
-                                                          err.decode(errors="replace")))
-                r, _, _ = select.select(list(open_fds), [], [], left)
-                for fd in r:
-                    data, eof = _read_avail(fd)
-                    if fd == out_fd:
-                        out += data
-                    else:
-                        err += data
-                    if eof:
-                        open_fds.discard(fd)
-                while steps:
-                    want = steps[0][0].encode()
-                    hit = None
-                    for fd, buf in ((out_fd, out), (err_fd, err)):
-                        i = buf.find(want, seen[fd])
-                        if i >= 0:
-                            hit = (fd, i + len(want))
-                    if not hit:
-                        break
-                    seen[hit[0]] = hit[1]
-                    answer = steps.pop(0)[1]
-                    if callable(answer):
-                        answer = answer(out.decode(errors="replace") + "\n"
-                                        + err.decode(errors="replace"))
-                    try:
-                        p.stdin.write((str(answer) + "\n").encode())
-                        p.stdin.flush()
-                        if not steps:
-                            p.stdin.close()
-                    except BrokenPipeError:
-                        pass
-            rc = p.wait(timeout=max(1, deadline - time.monotonic()))
-        finally:
-            _end_child(p)
-        return rc, out.decode(errors="replace"), err.decode(errors="replace")
+        return subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=self.base_env())
 
     def regsctl(self, args, uid=None, input=None, timeout=30):
         """Runs regsctl ARGS (as uid if given); returns (rc, stdout, stderr)."""
@@ -108,47 +97,23 @@ class Regsctl:
         Returns (secret, code, rc, stdout, stderr)."""
         if code_fn is None:
             code_fn = self.totp
-        cmd = self.as_user(user)
-        if shutil.which("stdbuf"):
-            cmd += ["stdbuf", "-oL"]  # in case regsctl does not flush before reading
-        cmd += [self.regsctl_bin, "enrol", "otp"]
-        p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, env=self.base_env())
-        out_fd, err_fd = p.stdout.fileno(), p.stderr.fileno()
-        _set_nonblock(out_fd)
-        _set_nonblock(err_fd)
-        out, err, secret, code = b"", b"", None, None
-        open_fds = {out_fd, err_fd}
-        deadline = time.monotonic() + slow(timeout)
-        try:
-            while open_fds:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError("regsctl enrol otp timed out (does it flush stdout "
-                                         "before reading the code?)\nstdout:\n%s\nstderr:\n%s"
-                                         % (out.decode(errors="replace"),
-                                            err.decode(errors="replace")))
-                r, _, _ = select.select(list(open_fds), [], [], left)
-                for fd in r:
-                    data, eof = _read_avail(fd)
-                    if fd == out_fd:
-                        out += data
-                    else:
-                        err += data
-                    if eof:
-                        open_fds.discard(fd)
-                if secret is None and re.search(rb"otpauth://totp/\S+\s", out + err):
-                    secret = secret_from_uri((out + err).decode(errors="replace"))
-                    code = code_fn(secret)
-                    try:
-                        p.stdin.write((code + "\n").encode())
-                        p.stdin.close()
-                    except BrokenPipeError:
-                        pass
-            rc = p.wait(timeout=max(1, deadline - time.monotonic()))
-        finally:
-            _end_child(p)
-        return (secret, code, rc, out.decode(errors="replace"), err.decode(errors="replace"))
+        p = self._regsctl_popen(["enrol", "otp"], user)
+        pipes = Pipes(p, timeout)
+        got = {}
+
+        def answer_uri():
+            both = pipes.out + pipes.err
+            if "secret" not in got and re.search(rb"otpauth://totp/\S+\s", both):
+                got["secret"] = secret_from_uri(both.decode(errors="replace"))
+                got["code"] = code_fn(got["secret"])
+                _type(p, got["code"], close=True)
+
+        def timed_out():
+            return ("regsctl enrol otp timed out (does it flush stdout before reading the "
+                    "code?)\nstdout:\n%s\nstderr:\n%s" % pipes.text())
+
+        rc = pipes.run(answer_uri, timed_out)
+        return (got.get("secret"), got.get("code"), rc) + pipes.text()
 
     def enrol(self, user, timeout=30):
         """regsctl enrol otp as user with the right code; returns the secret."""

@@ -209,7 +209,9 @@ def mobile_service(env):
         for id_num in IDS.values():
             S.svc.add_phone(id_num)
         S.svc.start()
-        env.write_conf(mobile_url=S.svc.base_url + mobileid_server.PREFIX,
+    url = S.svc.base_url + mobileid_server.PREFIX
+    if env.conf_overrides.get("mobile_url") != url:  # each test starts from the set-up's conf
+        env.write_conf(mobile_url=url,
                        mobile_service_id=S.svc.sp_service_id,
                        mobile_key_file=S.svc.key_file, mobile_anchors=S.svc.anchors_file,
                        mobile_ca_file=S.svc.ca_file, mobile_time_limit=TIME_LIMIT,
@@ -274,7 +276,7 @@ def test_R11_1_mobile_id_enter_asks_at_once(env):
 
 def test_R11_1_mobile_enter_before_approval_keeps_the_poll_rate(env):
     user = "user30"
-    svc = mobile_service(env)
+    svc = bind_mobile(env, user)
     s = sshd(env)
     env.advance(WINDOW + 1)
     marks = []

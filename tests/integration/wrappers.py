@@ -3,11 +3,9 @@ integration tests: the test users and groups, the PAM stacks with pam_regs,
 pamdrive driven through its conversation, and what it printed (PamResult)."""
 
 import os
-import select
 import subprocess
-import time
 
-from procs import BUILDDIR, SRCDIR, _end_child, _read_avail, _set_nonblock, slow
+from procs import BUILDDIR, SRCDIR, Pipes
 from tap import check
 
 
@@ -221,60 +219,41 @@ class Wrappers:
         answers = list(answers)
         p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, env=self.pam_env())
-        out_fd, err_fd, in_fd = p.stdout.fileno(), p.stderr.fileno(), p.stdin.fileno()
-        _set_nonblock(out_fd)
-        _set_nonblock(err_fd)
-        out, err, errpos = b"", b"", 0
-        open_fds = {out_fd, err_fd}
-        deadline = time.monotonic() + slow(timeout)
-        try:
-            while open_fds:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError("pamdrive %s %s timed out\n%s" % (
-                        service, user, PamResult(out.decode(errors="replace"),
-                                                 err.decode(errors="replace"), None)))
-                r, _, _ = select.select(list(open_fds), [], [], left)
-                for fd in r:
-                    data, eof = _read_avail(fd)
-                    if fd == out_fd:
-                        out += data
-                    else:
-                        err += data
-                    if eof:
-                        open_fds.discard(fd)
-                # Each marker line on stderr: pamdrive waits for one answer.
-                while True:
-                    nl = err.find(b"\n", errpos)
-                    if nl < 0:
-                        break
-                    line = err[errpos:nl]
-                    errpos = nl + 1
-                    if line.strip() != b"PAMDRIVE_READ":
-                        continue
-                    if out_fd in open_fds:  # everything printed before the marker
-                        data, eof = _read_avail(out_fd)
-                        out += data
-                        if eof:
-                            open_fds.discard(out_fd)
-                    if not answers:
-                        if not p.stdin.closed:
-                            p.stdin.close()
-                        continue
-                    a = answers.pop(0)
-                    if callable(a):
-                        a = a(PamResult(out.decode(errors="replace"),
-                                        err.decode(errors="replace"), None))
-                    try:
-                        os.write(in_fd, (str(a) + "\n").encode())
-                    except BrokenPipeError:
-                        pass
-            rc = p.wait(timeout=max(1, deadline - time.monotonic()))
-        finally:
-            _end_child(p)
-        err_s = "\n".join(l for l in err.decode(errors="replace").splitlines()
-                          if l.strip() != "PAMDRIVE_READ")
-        return PamResult(out.decode(errors="replace"), err_s, rc)
+        pipes = Pipes(p, timeout)
+        errpos = [0]
+
+        def answer_markers():
+            # Each marker line on stderr: pamdrive waits for one answer.
+            while True:
+                nl = pipes.err.find(b"\n", errpos[0])
+                if nl < 0:
+                    return
+                line = pipes.err[errpos[0]:nl]
+                errpos[0] = nl + 1
+                if line.strip() != b"PAMDRIVE_READ":
+                    continue
+                if pipes.out_fd in pipes.open_fds:  # everything printed before the marker
+                    pipes.read(pipes.out_fd)
+                if not answers:
+                    if not p.stdin.closed:
+                        p.stdin.close()
+                    continue
+                a = answers.pop(0)
+                if callable(a):
+                    a = a(PamResult(*pipes.text(), None))
+                try:
+                    os.write(p.stdin.fileno(), (str(a) + "\n").encode())
+                except BrokenPipeError:
+                    pass
+
+        def timed_out():
+            return "pamdrive %s %s timed out\n%s" % (service, user,
+                                                     PamResult(*pipes.text(), None))
+
+        rc = pipes.run(answer_markers, timed_out)
+        out, err = pipes.text()
+        err_s = "\n".join(line for line in err.splitlines() if line.strip() != "PAMDRIVE_READ")
+        return PamResult(out, err_s, rc)
 
     def login(self, user, code, service="login", **kw):
         """Password + code through the given stack."""
