@@ -11,7 +11,7 @@ import sys
 import time
 
 from busnames import BUS_IFACE, BUS_NAME, BUS_PATH, F_LOCKED, F_OTP_BOUND
-from procs import BUILDDIR, HERE, SRCDIR, slow, stop
+from procs import BUILDDIR, HERE, SRCDIR, python_with, slow, stop
 from tap import check
 
 _DBUS_SCALAR = re.compile(
@@ -80,9 +80,13 @@ class BusSession:
     process runs _bus_child). call() returns (error_name or None, values);
     for an error, values is [its message]."""
 
+    python = None  # the interpreter with jeepney, found once
+
     def __init__(self, env, uid=None):
         code = "import sys; sys.path.insert(0, %r); import bus; bus._bus_child()" % HERE
-        self.proc = subprocess.Popen(env.as_user(uid) + [sys.executable, "-c", code],
+        if BusSession.python is None:
+            BusSession.python = python_with("jeepney", "BusSession")
+        self.proc = subprocess.Popen(env.as_user(uid) + [BusSession.python, "-c", code],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, env=env.base_env(), text=True)
         first = self._line()

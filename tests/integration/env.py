@@ -136,7 +136,7 @@ class Env(Wrappers, Bus, Clock, Mail, Regsctl):
         tmp = self.path("regs.conf.new")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
-            f.write("# written by tests/integration/harness.py\n")
+            f.write("# written by tests/integration/env.py\n")
             for k, v in self.conf_values().items():
                 f.write("%s = %s\n" % (k, v))
         os.chown(tmp, 0, 0)

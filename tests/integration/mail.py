@@ -10,10 +10,9 @@ import os
 import re
 import select
 import subprocess
-import sys
 import time
 
-from procs import FIXTURES, free_port, stop
+from procs import FIXTURES, free_port, python_with, stop
 from tap import check
 
 MAIL_FROM = "pam_regs@test.invalid"
@@ -22,12 +21,7 @@ RESET_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2}-\d{6})(?!\d)")
 
 def _smtp_python():
     """A python with aiosmtpd: this one, else the system's (the fixture's #!)."""
-    for py in (sys.executable, "/usr/bin/python3"):
-        if py and subprocess.run([py, "-c", "import aiosmtpd"], capture_output=True,
-                                 timeout=30).returncode == 0:
-            return py
-    raise RuntimeError("aiosmtpd is not installed (Debian: python3-aiosmtpd); the mail "
-                       "tests need it")
+    return python_with("aiosmtpd", "the SMTP sink of the mail tests")
 
 
 def _maildir_key(name):

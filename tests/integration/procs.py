@@ -7,6 +7,7 @@ import os
 import select
 import socket
 import subprocess
+import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -84,6 +85,17 @@ def descendants(pid):
         todo += kids
     return out
 
+
+
+def python_with(module, who):
+    """A python that imports module: this one, else the system's /usr/bin/python3 (where
+    the Debian package python3-<module> puts it); who: what needs it, for the error."""
+    for py in (sys.executable, "/usr/bin/python3"):
+        if py and subprocess.run([py, "-c", "import " + module], capture_output=True,
+                                 timeout=30).returncode == 0:
+            return py
+    raise RuntimeError("%s is not installed (Debian: python3-%s); %s needs it"
+                       % (module, module, who))
 
 
 def stop(p, timeout=5, terminate=True):

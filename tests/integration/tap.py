@@ -104,5 +104,6 @@ def run(g, make_env):
     finally:
         if env:
             env.__exit__(None, None, None)
-    print("# fresh state for each test: %.1f s (snapshot and resets)" % spent[0], flush=True)
+            print("# fresh state for each test: %.1f s (snapshot and resets)" % spent[0],
+                  flush=True)
     sys.exit(0)

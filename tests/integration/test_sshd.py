@@ -365,8 +365,15 @@ def test_R9_6_ssh_user_who_chose_zh_TW_sees_chinese(env):
     choose_language(env, user, "zh_TW")
     with site_language(env, "en"):  # the account's choice wins over the site's
         env.advance(30)
+        # The right code as typed: the replay below sends this one, whatever step the wall
+        # clock has reached by then (after a step boundary, totp() is a fresh code).
+        typed = []
+
+        def right_code(_text):
+            typed.append(env.totp(secret))
+            return typed[-1]
         r = s.ssh(user, [(PASSWORD, pw(env, user)), (zh.ZH_OTP_PROMPT, env.wrong_code(secret)),
-                         (zh.ZH_OTP_PROMPT, lambda _t: env.totp(secret))])
+                         (zh.ZH_OTP_PROMPT, right_code)])
         check(r.ok, "password, a wrong code and the right one in Chinese", r, s.log_tail(),
               env.regsd_tail())
         check(zh.ZH_OTP_PROMPT in r.prompts[1] and OTP not in r.text,
@@ -375,7 +382,7 @@ def test_R9_6_ssh_user_who_chose_zh_TW_sees_chinese(env):
         check(not OCTAL.search(r.text), "escaped bytes on the screen", r)
         # a refusal after which the client asks again (a replayed code) comes with a
         # prompt too: alone, the client would print it as octal escapes
-        used = env.totp(secret)
+        used = typed[-1]
         r = s.ssh(user, [(PASSWORD, pw(env, user)), (zh.ZH_OTP_PROMPT, used),
                          (ZH_CONTINUE, "")], options={"NumberOfPasswordPrompts": "1"})
         check(not r.ok, "a replayed code logged in", r)
