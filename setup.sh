@@ -16,6 +16,8 @@ PACKAGES=(
 	# test and demo tools: real libpam through pam_wrapper, a private dbus-daemon
 	# under nss_wrapper, an independent TOTP implementation
 	libpam-wrapper libnss-wrapper dbus-daemon dbus-bin oathtool python3 util-linux lmdb-utils
+	# the tests' D-Bus client (tests/integration/bus.py: one connection kept across calls)
+	python3-jeepney
 	# zh_TW.UTF-8 for the translated-flow test (R9.6): localedef and the zh_TW source
 	locales
 	# a real SMTP server on loopback for the mail tests, and certificates made at test time

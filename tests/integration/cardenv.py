@@ -69,7 +69,7 @@ PCSCD_SOCKET = os.path.join(PCSCD_DIR, "pcscd.comm")
 VPCD_LIBS = ["/usr/lib/pcsc/drivers/serial/libifdvpcd.so",
              "/usr/lib/x86_64-linux-gnu/pcsc/drivers/serial/libifdvpcd.so"]
 READER = "Virtual PCD 00 00"
-SLOW = max(1.0, float(os.environ.get("REGS_SLOW") or 1))  # as in harness.py
+SLOW = max(1.0, float(os.environ.get("REGS_SLOW") or 1))  # as in procs.py
 
 current = None  # the CardEnv of card_namespace()
 

@@ -11,10 +11,11 @@ that belong to another uid.
     reply = conn.call("VerifyOtp", "ssss", ["alice", "123456", "svc", ""])
     reply.error, reply.values
 
-Marshalling is harness._Wire (little endian, the D-Bus specification's
-alignment rules). Authentication is SASL EXTERNAL: the bus takes the uid from
-the kernel (SO_PEERCRED) at connect(), so a connection made by a helper
-running as another uid stays that uid's connection when its file descriptor is
+Marshalling is _Wire below (little endian, the D-Bus specification's
+alignment rules), written by hand on purpose: a client library (bus.py uses
+python3-jeepney) refuses to send the malformed messages these tests need.
+Authentication is SASL EXTERNAL: the bus takes the uid from the kernel
+(SO_PEERCRED) at connect(), so a connection made by a helper running as another uid stays that uid's connection when its file descriptor is
 handed to the test over SCM_RIGHTS (Connector).
 """
 
@@ -28,14 +29,132 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import harness  # noqa: E402
-from harness import _Wire  # noqa: E402
+from busnames import BUS_IFACE, BUS_NAME, BUS_PATH  # noqa: E402
 
 DBUS_NAME = "org.freedesktop.DBus"
 DBUS_PATH = "/org/freedesktop/DBus"
 
 METHOD_CALL, METHOD_RETURN, ERROR, SIGNAL = 1, 2, 3, 4
 NO_REPLY_EXPECTED = 0x1
+
+
+class _Wire:
+    """D-Bus marshalling (little endian), enough for regsd's signatures."""
+
+    FIXED = {"y": ("B", 1), "b": ("I", 4), "n": ("h", 2), "q": ("H", 2), "i": ("i", 4),
+             "u": ("I", 4), "x": ("q", 8), "t": ("Q", 8), "d": ("d", 8), "h": ("I", 4)}
+    ALIGN = {"s": 4, "o": 4, "g": 1, "a": 4, "(": 8, "{": 8, "v": 1}
+
+    @staticmethod
+    def split(sig):
+        """A signature into its complete types."""
+        out, i = [], 0
+        while i < len(sig):
+            j = _Wire._end(sig, i)
+            out.append(sig[i:j])
+            i = j
+        return out
+
+    @staticmethod
+    def _end(sig, i):
+        c = sig[i]
+        if c == "a":
+            return _Wire._end(sig, i + 1)
+        if c in "({":
+            depth, j = 0, i
+            while True:
+                if sig[j] in "({":
+                    depth += 1
+                elif sig[j] in ")}":
+                    depth -= 1
+                    if depth == 0:
+                        return j + 1
+                j += 1
+        return i + 1
+
+    @staticmethod
+    def align_of(t):
+        return _Wire.FIXED[t[0]][1] if t[0] in _Wire.FIXED else _Wire.ALIGN[t[0]]
+
+    def __init__(self, data=b""):
+        self.buf = bytearray(data)
+        self.pos = 0
+
+    def pad(self, n):
+        while len(self.buf) % n:
+            self.buf.append(0)
+
+    def put(self, t, v):
+        c = t[0]
+        if c in self.FIXED:
+            fmt, n = self.FIXED[c]
+            self.pad(n)
+            self.buf += struct.pack("<" + fmt, int(bool(v)) if c == "b" else v)
+        elif c in "so":
+            b = v.encode()
+            self.pad(4)
+            self.buf += struct.pack("<I", len(b)) + b + b"\0"
+        elif c == "g":
+            b = v.encode()
+            self.buf += struct.pack("<B", len(b)) + b + b"\0"
+        elif c == "v":
+            sig, val = v
+            self.put("g", sig)
+            self.put(sig, val)
+        elif c == "a":
+            self.pad(4)
+            at = len(self.buf)
+            self.buf += b"\0\0\0\0"
+            self.pad(self.align_of(t[1:]))
+            start = len(self.buf)
+            for x in v:
+                self.put(t[1:], x)
+            struct.pack_into("<I", self.buf, at, len(self.buf) - start)
+        elif c in "({":
+            self.pad(8)
+            for sub, x in zip(self.split(t[1:-1]), v):
+                self.put(sub, x)
+        else:
+            raise ValueError("cannot marshal %r" % t)
+
+    def skip_to(self, n):
+        self.pos += (-self.pos) % n
+
+    def get(self, t):
+        c = t[0]
+        if c in self.FIXED:
+            fmt, n = self.FIXED[c]
+            self.skip_to(n)
+            v = struct.unpack_from("<" + fmt, self.buf, self.pos)[0]
+            self.pos += n
+            return bool(v) if c == "b" else v
+        if c in "so":
+            self.skip_to(4)
+            n = struct.unpack_from("<I", self.buf, self.pos)[0]
+            v = bytes(self.buf[self.pos + 4:self.pos + 4 + n]).decode(errors="replace")
+            self.pos += 5 + n
+            return v
+        if c == "g":
+            n = self.buf[self.pos]
+            v = bytes(self.buf[self.pos + 1:self.pos + 1 + n]).decode()
+            self.pos += 2 + n
+            return v
+        if c == "v":
+            sig = self.get("g")
+            return self.get(sig)
+        if c == "a":
+            self.skip_to(4)
+            n = struct.unpack_from("<I", self.buf, self.pos)[0]
+            self.pos += 4
+            self.skip_to(self.align_of(t[1:]))
+            end, out = self.pos + n, []
+            while self.pos < end:
+                out.append(self.get(t[1:]))
+            return out
+        if c in "({":
+            self.skip_to(8)
+            return [self.get(sub) for sub in self.split(t[1:-1])]
+        raise ValueError("cannot unmarshal %r" % t)
 
 
 class BusClosed(Exception):
@@ -92,8 +211,8 @@ class _FastWire(_Wire):
             super().put(t, v)
 
 
-def encode_call(serial, member, sig, args, dest=harness.BUS_NAME, path=harness.BUS_PATH,
-                iface=harness.BUS_IFACE, flags=0):
+def encode_call(serial, member, sig, args, dest=BUS_NAME, path=BUS_PATH,
+                iface=BUS_IFACE, flags=0):
     """The bytes of one method call; args are marshalled as sig says."""
     body = _FastWire()
     for t, v in zip(_Wire.split(sig), args):

@@ -627,7 +627,7 @@ def test_R3_5_older_crl_does_not_replace_a_newer_one(env):
     env.call_ok("Unlock", "string:bob")
 
 
-def test_R3_5_400k_entry_crl_loads_and_answers_fast(env):
+def test_R3_5_400k_entry_crl_loads_and_answers(env):
     baseline(env, "alice", "bob")
     ensure_bound(env, "alice", "citizen")
     ensure_bound(env, "bob", "citizen2")
@@ -645,9 +645,8 @@ def test_R3_5_400k_entry_crl_loads_and_answers_fast(env):
     t = time.monotonic()
     r = card_login(env, "alice")
     took = time.monotonic() - t
-    harness._diag("card login with the 400k CRL: %.2f s" % took)
+    harness._diag("card login with the 400k CRL: %.2f s (the claim: bench/run --card)" % took)
     succeeded(env, r, "login with a 400k CRL")
-    check(took < 30, "login took %.1f s" % took)
     insert("citizen2")
     refused(env, card_login(env, "bob"), MSG_INVALID, "listed in the 400k CRL")
 
@@ -864,8 +863,7 @@ def test_R7_2_card_only_account_rebinds_card(env):
 
 def test_R3_6_bind_through_regsctl_bind_card(env):
     rc, out, err = env.regsctl(["--help"])
-    if "bind card" not in out + err:
-        harness.skip("regsctl has no 'bind card' yet")
+    check_in("bind card", out + err, "regsctl --help lists 'bind card'")
     baseline(env, "erin")
     if env.get_account("erin")[0] & F_CARD_BOUND:
         unbind(env, "erin")

@@ -55,7 +55,9 @@ def sub(user):
     return "sub-" + user
 
 
-def use(env):
+def use(env, *bound_to_google):
+    """The provider as each test expects it; bound_to_google: the users the test expects
+    with Google bound (each test starts from a fresh database)."""
     S.env = env
     S.op.token_mode = "good"
     S.op.mode = "serve"
@@ -64,6 +66,9 @@ def use(env):
     S.op.google_style = False
     if not S.op.running():
         S.op.start()
+    for user in bound_to_google:
+        if not env.get_account(user)[0] & F_GOOGLE_BOUND:
+            bound(env, user)
     return S.op
 
 
@@ -168,7 +173,7 @@ def test_R5_5_bind_then_login_with_google_and_otp(env):
 
 
 def test_R5_5_pending_then_approved_shows_status(env):
-    use(env)
+    use(env, "alice")
 
     def not_yet(_r):
         S.op.wait_flow()
@@ -183,7 +188,7 @@ def test_R5_5_pending_then_approved_shows_status(env):
 
 
 def test_R5_3_google_approval_alone_is_not_enough(env):
-    use(env)
+    use(env, "alice")
     before = failures(env, "alice")
     r = env.pam("login", "alice", ["1", approve_then(sub("alice")),
                                    lambda _r: env.wrong_code(env.secrets["alice"])],
@@ -197,7 +202,7 @@ def test_R5_3_google_approval_alone_is_not_enough(env):
 
 
 def test_R5_5_denied_on_the_provider(env):
-    use(env)
+    use(env, "alice")
     before = failures(env, "alice")
 
     def deny(_r):
@@ -212,7 +217,7 @@ def test_R5_5_denied_on_the_provider(env):
 
 
 def test_R5_5_expired_device_code(env):
-    use(env)
+    use(env, "alice")
 
     def expire(_r):
         S.op.wait_flow()
@@ -233,7 +238,7 @@ def test_R5_5_expired_device_code(env):
 
 
 def test_R5_5_slow_down_adds_five_seconds(env):
-    use(env)
+    use(env, "alice")
     S.op.slow_down_next = 1
 
     def early(_r):
@@ -257,35 +262,35 @@ def test_R5_5_slow_down_adds_five_seconds(env):
 
 
 def test_R5_5_bad_signature_refused(env):
-    use(env)
+    use(env, "alice")
     refused_by_token(env, "alice", "bad_signature")
 
 
 def test_R5_5_wrong_issuer_refused(env):
-    use(env)
+    use(env, "alice")
     refused_by_token(env, "alice", "wrong_issuer")
 
 
 def test_R5_5_wrong_audience_refused(env):
-    use(env)
+    use(env, "alice")
     refused_by_token(env, "alice", "wrong_audience")
     refused_by_token(env, "alice", "several_audiences_no_azp")
 
 
 def test_R5_5_expired_token_refused(env):
-    use(env)
+    use(env, "alice")
     refused_by_token(env, "alice", "expired")
     refused_by_token(env, "alice", "future_iat")
 
 
 def test_R5_5_token_without_sub_or_signature_refused(env):
-    use(env)
+    use(env, "alice")
     refused_by_token(env, "alice", "no_sub")
     refused_by_token(env, "alice", "alg_none")
 
 
 def test_R5_5_unknown_kid_refetches_jwks_once(env):
-    use(env)
+    use(env, "alice")
     fetched = S.op.jwks_fetches
     S.op.rotate_keys()
     r = google_login(env, "alice", [approve_then(sub("alice"))])
@@ -299,7 +304,7 @@ def test_R5_5_unknown_kid_refetches_jwks_once(env):
 
 
 def test_R5_2_google_account_bound_elsewhere(env):
-    use(env)
+    use(env, "alice")
     rc, out, err = bind_google(env, "bob", sub("alice"))
     check(rc == 7, "binding alice's Google account to bob: exit 7, got %d" % rc, out, err)
     check(not env.get_account("bob")[0] & F_GOOGLE_BOUND, "bob got a Google binding")
@@ -336,7 +341,7 @@ def test_R5_3_google_not_offered_without_otp(env):
 
 
 def test_R5_5_provider_unreachable_clear_message_no_lockout(env):
-    use(env)
+    use(env, "alice")
     S.op.stop()
     before = failures(env, "alice")
     r = env.pam("login", "alice", ["1"], timeout=60)
@@ -347,7 +352,7 @@ def test_R5_5_provider_unreachable_clear_message_no_lockout(env):
 
 
 def test_R5_5_garbage_and_truncated_answers(env):
-    use(env)
+    use(env, "alice")
     for mode in ("garbage", "truncate", "500"):
         S.op.path_modes = {"/device/code": mode}
         r = env.pam("login", "alice", ["1"], timeout=60)
@@ -363,7 +368,7 @@ def test_R5_5_garbage_and_truncated_answers(env):
 
 
 def test_R5_5_google_style_answers(env):
-    use(env)
+    use(env, "alice")
     S.op.google_style = True
     r = google_login(env, "alice", [approve_then(sub("alice"))])
     check(r.ok, "verification_url and HTTP 428/403 answers (Google's dialect)", r,
@@ -371,7 +376,7 @@ def test_R5_5_google_style_answers(env):
 
 
 def test_R5_5_device_code_never_leaves_regsd(env):
-    use(env)
+    use(env, "alice")
     r = google_login(env, "alice", [approve_then(sub("alice"))])
     check(r.ok, "login", r)
     codes = [f.device_code for f in S.op._flows]
@@ -382,7 +387,7 @@ def test_R5_5_device_code_never_leaves_regsd(env):
 
 
 def test_R5_5_jwks_unreachable_is_not_a_failed_attempt(env):
-    use(env)
+    use(env, "alice")
     S.op.rotate_keys()  # the cached keys no longer match: regsd must fetch
     S.op.path_modes = {"/jwks": "500"}
     before = failures(env, "alice")
@@ -398,7 +403,7 @@ def test_R5_5_jwks_unreachable_is_not_a_failed_attempt(env):
 def test_R5_5_one_account_cannot_fill_the_flow_table(env):
     """alice keeps one connection open (so her flows are not ended by her leaving the bus)
     and begins more flows than the table has places: at most 2 stay hers."""
-    use(env)
+    use(env, "alice", "bob")
     with env.bus_session(env.users["alice"]) as bus:
         for i in range(130):  # the table has 128 places
             e, v = bus.call("GoogleBegin", "ssss", "alice", "login", "login", "")
@@ -411,7 +416,7 @@ def test_R5_5_one_account_cannot_fill_the_flow_table(env):
 
 
 def test_R5_5_flow_ends_when_its_connection_leaves(env):
-    use(env)
+    use(env, "alice")
     before = env.regsd_log().count("the connection left the bus")
     rc, out, err = env.dbus_call("GoogleBegin", "string:alice", "string:login",
                                  "string:login", "string:", uid=env.users["alice"])
@@ -425,7 +430,7 @@ def test_R5_5_flow_ends_when_its_connection_leaves(env):
 
 
 def test_R5_5_google_attempts_rate_limited_per_host(env):
-    use(env)
+    use(env, "alice")
     env.write_conf(oidc_max_attempts="2")
     env.restart_regsd()
     try:
@@ -455,7 +460,7 @@ def test_R5_5_rebind_replaces_the_google_account(env):
 
 
 def test_R5_5_tls_certificate_verified(env):
-    use(env)
+    use(env, "alice")
     other = tempfile.mkdtemp(prefix="regs-otherca-", dir=env.tmp)
     tlsserver.make_tls_files(other)
     env.write_conf(oidc_ca_file=os.path.join(other, "ca.pem"))

@@ -127,7 +127,7 @@ def retype(sig, args):
     every argument as uint32."""
     subst = {"s": ("u", 7), "t": ("s", "0"), "u": ("s", "7"), "b": ("s", "true"),
              "y": ("s", "x")}
-    types = harness._Wire.split(sig)
+    types = rawbus._Wire.split(sig)
     out = []
     for i, t in enumerate(types):
         if t == "ay":
@@ -144,7 +144,7 @@ def retype(sig, args):
 
 def recount(sig, args):
     """Too few and too many arguments."""
-    types = harness._Wire.split(sig)
+    types = rawbus._Wire.split(sig)
     out = [("", [])]
     if len(types) > 1:
         out.append(("".join(types[:-1]), args[:-1]))
@@ -160,8 +160,8 @@ _ctx = {}
 
 
 def ready(env):
-    """Enrols the accounts once: the victims get counted failures and a lock."""
-    if "before" in _ctx:
+    """Enrols the accounts once per fresh state: the victims get counted failures and a lock."""
+    if "before" in _ctx and _ctx["generation"] == env.generation:
         return _ctx
     for u in (VICTIM, LOCKED_VICTIM, LEGIT, HOSTILE):
         env.enrol(u)
@@ -183,7 +183,8 @@ def ready(env):
     check(env.get_account(VICTIM)[2] == 2, "victim set-up: %r" % (env.get_account(VICTIM),))
     check(env.is_locked(LOCKED_VICTIM), "locked victim set-up: %r"
           % (env.get_account(LOCKED_VICTIM),))
-    _ctx.update(root=root, contract=contract(env), before=snapshot(env, root))
+    _ctx.update(root=root, contract=contract(env), before=snapshot(env, root),
+                generation=env.generation)
     return _ctx
 
 
@@ -326,7 +327,7 @@ def test_R12_1_odd_characters_in_every_string_refused(env):
         conn, = k.open(1)
         calls = []
         for method, sig in ctx["contract"].items():
-            types = harness._Wire.split(sig)
+            types = rawbus._Wire.split(sig)
             for base in (_victim_args()[method][0], _own_args(_victim_args()[method][0])):
                 for i, t in enumerate(types):
                     if t != "s":
@@ -363,7 +364,7 @@ def test_R12_1_one_megabyte_strings_refused(env):
         conn, = k.open(1)
         n = 0
         for method, sig in ctx["contract"].items():
-            types = harness._Wire.split(sig)
+            types = rawbus._Wire.split(sig)
             for base in (_victim_args()[method][0], _own_args(_victim_args()[method][0])):
                 calls = []
                 for i, t in enumerate(types):
@@ -389,7 +390,7 @@ def _flood_calls(ctx):
             calls.append((method, sig, a))
             calls.append((method, sig, _own_args(a)))
         args = _own_args(_victim_args()[method][0])
-        calls.append((method, "u" * len(harness._Wire.split(sig)), [1] * len(args)))
+        calls.append((method, "u" * len(rawbus._Wire.split(sig)), [1] * len(args)))
         for odd in ODD[:6]:
             calls.append((method, sig, [odd if isinstance(v, str) else v for v in args]))
     calls += [("CardChallenge", "ss", ["", "bind"]), ("CardChallenge", "ss", ["", "step-up"])]

@@ -275,7 +275,9 @@ def test_R9_6_before_regsd_answers_the_application_locale_speaks(env):
     """Texts shown before regsd told the account's language follow the application's
     locale, else the process's: here, regsd not reachable."""
     user = "user7"
-    check(env.get_language(user)[0] == "zh_TW", "user7 chose zh_TW (test above)")
+    enrolled(env, user)
+    set_own(env, user, "zh_TW")
+    check(env.get_language(user)[0] == "zh_TW", "user7 chose zh_TW")
     env.stop_regsd()
     try:
         r = env.pam("login", user, [env.password(user)])

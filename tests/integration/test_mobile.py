@@ -90,12 +90,17 @@ def clock():
     return time.time() + (S.env.offset if S.env else 0)
 
 
-def use(env):
+def use(env, *bound_to_mobile):
+    """The service as each test expects it; bound_to_mobile: the users the test expects
+    with their phone bound (each test starts from a fresh database)."""
     S.env = env
     S.svc.result_mode = "good"
     S.svc.mode = "serve"
     if not S.svc.running():
         S.svc.start()
+    for user in bound_to_mobile:
+        if not env.get_account(user)[0] & F_MOBILE_BOUND:
+            bound(env, user)
     return S.svc
 
 
@@ -298,7 +303,7 @@ def test_R4_bind_stores_hash_not_id(env):
 
 
 def test_R4_phone_bound_elsewhere_refused(env):
-    use(env)
+    use(env, "alice")
     rc, out, err = bind_mobile(env, "bob", IDS["alice"])
     check(rc == EXIT_ALREADY_BOUND, "binding alice's phone to bob: exit %d, got %d"
           % (EXIT_ALREADY_BOUND, rc), out, err, env.regsd_tail())
@@ -338,7 +343,7 @@ def test_R4_2_bind_by_qr_and_denied_bind(env):
 
 
 def test_R4_1_bad_id_checksum_nothing_sent(env):
-    use(env)
+    use(env, "alice")
     for bad in BAD_IDS:
         n = len(sent())
         r = mobile_login(env, "alice", [], id_num=bad)
@@ -364,8 +369,7 @@ def test_R4_1_bad_id_checksum_nothing_sent(env):
 
 
 def test_R4_1_attempts_rate_limited(env):
-    use(env)
-    check(env.get_account("bob")[0] & F_MOBILE_BOUND, "bob is bound (test above)")
+    use(env, "alice", "bob")
     new_window(env)
     with env.bus_session() as bus:
         for i in range(MAX_ATTEMPTS):
@@ -411,7 +415,7 @@ def _valid_ids(letter, n):
 def test_R4_1_numbers_without_a_phone_do_not_use_up_the_account(env):
     """Only a push that went out counts for the account; the attempts of a stranger who
     types made-up numbers for alice count only for those numbers."""
-    use(env)
+    use(env, "alice")
     new_window(env)
     strangers = _valid_ids("K", MAX_ATTEMPTS + 1)
     with env.bus_session() as bus:
@@ -430,7 +434,7 @@ def test_R4_1_numbers_without_a_phone_do_not_use_up_the_account(env):
 
 
 def test_R4_2_push_approved(env):
-    use(env)
+    use(env, "alice")
     n = len(sent())
     r = mobile_login(env, "alice", [approve_then()])
     check(r.ok, "mobile login", r, env.regsd_tail())
@@ -459,7 +463,7 @@ def test_R4_2_push_approved(env):
 
 
 def test_R4_2_polls_no_faster_than_every_4_seconds(env):
-    use(env)
+    use(env, "alice")
     marks = []
 
     def at_once(_r):
@@ -484,7 +488,7 @@ def test_R4_2_polls_no_faster_than_every_4_seconds(env):
 
 
 def test_R4_2_qr_approved_same_transaction(env):
-    use(env)
+    use(env, "alice")
     n = len(sent())
     r = mobile_login(env, "alice", ["q", approve_then("qr")])
     check(r.ok, "login by QR", r, env.regsd_tail())
@@ -531,7 +535,7 @@ def test_R4_2_qr_approved_same_transaction(env):
 
 
 def test_R4_4_push_and_qr_one_winner_no_late_logout(env):
-    use(env)
+    use(env, "alice")
     since = env.now()
 
     def both(_r):
@@ -567,7 +571,7 @@ def test_R4_4_push_and_qr_one_winner_no_late_logout(env):
 
 
 def test_R4_3_countdown_and_expiry(env):
-    use(env)
+    use(env, "alice")
     lefts = []
 
     def wait_a_minute(r):
@@ -615,33 +619,33 @@ def test_R4_3_countdown_and_expiry(env):
 
 
 def test_R4_5_forged_signed_response_refused(env):
-    use(env)
+    use(env, "alice")
     refused_by_result(env, "alice", "forged_signature")
 
 
 def test_R4_5_wrong_idp_checksum_refused(env):
-    use(env)
+    use(env, "alice")
     refused_by_result(env, "alice", "wrong_checksum")
 
 
 def test_R4_5_untrusted_certificate_refused(env):
-    use(env)
+    use(env, "alice")
     refused_by_result(env, "alice", "untrusted_cert")
 
 
 def test_R4_5_expired_certificate_refused(env):
-    use(env)
+    use(env, "alice")
     refused_by_result(env, "alice", "expired_cert")
 
 
 def test_R4_5_other_transaction_refused(env):
-    use(env)
+    use(env, "alice")
     refused_by_result(env, "alice", "other_transaction")
     refused_by_result(env, "alice", "wrong_hashed_id")
 
 
 def test_R4_5_denied_on_phone(env):
-    use(env)
+    use(env, "alice")
     before = failures(env, "alice")
     r = mobile_login(env, "alice", [then(S.svc.deny)])
     check(r.auth != "PAM_SUCCESS", "denied login accepted", r)
@@ -651,7 +655,7 @@ def test_R4_5_denied_on_phone(env):
 
 
 def test_R4_5_service_unreachable_no_lockout(env):
-    use(env)
+    use(env, "alice")
     before = failures(env, "alice")
     n = len(sent())
     S.svc.stop()
@@ -680,7 +684,7 @@ def test_R4_5_service_unreachable_no_lockout(env):
 
 
 def test_R4_5_garbage_answers(env):
-    use(env)
+    use(env, "alice")
     for mode in ("garbage", "truncate", "500"):
         S.svc.mode = mode
         r = mobile_login(env, "alice", [])
@@ -708,7 +712,7 @@ def test_R4_5_garbage_answers(env):
 
 
 def test_R4_other_phone_not_bound_counts_failure(env):
-    use(env)
+    use(env, "alice", "bob")
     before = failures(env, "alice")
     r = mobile_login(env, "alice", [approve_then()], id_num=IDS["erin"])
     check(r.auth != "PAM_SUCCESS", "alice logged in with erin's phone", r)
@@ -729,7 +733,7 @@ def test_R4_other_phone_not_bound_counts_failure(env):
 
 
 def test_R9_1_mobile_failures_lock_the_account(env):
-    use(env)
+    use(env, "alice")
     threshold = 3
     for i in range(threshold):
         mode = ("forged_signature", "wrong_checksum", None)[i]
@@ -764,7 +768,7 @@ def test_R9_1_mobile_failures_lock_the_account(env):
 
 
 def test_R4_5_tls_certificate_verified(env):
-    use(env)
+    use(env, "alice")
     other = tempfile.mkdtemp(prefix="regs-otherca-", dir=env.tmp)
     tlsserver.make_tls_files(other)
     n = len(sent())
@@ -783,7 +787,7 @@ def test_R4_5_tls_certificate_verified(env):
 
 
 def test_R4_id_numbers_never_logged_or_stored(env):
-    use(env)
+    use(env, "alice")
     check(len(sent("requestAthOrSignPush")) > 20, "the file's tests sent pushes")
     texts = {"regsd.log": env.regsd_log().encode()}
     for root, _dirs, files in os.walk(env.path("state")):

@@ -36,8 +36,13 @@ def test_status_table_unbound_user(env):
     check_in("✘", harness.status_otp_line(out), "unbound OTP line", out)
 
 
+def _erin_bound(env):
+    """erin with OTP bound (each test starts from a fresh database)."""
+    return env.secrets.get("erin") or env.enrol("erin")
+
+
 def test_status_table_bound_user(env):
-    secret = env.enrol("erin")
+    secret = _erin_bound(env)
     # R7.1: a bound account re-verifies (OTP code on stdin) before seeing its bindings.
     rc, out, err = env.regsctl(["status"], uid="erin", input=env.fresh_code(secret) + "\n")
     check(rc == 0, "status exit %d" % rc, out, err)
@@ -48,7 +53,7 @@ def test_status_table_bound_user(env):
 
 def test_status_json_shows_otp_bound(env):
     rc, out, err = env.regsctl(["status", "--json"], uid="erin",
-                               input=env.fresh_code(env.secrets["erin"]) + "\n")
+                               input=env.fresh_code(_erin_bound(env)) + "\n")
     check(rc == 0, "status --json exit %d" % rc, out, err)
     doc = harness.load_json(out, "status --json")
     check(isinstance(doc, dict) and isinstance(doc.get("methods"), list)
@@ -62,6 +67,7 @@ def test_status_json_shows_otp_bound(env):
 
 
 def test_list_json_as_admin_shows_users_with_flags(env):
+    _erin_bound(env)
     rc, out, err = env.regsctl(["list", "--json"], uid="carol")
     check(rc == 0, "list --json as admin exit %d" % rc, out, err)
     recs = harness.json_records(harness.load_json(out, "list --json"))

@@ -307,9 +307,10 @@ def test_R11_3_password_login_disabled_refused(env):
 
 
 def test_R11_3_radius_password_login_disabled_refused(env):
-    """The account of the test before, through the real RADIUS server."""
+    """An account with password login disabled, through the real RADIUS server."""
     user = "user10"
     _need_radius(env)
+    disable_password_login(env, user, enrol(env, user))
     check(env.get_account(user)[0] & harness.F_PASSWORD_LOGIN_DISABLED,
           "test set-up: password login of %s is not disabled" % user)
     got = radius_auth(env, user, password(env, user) + env.fresh_code(env.secrets[user]))

@@ -462,9 +462,9 @@ static void test_R3_5_empty_crl_lists_nothing(void **state)
 	OPENSSL_free(d.bytes);
 }
 
-/* MOICA's complete CRL: ~400k entries, ~20 MB. Speed is measured and
- * reported; only a generous bound is asserted. */
-static void test_R3_5_400k_entry_crl_loads_fast(void **state)
+/* MOICA's complete CRL: ~400k entries, ~20 MB: every entry loads and answers.
+ * The times are printed; the speed claims are bench/crlbench's (bench/README.md). */
+static void test_R3_5_400k_entry_crl_loads_and_answers(void **state)
 {
 	struct pki *p = *state;
 	struct crl_spec spec = moica_crl(p);
@@ -515,8 +515,6 @@ static void test_R3_5_400k_entry_crl_loads_fast(void **state)
 	printf("# lookups: %.0f ns each by bytes, %.0f ns each by hex serial\n",
 	       looked * 1e9 / BULK_LOOKUPS, looked_hex * 1e9 / BULK_LOOKUPS);
 	fflush(stdout);
-	assert_true(loaded < 5.0);
-	assert_true(looked * 1e6 / BULK_LOOKUPS < 100.0); /* microseconds per lookup */
 	crl_set_free(s);
 	OPENSSL_free(d.bytes);
 }
@@ -582,7 +580,7 @@ int main(void)
 	    cmocka_unit_test(test_R3_5_delta_crl_refused),
 	    cmocka_unit_test(test_R3_5_malformed_crl_refused),
 	    cmocka_unit_test(test_R3_5_empty_crl_lists_nothing),
-	    cmocka_unit_test(test_R3_5_400k_entry_crl_loads_fast),
+	    cmocka_unit_test(test_R3_5_400k_entry_crl_loads_and_answers),
 	    cmocka_unit_test(test_R3_5_crl_cache_written_atomically),
 	};
 	return cmocka_run_group_tests_name("crl", tests, setup, teardown);
