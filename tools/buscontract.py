@@ -7,6 +7,8 @@
                                            client's calls (client/*.c) leave out a method of
                                            the contract, name one it does not have, or spell a
                                            signature by hand
+    buscontract.py man XML PAGE            fails when the manual page (data/man/regsd.8) leaves
+                                           out a method or gives one other arguments
 
 The XML is read with xml.etree (python3 stdlib); tests/integration/busnames.py loads it
 with this module's load().
@@ -243,6 +245,40 @@ def check_covers(contract, paths):
             for name in sorted(known - used)]
 
 
+MAN_METHOD = re.compile(r"^\.B (\w+)\((.*?)\) \\\(-> \((.*)\)\s*$")
+
+
+def _man_args(text):
+    return [tuple(a.split(" ")) for a in text.split(", ")] if text.strip() else []
+
+
+def check_man(contract, path):
+    """Every method's line in the manual page, '.B Name(s user, ...) -> (u flags, ...)' with
+    its fonts, has the contract's argument types and names, in order."""
+    problems, seen = [], set()
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            plain = re.sub(r"\\f[RIB]|\\%", "", line)
+            m = MAN_METHOD.match(plain)
+            if not m:
+                continue
+            name, args_in, args_out = m.groups()
+            method = contract.methods.get(name)
+            if not method:
+                problems.append("%s:%d: %s is not a method of the contract" % (path, number, name))
+                continue
+            seen.add(name)
+            for direction, text in (("in", args_in), ("out", args_out)):
+                want = [(t, n) for n, t, d in method.args if d == direction]
+                if _man_args(text) != want:
+                    problems.append("%s:%d: %s's %s arguments are (%s), the contract's (%s)"
+                                    % (path, number, name, direction, text,
+                                       ", ".join("%s %s" % a for a in want)))
+    problems += ["%s: %s of the contract is missing" % (path, name)
+                 for name in sorted(set(contract.methods) - seen)]
+    return problems
+
+
 def _write(path, text):
     tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
@@ -251,7 +287,7 @@ def _write(path, text):
 
 
 def main(argv):
-    if len(argv) < 4 or argv[1] not in ("header", "introspection", "check"):
+    if len(argv) < 4 or argv[1] not in ("header", "introspection", "check", "man"):
         sys.stderr.write(__doc__)
         return 2
     command, xml_path = argv[1], argv[2]
@@ -265,6 +301,8 @@ def main(argv):
         _write(argv[3], header(contract, source))
     elif command == "introspection":
         _write(argv[3], introspection(xml_path, source))
+    elif command == "man":
+        return _report(check_man(contract, argv[3]))
     else:
         # Groups of files separated by "--": each group together names every method.
         groups, group = [], []
@@ -278,10 +316,14 @@ def main(argv):
         problems = []
         for g in groups:
             problems += check(contract, g) + check_covers(contract, g)
-        for p in problems:
-            sys.stderr.write("bus contract: %s\n" % p)
-        return 1 if problems else 0
+        return _report(problems)
     return 0
+
+
+def _report(problems):
+    for p in problems:
+        sys.stderr.write("bus contract: %s\n" % p)
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":
