@@ -123,6 +123,25 @@ def test_contract_busctl_introspect_shows_every_method(env):
               % (name, sig_in, sig_out), p.stdout)
 
 
+def test_contract_regsd_replies_with_the_signatures_of_the_contract(env):
+    """regsd logs a reply whose signature is not the contract's (daemon/service.c); the
+    read-only methods, as root, for an account with and without bindings."""
+    env.enrol("alice")
+    conn = rawbus.connect(env)
+    try:
+        calls = [("GetAccount", ["alice"]), ("GetAccount", ["nobody"]), ("GetStatus", ["alice"]),
+                 ("GetLog", ["*", 0, 10]), ("ListAccounts", [""]), ("GetEmail", ["alice"]),
+                 ("AuthorizedKey", ["alice"]), ("CardKnown", ["alice", "00"]),
+                 ("OobWait", ["nohandle"])]
+        for method, args in calls:
+            r = conn.call(method, harness.METHODS[method][0], args)
+            check(not r.error, "%s%r: %r" % (method, tuple(args), r))
+    finally:
+        conn.close()
+    check("bus contract:" not in env.regsd_log(), "regsd replied outside the contract",
+          env.regsd_log()[-3000:])
+
+
 def test_contract_too_soon_carries_the_seconds_to_wait_typed(env):
     user = "bob"
     env.enrol(user)
