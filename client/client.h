@@ -35,6 +35,9 @@ void regs_client_close(struct regs_client *c);
 /* The last D-Bus error name and message (or connection error), for logs. */
 const char *regs_client_error_name(const struct regs_client *c);
 const char *regs_client_error_message(const struct regs_client *c);
+/* The seconds to wait that the last error carried (tw.regs.Error.TooSoon): 1 with *seconds set
+ * when it carried them, 0 when it did not (the message may still say "shortly"). */
+int regs_client_error_wait(const struct regs_client *c, uint32_t *seconds);
 
 /* A language tag ("zh_TW", "en") with its NUL, or "". */
 #define REGS_CLIENT_LANGUAGE_MAX 16

@@ -40,7 +40,7 @@ static void refuse_challenge(struct request *r, enum challenge_refusal why, unsi
 	}
 	regsd_log(LOG_WARNING, "card challenge refused (uid %u): %s", (unsigned)r->caller.uid,
 	          what[why]);
-	reply_error(r, REGS_E_TOO_SOON, "%s: try again in %u seconds", what[why], wait);
+	reply_too_soon(r, wait, "%s: try again in %u seconds", what[why], wait);
 }
 
 void handle_card_challenge(struct request *r)

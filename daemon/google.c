@@ -23,7 +23,7 @@ static int google_rate_ok(struct request *r, const char *user, const char *rhost
 	caller_quota_key(r, owner, sizeof(owner));
 	unsigned wait = rate_limit_take(r->d->google_rate, "google", key, owner, r->now);
 	if (wait)
-		reply_error(r, REGS_E_TOO_SOON, "too many attempts: try again in %u seconds", wait);
+		reply_too_soon(r, wait, "too many attempts: try again in %u seconds", wait);
 	return wait == 0;
 }
 

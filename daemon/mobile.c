@@ -61,7 +61,7 @@ void handle_mobile_begin(struct request *r)
 		return;
 	unsigned wait = rate_wait(r, user, arg[1]);
 	if (wait) {
-		reply_error(r, REGS_E_TOO_SOON, "too many attempts: try again in %u seconds", wait);
+		reply_too_soon(r, wait, "too many attempts: try again in %u seconds", wait);
 		return;
 	}
 	oob_lock(&r->d->oob);

@@ -22,16 +22,34 @@ void reply_args(struct request *r, int first_type, ...)
 	r->reply = m;
 }
 
-void reply_error(struct request *r, const char *name, const char *fmt, ...)
+static void reply_error_va(struct request *r, const char *name, const char *fmt, va_list ap)
 {
 	char text[256];
-	va_list ap;
-	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
 	if (r->reply)
 		dbus_message_unref(r->reply);
 	r->reply = dbus_message_new_error(r->msg, name, text);
+}
+
+void reply_error(struct request *r, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	reply_error_va(r, name, fmt, ap);
+	va_end(ap);
+}
+
+void reply_too_soon(struct request *r, uint32_t seconds, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	reply_error_va(r, REGS_E_TOO_SOON, fmt, ap);
+	va_end(ap);
+	if (r->reply &&
+	    !dbus_message_append_args(r->reply, DBUS_TYPE_UINT32, &seconds, DBUS_TYPE_INVALID)) {
+		dbus_message_unref(r->reply);
+		r->reply = NULL;
+	}
 }
 
 void reply_storage_error(struct request *r, int err)

@@ -9,6 +9,10 @@ void reply_args(struct request *r, int first_type, ...);
 /* Sets r->reply to a named error with a formatted message (no secrets). */
 void reply_error(struct request *r, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Sets r->reply to tw.regs.Error.TooSoon carrying (s message, u seconds_to_wait): the typed wait
+ * is what clients read, the message is for logs. */
+void reply_too_soon(struct request *r, uint32_t seconds, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Maps a storage error to tw.regs.Error.Storage and logs it once. */
 void reply_storage_error(struct request *r, int err);
 

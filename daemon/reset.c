@@ -58,8 +58,9 @@ void handle_request_reset_code(struct request *r)
 	if (code_load(r, user, arg[1], &c) == REGS_OK)
 		next = c.sent_at + r->d->cfg.reset_resend_seconds;
 	if (next > r->now) {
-		reply_error(r, REGS_E_TOO_SOON, "a code was sent just now: wait %lld seconds",
-		            (long long)(next - r->now));
+		reply_too_soon(r, (uint32_t)(next - r->now),
+		               "a code was sent just now: wait %lld seconds",
+		               (long long)(next - r->now));
 		return;
 	}
 	code_stage_mail(r, user, arg[1], a.email, arg[2], arg[3]);

@@ -1,19 +1,16 @@
-/* regsctl's entry point: the command table, option parsing, help and exit codes. */
+/* regsctl's entry point: the command table, help, and running a command. */
 #ifdef HAVE_CONFIG_H
 #include <autoconf.h>
 #endif
 #include "base/i18n.h"
+#include "options.h"
 #include "regsctl.h"
 
 #include <errno.h>
-#include <getopt.h>
-#include <limits.h>
 #include <locale.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
@@ -23,49 +20,6 @@
 #endif
 
 #define REGSCTL_TIMEOUT_MS 15000
-#define REGSCTL_DEFAULT_LIMIT 100
-#define OPTION_VALUE_BASE 256 /* getopt_long values: OPTION_VALUE_BASE + enum option_index */
-
-/* Options, in the order of long_options; a command lists those it takes as a bit mask. */
-enum option_index {
-	OPTION_JSON,
-	OPTION_USER,
-	OPTION_ALL,
-	OPTION_SINCE,
-	OPTION_LIMIT,
-	OPTION_LOCKED,
-	OPTION_UNBOUND,
-	OPTION_OTP,
-	OPTION_PASSWORD_LOGIN_DISABLED,
-	OPTION_YES,
-	OPTION_NO_WAIT,
-	OPTION_PASSWORD,
-	OPTION_WAIT,
-	OPTION_HELP,
-};
-#define TAKES(o) (1u << (o))
-#define TAKES_FILTER                                                                               \
-	(TAKES(OPTION_LOCKED) | TAKES(OPTION_UNBOUND) | TAKES(OPTION_OTP) |                        \
-	 TAKES(OPTION_PASSWORD_LOGIN_DISABLED))
-
-static const struct option long_options[] = {
-    {"json", no_argument, NULL, OPTION_VALUE_BASE + OPTION_JSON},
-    {"user", required_argument, NULL, OPTION_VALUE_BASE + OPTION_USER},
-    {"all", no_argument, NULL, OPTION_VALUE_BASE + OPTION_ALL},
-    {"since", required_argument, NULL, OPTION_VALUE_BASE + OPTION_SINCE},
-    {"limit", required_argument, NULL, OPTION_VALUE_BASE + OPTION_LIMIT},
-    {"locked", no_argument, NULL, OPTION_VALUE_BASE + OPTION_LOCKED},
-    {"unbound", no_argument, NULL, OPTION_VALUE_BASE + OPTION_UNBOUND},
-    {"otp", no_argument, NULL, OPTION_VALUE_BASE + OPTION_OTP},
-    {"password-login-disabled", no_argument, NULL,
-     OPTION_VALUE_BASE + OPTION_PASSWORD_LOGIN_DISABLED},
-    {"yes", no_argument, NULL, OPTION_VALUE_BASE + OPTION_YES},
-    {"no-wait", no_argument, NULL, OPTION_VALUE_BASE + OPTION_NO_WAIT},
-    {"password", no_argument, NULL, OPTION_VALUE_BASE + OPTION_PASSWORD},
-    {"wait", required_argument, NULL, OPTION_VALUE_BASE + OPTION_WAIT},
-    {"help", no_argument, NULL, OPTION_VALUE_BASE + OPTION_HELP},
-    {NULL, 0, NULL, 0},
-};
 
 struct regsctl_command {
 	const char *name;
@@ -257,95 +211,6 @@ static const char *const exit_status_help = N_("Exit status:\n"
                                                "failed (PC/SC service, reader, card, "
                                                "certificate, PIN)\n");
 
-/* How a failed regsd call is told to the user and which exit code it gives. */
-static const struct {
-	enum regs_client_err err;
-	int exit_code;
-	const char *message; /* N_() */
-} failures[] = {
-    {RC_UNREACHABLE, REGSCTL_EXIT_UNREACHABLE,
-     N_("cannot reach regsd on the system bus (is it installed and running?)")},
-    {RC_DENIED, REGSCTL_EXIT_DENIED,
-     N_("access denied (administrators only, or not your account)")},
-    {RC_INVALID, REGSCTL_EXIT_USAGE, N_("regsd refused the arguments")},
-    {RC_NO_SUCH_USER, REGSCTL_EXIT_NOT_FOUND, N_("no such user")},
-    {RC_ALREADY_BOUND, REGSCTL_EXIT_ALREADY_BOUND, N_("the method is already bound")},
-    {RC_NO_ENROLMENT, REGSCTL_EXIT_NOT_FOUND,
-     N_("no such enrolment (it may have expired); start again with 'regsctl enrol otp'")},
-    {RC_STORAGE, REGSCTL_EXIT_OTHER, N_("regsd could not read or write its database")},
-    {RC_PROTOCOL, REGSCTL_EXIT_OTHER, N_("unexpected answer from regsd")},
-    {RC_NOMEM, REGSCTL_EXIT_OTHER, N_("out of memory")},
-    {RC_STEP_UP_REQUIRED, REGSCTL_EXIT_DENIED,
-     N_("re-verification with a bound method is required")},
-    {RC_NOT_ALLOWED, REGSCTL_EXIT_REFUSED, N_("not allowed")},
-    {RC_CONTACT_ADMIN, REGSCTL_EXIT_REFUSED,
-     N_("Not available for this account: contact an administrator.")},
-    {RC_NO_VERIFIED_EMAIL, REGSCTL_EXIT_REFUSED,
-     N_("the account has no verified e-mail address (set one with 'regsctl email set "
-        "ADDRESS', or ask an administrator)")},
-    {RC_MAIL_FAILED, REGSCTL_EXIT_REFUSED, N_("the mail could not be sent; no code is valid")},
-    {RC_TOO_SOON, REGSCTL_EXIT_REFUSED, N_("too soon for another code; wait and try again")},
-};
-
-void regsctl_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("regsctl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-/* The first number in regsd's TooSoon message: the seconds before another code may be sent. */
-static int seconds_in(const char *message, unsigned *out)
-{
-	unsigned long n;
-
-	message += strcspn(message, "0123456789");
-	if (!*message)
-		return -1;
-	errno = 0;
-	n = strtoul(message, NULL, 10);
-	if (errno || n > UINT_MAX)
-		return -1;
-	*out = (unsigned)n;
-	return 0;
-}
-
-int regsctl_report_failure(const struct regs_client *c, enum regs_client_err err)
-{
-	const char *detail = regs_client_error_message(c);
-	unsigned seconds;
-
-	/* NotAllowed: regsd's message says why (R6.1). */
-	if (err == RC_NOT_ALLOWED && *detail) {
-		regsctl_error("%s", detail);
-		return REGSCTL_EXIT_REFUSED;
-	}
-	if (err == RC_TOO_SOON && seconds_in(detail, &seconds) == 0) {
-		regsctl_error(_("too soon for another code: try again in %u s"), seconds);
-		return REGSCTL_EXIT_REFUSED;
-	}
-	for (size_t i = 0; i < sizeof(failures) / sizeof(failures[0]); i++) {
-		if (failures[i].err != err)
-			continue;
-		if (*detail)
-			regsctl_error("%s (%s)", _(failures[i].message), detail);
-		else
-			regsctl_error("%s", _(failures[i].message));
-		return failures[i].exit_code;
-	}
-	regsctl_error(_("unexpected error %d"), (int)err);
-	return REGSCTL_EXIT_OTHER;
-}
-
-int regsctl_report_nomem(void)
-{
-	return regsctl_report_failure(NULL, RC_NOMEM);
-}
-
 static const struct regsctl_command *find_command(const char *name)
 {
 	for (size_t i = 0; i < N_COMMANDS; i++) {
@@ -446,199 +311,6 @@ int regsctl_run_subcommand(struct regsctl_context *ctx, const char *command,
 	return regsctl_usage_error(command);
 }
 
-static int all_digits(const char *s)
-{
-	if (!*s)
-		return 0;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return 0;
-	}
-	return 1;
-}
-
-/* --since: a local date YYYY-MM-DD (from its midnight) or seconds since the epoch. */
-static int parse_since(const char *s, int64_t *out)
-{
-	struct tm tm = {0};
-	int year, month, day, end = 0;
-	unsigned long long epoch;
-	time_t t;
-
-	if (all_digits(s)) {
-		errno = 0;
-		epoch = strtoull(s, NULL, 10);
-		if (errno || epoch > INT64_MAX)
-			return -1;
-		*out = (int64_t)epoch;
-		return 0;
-	}
-	if (sscanf(s, "%4d-%2d-%2d%n", &year, &month, &day, &end) != 3 || s[end] != '\0' ||
-	    end != 10)
-		return -1;
-	tm.tm_year = year - 1900;
-	tm.tm_mon = month - 1;
-	tm.tm_mday = day;
-	tm.tm_isdst = -1;
-	t = mktime(&tm);
-	/* mktime normalises 2024-02-31 to March: refuse dates that moved. */
-	if (t == (time_t)-1 || tm.tm_mday != day || tm.tm_mon != month - 1)
-		return -1;
-	*out = (int64_t)t;
-	return 0;
-}
-
-static int parse_limit(const char *s, uint32_t *out)
-{
-	unsigned long long n;
-
-	if (!all_digits(s))
-		return -1;
-	errno = 0;
-	n = strtoull(s, NULL, 10);
-	if (errno || n == 0 || n > UINT32_MAX)
-		return -1;
-	*out = (uint32_t)n;
-	return 0;
-}
-
-/* --wait: whole seconds, at most an hour. */
-static int parse_wait(const char *s, unsigned *out)
-{
-	unsigned long n;
-
-	if (!all_digits(s) || strlen(s) > 4)
-		return -1;
-	n = strtoul(s, NULL, 10);
-	if (n > 3600)
-		return -1;
-	*out = (unsigned)n;
-	return 0;
-}
-
-static int set_filter(struct regsctl_args *a, const char *filter)
-{
-	if (*a->filter) {
-		regsctl_error(_(
-		    "--locked, --unbound, --otp and --password-login-disabled exclude each other"));
-		return -1;
-	}
-	a->filter = filter;
-	return 0;
-}
-
-static int set_user(struct regsctl_args *a, const char *user)
-{
-	if (*a->user) {
-		regsctl_error(_("--user and --all exclude each other"));
-		return -1;
-	}
-	a->user = user;
-	return 0;
-}
-
-/* Applies one option the command takes; says what is wrong and returns -1 on a bad value. */
-static int apply_option(enum option_index option, const char *value, struct regsctl_args *a,
-                        int *help)
-{
-	switch (option) {
-	case OPTION_JSON:
-		a->json = 1;
-		return 0;
-	case OPTION_USER:
-		return set_user(a, value);
-	case OPTION_ALL:
-		return set_user(a, "*");
-	case OPTION_SINCE:
-		if (parse_since(value, &a->since) == 0)
-			return 0;
-		regsctl_error(
-		    _("--since wants a date YYYY-MM-DD or seconds since the epoch, not '%s'"),
-		    value);
-		return -1;
-	case OPTION_LIMIT:
-		if (parse_limit(value, &a->limit) == 0)
-			return 0;
-		regsctl_error(_("--limit wants a positive number, not '%s'"), value);
-		return -1;
-	case OPTION_LOCKED:
-		return set_filter(a, "locked");
-	case OPTION_UNBOUND:
-		return set_filter(a, "unbound");
-	case OPTION_OTP:
-		return set_filter(a, "otp");
-	case OPTION_PASSWORD_LOGIN_DISABLED:
-		return set_filter(a, "password-login-disabled");
-	case OPTION_YES:
-		a->yes = 1;
-		return 0;
-	case OPTION_NO_WAIT:
-		a->no_wait = 1;
-		return 0;
-	case OPTION_PASSWORD:
-		a->password = 1;
-		return 0;
-	case OPTION_WAIT:
-		if (parse_wait(value, &a->wait_seconds) == 0)
-			return 0;
-		regsctl_error(_("--wait wants a number of seconds up to 3600, not '%s'"), value);
-		return -1;
-	case OPTION_HELP:
-		*help = 1;
-		return 0;
-	}
-	return -1;
-}
-
-/* Says why getopt_long stopped at argv[optind - 1]. */
-static void report_bad_option(int c, char **argv)
-{
-	const char *arg = argv[optind - 1];
-
-	if (c == ':')
-		regsctl_error(_("option '%s' needs a value"), arg);
-	else if (optopt)
-		regsctl_error(_("unknown option '-%c'"), optopt);
-	else
-		regsctl_error(_("unknown option '%s'"), arg);
-}
-
-/* Parses argv (argv[0] is the command name) into a; sets *help for --help. */
-static int parse_arguments(const struct regsctl_command *cmd, int argc, char **argv,
-                           struct regsctl_args *a, int *help)
-{
-	int c;
-
-	a->user = "";
-	a->filter = "";
-	a->limit = REGSCTL_DEFAULT_LIMIT;
-	optind = 0; /* glibc: start afresh */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
-		enum option_index option =
-		    c == 'h' ? OPTION_HELP : (enum option_index)(c - OPTION_VALUE_BASE);
-
-		if (c == ':' || c == '?') {
-			report_bad_option(c, argv);
-			return regsctl_usage_error(cmd->name);
-		}
-		if (option != OPTION_HELP && !(cmd->options & TAKES(option))) {
-			regsctl_error(_("'%s' does not take --%s"), cmd->name,
-			              long_options[option].name);
-			return regsctl_usage_error(cmd->name);
-		}
-		if (apply_option(option, optarg, a, help) < 0)
-			return regsctl_usage_error(cmd->name);
-	}
-	a->operands = argv + optind;
-	a->n_operands = argc - optind;
-	if (!*help && (a->n_operands < cmd->min_operands || a->n_operands > cmd->max_operands)) {
-		regsctl_error(_("wrong number of arguments for '%s'"), cmd->name);
-		return regsctl_usage_error(cmd->name);
-	}
-	return REGSCTL_EXIT_OK;
-}
-
 static int run_command(const struct regsctl_command *cmd, struct regsctl_context *ctx)
 {
 	enum regs_client_err err;
@@ -689,7 +361,9 @@ static int dispatch(int argc, char **argv)
 		regsctl_error(_("unknown command '%s' (see 'regsctl --help')"), argv[1]);
 		return REGSCTL_EXIT_USAGE;
 	}
-	code = parse_arguments(cmd, argc - 1, argv + 1, &ctx.args, &help);
+	struct regsctl_syntax syntax = {cmd->name, cmd->options, cmd->min_operands,
+	                                cmd->max_operands};
+	code = regsctl_parse_arguments(&syntax, argc - 1, argv + 1, &ctx.args, &help);
 	if (code != REGSCTL_EXIT_OK)
 		return code;
 	if (help) {

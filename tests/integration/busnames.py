@@ -1,19 +1,29 @@
-"""The bus contract's names and numbers as the tests use them (lib/proto/bus.h)."""
+"""The bus contract's names and numbers as the tests use them, read at import time from
+data/tw.regs.Daemon1.xml, the one description of the interface (tools/buscontract.py reads it
+for the build too): nothing here is copied by hand."""
 
-BUS_NAME = "tw.regs.Daemon1"
-BUS_PATH = "/tw/regs/Daemon1"
-BUS_IFACE = "tw.regs.Daemon1"
+import os
+import sys
 
-F_OTP_BOUND = 1 << 0
-F_CARD_BOUND = 1 << 1
-F_GOOGLE_BOUND = 1 << 2
-F_MOBILE_BOUND = 1 << 3
-F_PASSWORD_LOGIN_DISABLED = 1 << 4
-F_LOCKED = 1 << 5
-F_KNOWN = 1 << 6
-R_OK, R_WRONG, R_REPLAYED, R_CLOCK_DRIFT, R_LOCKED, R_NOT_BOUND, R_MALFORMED, R_EXPIRED = range(8)
+_SRCDIR = os.environ.get("REGS_SRCDIR") or os.path.normpath(
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+sys.path.insert(0, os.path.join(_SRCDIR, "tools"))
+import buscontract  # noqa: E402
 
-F_MUST_CHANGE_PASSWORD = 1 << 7
-F_PASSWORD_EXPIRED = 1 << 8
-F_EMAIL_VERIFIED = 1 << 9
-F_INSTITUTION = 1 << 10
+CONTRACT_XML = os.path.join(_SRCDIR, "data", "tw.regs.Daemon1.xml")
+CONTRACT = buscontract.load(CONTRACT_XML)
+
+BUS_NAME = CONTRACT.constants["Bus"]["NAME"]
+BUS_PATH = CONTRACT.path
+BUS_IFACE = CONTRACT.iface
+# {method: (in signature, out signature)}
+METHODS = {m.name: (m.signature("in"), m.signature("out")) for m in CONTRACT.methods.values()}
+# {error's C name without REGS_E_: its D-Bus name}, e.g. ERRORS["TOO_SOON"]
+ERRORS = dict(CONTRACT.constants["Error"])
+
+__all__ = ["BUS_NAME", "BUS_PATH", "BUS_IFACE", "CONTRACT", "CONTRACT_XML", "METHODS", "ERRORS"]
+# F_OTP_BOUND, ... (flags); R_OK, R_WRONG, ... (results); OOB_PENDING, ... (flow states)
+for _group, _prefix in (("Flag", "F_"), ("Result", "R_"), ("OobState", "OOB_")):
+    for _name, _value in CONTRACT.constants[_group].items():
+        globals()[_prefix + _name] = _value
+        __all__.append(_prefix + _name)

@@ -26,7 +26,7 @@ from harness import check  # noqa: E402
 SERIAL_A = "54570000000000000A01"  # "TW" + 8 bytes
 SERIAL_B = "54570000000000000B02"
 SERIAL_C = "54570000000000000C03"
-R_CARD_CERT_NEEDED = 20  # lib/proto/bus.h
+R_CARD_CERT_NEEDED = harness.R_CARD_CERT_NEEDED  # the bus contract
 E_INVALID_ARGS = "tw.regs.Error.InvalidArgs"
 E_ACCESS_DENIED = "tw.regs.Error.AccessDenied"
 # A login with the certificate held by regsd, with the default virtual card (docs/card-profile.md):

@@ -18,7 +18,7 @@ LONGEST = "w" * 251 + "tail"      # 255 bytes: the platform's full length, handl
 TOO_LONG = "w" * 256              # over LOGIN_NAME_MAX: refused clearly
 LONG_USERS = [(VICTIM, 3001), (ATTACKER, 3002), (ADMIN63, 3003), (ADMIN_LOOKALIKE, 3004),
               (LONGEST, 3005), (TOO_LONG, 3006)]
-R_BAD_CHALLENGE = 14
+R_BAD_CHALLENGE = harness.R_BAD_CHALLENGE
 
 
 def _failures(env, user):

@@ -10,7 +10,7 @@ MAKE=${MAKE:-make}
 TAP_NAME=install
 . "$here/tap.sh"
 
-echo "1..4"
+echo "1..5"
 
 D=$T/root
 conf_of() { find "$D" -path '*/regs/regs.conf' -not -path '*/doc/*' | head -n 1; }
@@ -74,4 +74,17 @@ if [ -n "$conf" ] && cp "$S/data/regs.conf" "$conf"; then
 	fi
 else
 	notok "uninstall removes an unchanged regs.conf: could not restore the example"
+fi
+
+# 5 the bus contract goes where D-Bus tools look for interfaces: $(datadir)/dbus-1/interfaces
+if $MAKE -s -C "$B" install-dist_dbusinterfacesDATA DESTDIR="$D" >"$T/xml.log" 2>&1; then
+	xml=$(find "$D" -path '*/share/dbus-1/interfaces/tw.regs.Daemon1.xml' | head -n 1)
+	if [ -n "$xml" ] && cmp -s "$xml" "$S/data/tw.regs.Daemon1.xml"; then
+		ok "the bus contract installed as $xml"
+	else
+		ls -lR "$D" >"$T/tree" 2>&1
+		notok "the bus contract in \$(datadir)/dbus-1/interfaces" "$T/tree"
+	fi
+else
+	notok "install the bus contract into DESTDIR" "$T/xml.log"
 fi

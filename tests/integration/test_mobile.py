@@ -56,7 +56,7 @@ E_NOT_ALLOWED = "tw.regs.Error.NotAllowed"
 E_INVALID = "tw.regs.Error.InvalidArgs"
 E_TOO_SOON = "tw.regs.Error.TooSoon"
 EXIT_USAGE, EXIT_VERIFY, EXIT_ALREADY_BOUND = 1, 4, 7
-OOB_PENDING, OOB_APPROVED = 0, 1
+OOB_PENDING, OOB_APPROVED = harness.OOB_PENDING, harness.OOB_APPROVED
 
 # regs.conf
 TIME_LIMIT = 180
