@@ -39,9 +39,15 @@ start=$(date +%s)
 	tail -n 20 "$tmp/configure.log" >&2
 	exit 2
 }
-# The harnesses and what they link only (not regsd, regsctl or the PAM module).
+# The harnesses and what they link only (not regsd, regsctl or the PAM module), after the
+# header generated from the bus contract (make builds BUILT_SOURCES first only for all/check).
+make lib/proto/contract.h >"$tmp/build.log" 2>&1 || {
+	tail -n 30 "$tmp/build.log" >&2
+	echo "ci.sh: generating lib/proto/contract.h failed" >&2
+	exit 2
+}
 make -j"$jobs" $(sed -n 's/^FUZZ_TARGETS = //p' "$src/tests/fuzz/fuzz.am" |
-	tr ' ' '\n' | sed 's|^|tests/fuzz/fuzz_|') >"$tmp/build.log" 2>&1 || {
+	tr ' ' '\n' | sed 's|^|tests/fuzz/fuzz_|') >>"$tmp/build.log" 2>&1 || {
 	tail -n 30 "$tmp/build.log" >&2
 	echo "ci.sh: the clang fuzzing build failed" >&2
 	exit 2
