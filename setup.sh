@@ -18,6 +18,8 @@ PACKAGES=(
 	libpam-wrapper libnss-wrapper dbus-daemon dbus-bin oathtool python3 util-linux lmdb-utils
 	# the tests' D-Bus client (tests/integration/bus.py: one connection kept across calls)
 	python3-jeepney
+	# gdbus for the bus contract test (tests/integration/test_contract.py; busctl is systemd's)
+	libglib2.0-bin
 	# zh_TW.UTF-8 for the translated-flow test (R9.6): localedef and the zh_TW source
 	locales
 	# a real SMTP server on loopback for the mail tests, and certificates made at test time
