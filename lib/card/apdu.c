@@ -1,18 +1,15 @@
 /* APDU exchanges (61xx/6Cxx), SELECT, chunked READ BINARY and bounds-checked PKCS#15 directory
  * parsing for the HiCOS card profile, independent of the transport. */
 #include "card/apdu.h"
+#include "base/der.h"
 
 #include <string.h>
 
 #define GET_RESPONSE_ROUNDS 32 /* 61xx answers followed before the card is deemed broken */
-#define DER_DEPTH_MAX 8        /* nesting searched for a certificate's path */
+#define PATH_DEPTH_MAX 8       /* nesting searched for a certificate's path */
 #define READ_LE_MIN 8          /* 6987: Le is halved down to this */
 
-#define TAG_INTEGER 0x02
-#define TAG_OCTET_STRING 0x04
-#define TAG_SEQUENCE 0x30
-#define TAG_CONTEXT_0 0x80 /* Path.length: [0] IMPLICIT INTEGER */
-#define TAG_CONSTRUCTED 0x20
+#define CARD_LENGTH_BYTES 2 /* the directory files' long-form lengths: one or two bytes */
 
 /* ---- exchanges ---- */
 
@@ -212,69 +209,18 @@ enum apdu_err apdu_read_binary_all(const struct apdu_io *io, size_t offset, size
 	return APDU_OK;
 }
 
-/* ---- minimal DER ---- */
+/* ---- DER of the card's files ---- */
 
-struct der_reader {
-	const uint8_t *p;
-	size_t left;
-};
-
-struct der_item {
-	uint8_t tag;
-	const uint8_t *value;
-	size_t len;
-};
-
-enum der_result { DER_OK, DER_TRUNCATED, DER_MALFORMED };
-
-/* Reads the next TLV (one-byte tags, definite lengths up to 0xFFFF) without reading past the
- * reader's bytes. */
-static enum der_result der_next(struct der_reader *r, struct der_item *item)
+/* Reads the next TLV of a complete structure (lengths of at most two bytes, as the card writes
+ * them): anything cut off or malformed is -1. */
+static int file_child(struct der_reader *r, struct der_item *item)
 {
-	size_t len, header = 2;
-
-	if (r->left < 2)
-		return DER_TRUNCATED;
-	if ((r->p[0] & 0x1F) == 0x1F)
-		return DER_MALFORMED;
-	len = r->p[1];
-	if (len & 0x80) {
-		size_t n = len & 0x7F;
-
-		if (n == 0 || n > 2)
-			return DER_MALFORMED;
-		if (r->left < 2 + n)
-			return DER_TRUNCATED;
-		len = 0;
-		for (size_t i = 0; i < n; i++)
-			len = len << 8 | r->p[2 + i];
-		header += n;
-	}
-	if (len > r->left - header)
-		return DER_TRUNCATED;
-	item->tag = r->p[0];
-	item->value = r->p + header;
-	item->len = len;
-	r->p += header + len;
-	r->left -= header + len;
-	return DER_OK;
-}
-
-/* Reads the next TLV of a complete structure: anything cut off is malformed. */
-static int der_child(struct der_reader *r, struct der_item *item)
-{
-	return der_next(r, item) == DER_OK ? 0 : -1;
-}
-
-static struct der_reader der_open(const struct der_item *item)
-{
-	struct der_reader r = {item->value, item->len};
-	return r;
+	return der_next_bounded(r, item, CARD_LENGTH_BYTES) == DER_OK ? 0 : -1;
 }
 
 /* An unsigned big-endian number of 1 to 3 bytes (INTEGER or [0]); the card's encoding of
  * index and length is not strict DER, so a leading 00 and a set top bit are both taken as is. */
-static int der_unsigned(const struct der_item *item, uint8_t tag, uint32_t *out)
+static int file_unsigned(const struct der_item *item, uint8_t tag, uint32_t *out)
 {
 	uint32_t v = 0;
 
@@ -293,18 +239,18 @@ static int is_padding(uint8_t byte)
 
 enum pkcs15_end pkcs15_directory_end(const uint8_t *buf, size_t len, size_t *end)
 {
-	struct der_reader r = {buf, len};
+	struct der_reader r = der_reader_of(buf, len);
 	struct der_item item;
 
 	for (;;) {
-		*end = len - r.left;
-		if (r.left == 0)
+		*end = len - der_left(&r);
+		if (der_left(&r) == 0)
 			return PKCS15_END_MORE;
 		if (is_padding(r.p[0]))
 			return PKCS15_END_FOUND;
-		if (!(r.p[0] & TAG_CONSTRUCTED))
+		if (!(r.p[0] & DER_CONSTRUCTED))
 			return PKCS15_END_MALFORMED;
-		switch (der_next(&r, &item)) {
+		switch (der_next_bounded(&r, &item, CARD_LENGTH_BYTES)) {
 		case DER_OK:
 			break;
 		case DER_TRUNCATED:
@@ -322,28 +268,29 @@ enum search { SEARCH_FOUND, SEARCH_NONE, SEARCH_MALFORMED };
 /* A SEQUENCE that opens with an OCTET STRING and an INTEGER is taken for a Path. */
 static int looks_like_path(const struct der_item *seq)
 {
-	struct der_reader r = der_open(seq);
+	struct der_reader r = der_inside(seq);
 	struct der_item path, index;
 
-	return seq->tag == TAG_SEQUENCE && der_child(&r, &path) == 0 &&
-	       path.tag == TAG_OCTET_STRING && der_child(&r, &index) == 0 &&
-	       index.tag == TAG_INTEGER;
+	return seq->tag == DER_SEQUENCE && file_child(&r, &path) == 0 &&
+	       path.tag == DER_OCTET_STRING && file_child(&r, &index) == 0 &&
+	       index.tag == DER_INTEGER;
 }
 
-/* Path ::= SEQUENCE { path OCTET STRING (3F00 5030 FID), index INTEGER, length [0] }. */
+/* Path ::= SEQUENCE { path OCTET STRING (3F00 5030 FID), index INTEGER, length [0] IMPLICIT
+ * INTEGER }. */
 static int parse_path(const struct der_item *seq, struct pkcs15_cert_ref *cert)
 {
 	static const uint8_t prefix[4] = {0x3F, 0x00, 0x50, 0x30};
-	struct der_reader r = der_open(seq);
+	struct der_reader r = der_inside(seq);
 	struct der_item path, index, length;
 
-	if (der_child(&r, &path) < 0 || der_child(&r, &index) < 0 || der_child(&r, &length) < 0 ||
-	    r.left != 0)
+	if (file_child(&r, &path) < 0 || file_child(&r, &index) < 0 ||
+	    file_child(&r, &length) < 0 || der_left(&r) != 0)
 		return -1;
 	if (path.len != 6 || memcmp(path.value, prefix, sizeof(prefix)) != 0)
 		return -1;
-	if (der_unsigned(&index, TAG_INTEGER, &cert->offset) < 0 ||
-	    der_unsigned(&length, TAG_CONTEXT_0, &cert->length) < 0)
+	if (file_unsigned(&index, DER_INTEGER, &cert->offset) < 0 ||
+	    file_unsigned(&length, DER_CONTEXT_0, &cert->length) < 0)
 		return -1;
 	if (cert->length == 0 || cert->offset > APDU_OFFSET_MAX ||
 	    cert->length > APDU_OFFSET_MAX + 1u - cert->offset)
@@ -355,19 +302,19 @@ static int parse_path(const struct der_item *seq, struct pkcs15_cert_ref *cert)
 /* Finds and parses the first Path in item or below it (depth-first). */
 static enum search find_path(const struct der_item *item, int depth, struct pkcs15_cert_ref *cert)
 {
-	struct der_reader r = der_open(item);
+	struct der_reader r = der_inside(item);
 	struct der_item child;
 
 	if (looks_like_path(item))
 		return parse_path(item, cert) == 0 ? SEARCH_FOUND : SEARCH_MALFORMED;
-	if (!(item->tag & TAG_CONSTRUCTED))
+	if (!(item->tag & DER_CONSTRUCTED))
 		return SEARCH_NONE;
-	if (depth == DER_DEPTH_MAX)
+	if (depth == PATH_DEPTH_MAX)
 		return SEARCH_MALFORMED;
-	while (r.left > 0) {
+	while (der_left(&r) > 0) {
 		enum search s;
 
-		if (der_child(&r, &child) < 0)
+		if (file_child(&r, &child) < 0)
 			return SEARCH_MALFORMED;
 		s = find_path(&child, depth + 1, cert);
 		if (s != SEARCH_NONE)
@@ -381,19 +328,19 @@ static enum search find_path(const struct der_item *item, int depth, struct pkcs
 static enum search common_attributes(const struct der_item *entry, struct der_item *attributes,
                                      struct der_item *id)
 {
-	struct der_reader r = der_open(entry), inner;
+	struct der_reader r = der_inside(entry), inner;
 	struct der_item first;
 
-	if (der_child(&r, &first) < 0)
+	if (file_child(&r, &first) < 0)
 		return SEARCH_MALFORMED;
-	if (r.left == 0)
+	if (der_left(&r) == 0)
 		return SEARCH_NONE;
-	if (der_child(&r, attributes) < 0)
+	if (file_child(&r, attributes) < 0)
 		return SEARCH_MALFORMED;
-	if (attributes->tag != TAG_SEQUENCE || looks_like_path(attributes))
+	if (attributes->tag != DER_SEQUENCE || looks_like_path(attributes))
 		return SEARCH_NONE;
-	inner = der_open(attributes);
-	if (der_child(&inner, id) < 0 || id->tag != TAG_OCTET_STRING)
+	inner = der_inside(attributes);
+	if (file_child(&inner, id) < 0 || id->tag != DER_OCTET_STRING)
 		return SEARCH_NONE;
 	return id->len <= PKCS15_ID_MAX ? SEARCH_FOUND : SEARCH_MALFORMED;
 }
@@ -421,17 +368,17 @@ static enum apdu_err parse_cert_entry(const struct der_item *entry, struct pkcs1
 /* The keyReference: the first INTEGER of CommonKeyAttributes, a byte (it is sent as P2). */
 static int key_reference(const struct der_item *attributes, int *out)
 {
-	struct der_reader r = der_open(attributes);
+	struct der_reader r = der_inside(attributes);
 	struct der_item child;
 	uint32_t v;
 
 	*out = -1;
-	while (r.left > 0) {
-		if (der_child(&r, &child) < 0)
+	while (der_left(&r) > 0) {
+		if (file_child(&r, &child) < 0)
 			return -1;
-		if (child.tag != TAG_INTEGER)
+		if (child.tag != DER_INTEGER)
 			continue;
-		if (der_unsigned(&child, TAG_INTEGER, &v) < 0 || v > 0xFF)
+		if (file_unsigned(&child, DER_INTEGER, &v) < 0 || v > 0xFF)
 			return -1;
 		*out = (int)v;
 		return 0;
@@ -456,14 +403,14 @@ static enum apdu_err parse_directory(const uint8_t *buf, size_t len, void *out, 
                                      size_t max, size_t *n,
                                      enum apdu_err (*parse)(const struct der_item *, void *))
 {
-	struct der_reader r = {buf, len};
+	struct der_reader r = der_reader_of(buf, len);
 	struct der_item entry;
 
 	*n = 0;
-	while (r.left > 0 && !is_padding(r.p[0])) {
+	while (der_left(&r) > 0 && !is_padding(r.p[0])) {
 		enum apdu_err err;
 
-		if (der_child(&r, &entry) < 0 || !(entry.tag & TAG_CONSTRUCTED) || *n == max)
+		if (file_child(&r, &entry) < 0 || !(entry.tag & DER_CONSTRUCTED) || *n == max)
 			return APDU_ERR_BAD_DATA;
 		err = parse(&entry, (uint8_t *)out + *n * size);
 		if (err != APDU_OK)

@@ -1,16 +1,16 @@
-/* The citizen certificate card over PC/SC: finding the reader and card, the ATR check, and the
- * HiCOS profile's operations (docs/hicos-card.md) with the PIN rules of R3.3. */
+/* The citizen certificate card's HiCOS profile (docs/hicos-card.md): the ATR check, the
+ * certificate, the PIN tries, the protected VERIFY with the PIN rules of R3.3, and signing, over
+ * PC/SC (lib/card/pcsc.c) or the caller's transport. */
 #include "card/card.h"
+#include "base/der.h"
 #include "base/wipe.h"
+#include "card/pcsc.h"
 #include "card/pinwrap.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <time.h>
-#include <winscard.h>
 
 /*
  * PIN status query -- NOT IN THE CARD DOCUMENT (docs/hicos-card.md), not taken from a trace of a
@@ -32,11 +32,9 @@
  * not check the PIN); PIN buffers are wiped.
  */
 
-#define READERS_MAX 16
 #define DIRECTORY_MAX 4096
-#define DETAIL_SIZE 192
-#define ATR_MAX 33
-#define SIGN_CHUNK 128 /* the block goes in two halves; C1 reads at most this much */
+#define CERT_LENGTH_BYTES 3 /* the certificate's long-form length: up to three bytes */
+#define SIGN_CHUNK 128      /* the block goes in two halves; C1 reads at most this much */
 
 static const uint8_t hicos_atr[] = {0x3B, 0xB8, 0x13, 0x00, 0x81, 0x31, 0xFA, 0x52, 0x43,
                                     0x48, 0x54, 0x4D, 0x4F, 0x49, 0x43, 0x41, 0xA5};
@@ -50,55 +48,18 @@ static const uint16_t path_key_file[] = {0x3F00, 0x5030, 0x0810};
 #define FID_SERIAL 0x0900
 
 struct card {
-	SCARDCONTEXT context;
-	SCARDHANDLE handle;
-	int has_context, has_handle, in_transaction;
-	DWORD protocol;
+	struct pcsc_link *link;   /* NULL over the caller's transport */
 	struct apdu_io transport; /* PC/SC or the caller's */
 	struct apdu_io io;        /* the transport, recording its result */
 	long transport_result;
 	enum card_status open_status;
-	char *reader;
-	char atr_hex[ATR_MAX * 3 + 1];
-	char detail[DETAIL_SIZE];
+	char atr_hex[PCSC_ATR_MAX * 3 + 1];
+	char detail[CARD_DETAIL_SIZE];
 	int tries;       /* from card_pin_tries or VERIFY; CARD_TRIES_UNKNOWN: not reported */
 	int tries_asked; /* card_pin_tries asked the card in this session */
 	int pin_sent, pin_verified;
 	int key_reference; /* the SIGN key's; -1: PrKDF not read yet */
 };
-
-__attribute__((format(printf, 3, 4))) static enum card_status
-fail(struct card *c, enum card_status status, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(c->detail, sizeof(c->detail), fmt, ap);
-	va_end(ap);
-	return status;
-}
-
-static enum card_status status_from_pcsc(long rv)
-{
-	switch (rv) {
-	case SCARD_E_NO_SERVICE:
-	case SCARD_E_SERVICE_STOPPED:
-		return CARD_NO_SERVICE;
-	case SCARD_W_REMOVED_CARD:
-	case SCARD_E_NO_SMARTCARD:
-	case SCARD_E_READER_UNAVAILABLE:
-		return CARD_REMOVED;
-	case SCARD_E_NO_MEMORY:
-		return CARD_NOMEM;
-	default:
-		return CARD_IO;
-	}
-}
-
-static enum card_status fail_pcsc(struct card *c, const char *what, long rv)
-{
-	return fail(c, status_from_pcsc(rv), "%s: %s", what, pcsc_stringify_error((LONG)rv));
-}
 
 /* What a failed APDU step means; what names the step for the log. */
 static enum card_status fail_apdu(struct card *c, const char *what, enum apdu_err err, uint16_t sw)
@@ -107,15 +68,15 @@ static enum card_status fail_apdu(struct card *c, const char *what, enum apdu_er
 	case APDU_OK:
 		break;
 	case APDU_ERR_TRANSPORT:
-		return fail_pcsc(c, what, c->transport_result);
+		return pcsc_fail(c->detail, what, c->transport_result);
 	case APDU_ERR_STATUS:
-		return fail(c, CARD_IO, "%s: the card answered %04X", what, sw);
+		return card_fail(c->detail, CARD_IO, "%s: the card answered %04X", what, sw);
 	case APDU_ERR_BAD_DATA:
-		return fail(c, CARD_BAD_DATA, "%s: malformed answer or file", what);
+		return card_fail(c->detail, CARD_BAD_DATA, "%s: malformed answer or file", what);
 	case APDU_ERR_INVALID:
 		break;
 	}
-	return fail(c, CARD_IO, "%s: invalid command", what);
+	return card_fail(c->detail, CARD_IO, "%s: invalid command", what);
 }
 
 static long recording_transmit(void *ctx, const uint8_t *cmd, size_t len, uint8_t *resp,
@@ -125,19 +86,6 @@ static long recording_transmit(void *ctx, const uint8_t *cmd, size_t len, uint8_
 
 	c->transport_result = c->transport.transmit(c->transport.ctx, cmd, len, resp, resp_len);
 	return c->transport_result;
-}
-
-static long pcsc_transmit(void *ctx, const uint8_t *cmd, size_t len, uint8_t *resp,
-                          size_t *resp_len)
-{
-	struct card *c = ctx;
-	const SCARD_IO_REQUEST *pci =
-	    c->protocol == SCARD_PROTOCOL_T1 ? SCARD_PCI_T1 : SCARD_PCI_T0;
-	DWORD n = (DWORD)*resp_len;
-	LONG rv = SCardTransmit(c->handle, pci, cmd, (DWORD)len, NULL, resp, &n);
-
-	*resp_len = rv == SCARD_S_SUCCESS ? (size_t)n : 0;
-	return rv == SCARD_S_SUCCESS && n < 2 ? SCARD_W_REMOVED_CARD : rv; /* lost mid-APDU */
 }
 
 static struct card *card_new(void)
@@ -160,7 +108,7 @@ static void format_atr(struct card *c, const uint8_t *atr, size_t len)
 	char *p = c->atr_hex;
 
 	*p = '\0';
-	for (size_t i = 0; i < len && i < ATR_MAX; i++)
+	for (size_t i = 0; i < len && i < PCSC_ATR_MAX; i++)
 		p += sprintf(p, i ? " %02X" : "%02X", atr[i]);
 }
 
@@ -176,14 +124,14 @@ static enum card_status probe_second_generation(struct card *c)
 
 	memcpy(cmd + 5, second_generation_aid, sizeof(second_generation_aid));
 	err = apdu_exchange(&c->io, cmd, sizeof(cmd), NULL, 0, &len, &sw);
-	if (err == APDU_ERR_TRANSPORT && status_from_pcsc(c->transport_result) == CARD_REMOVED)
-		return fail_pcsc(c, "SELECT second-generation applet", c->transport_result);
+	if (err == APDU_ERR_TRANSPORT && pcsc_card_status(c->transport_result) == CARD_REMOVED)
+		return pcsc_fail(c->detail, "SELECT second-generation applet", c->transport_result);
 	if (err == APDU_OK && sw == APDU_SW_OK)
-		return fail(c, CARD_SECOND_GENERATION,
-		            "unsupported card generation (second-generation applet, ATR %s)",
-		            c->atr_hex);
-	return fail(c, CARD_UNKNOWN, "not a citizen certificate card of this profile (ATR %s)",
-	            c->atr_hex);
+		return card_fail(c->detail, CARD_SECOND_GENERATION,
+		                 "unsupported card generation (second-generation applet, ATR %s)",
+		                 c->atr_hex);
+	return card_fail(c->detail, CARD_UNKNOWN,
+	                 "not a citizen certificate card of this profile (ATR %s)", c->atr_hex);
 }
 
 static enum card_status classify_card(struct card *c, const uint8_t *atr, size_t atr_len)
@@ -207,180 +155,34 @@ enum card_status card_open_io(const struct apdu_io *io, const uint8_t *atr, size
 	return c->open_status;
 }
 
-/* ---- PC/SC: service, readers, waiting for a card, connecting ---- */
-
-/* Splits the multi-string of reader names into names (at most READERS_MAX). */
-static size_t split_readers(char *list, const char **names)
-{
-	size_t n = 0;
-
-	for (char *p = list; *p && n < READERS_MAX; p += strlen(p) + 1)
-		names[n++] = p;
-	return n;
-}
-
-static enum card_status list_readers(struct card *c, const char *wanted, char **list,
-                                     const char **names, size_t *n)
-{
-	DWORD len = 0;
-	LONG rv = SCardListReaders(c->context, NULL, NULL, &len);
-
-	if (rv == SCARD_E_NO_READERS_AVAILABLE || (rv == SCARD_S_SUCCESS && len <= 1))
-		return fail(c, CARD_NO_READER, "no card reader");
-	if (rv != SCARD_S_SUCCESS)
-		return fail_pcsc(c, "SCardListReaders", rv);
-	*list = calloc(1, (size_t)len + 1);
-	if (*list == NULL)
-		return CARD_NOMEM;
-	rv = SCardListReaders(c->context, NULL, *list, &len);
-	if (rv == SCARD_E_NO_READERS_AVAILABLE)
-		return fail(c, CARD_NO_READER, "no card reader");
-	if (rv != SCARD_S_SUCCESS)
-		return fail_pcsc(c, "SCardListReaders", rv);
-	*n = split_readers(*list, names);
-	for (size_t i = 0; wanted != NULL && i < *n; i++) {
-		if (strcmp(names[i], wanted) == 0) {
-			names[0] = names[i];
-			*n = 1;
-			return CARD_OK;
-		}
-	}
-	if (wanted != NULL)
-		return fail(c, CARD_NO_READER, "no reader named '%s'", wanted);
-	return *n > 0 ? CARD_OK : fail(c, CARD_NO_READER, "no card reader");
-}
-
-static long elapsed_ms(const struct timespec *start)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long)(now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
-}
-
-/* The first reader in states with a card; -1 when none. */
-static int reader_with_card(const SCARD_READERSTATE *states, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (states[i].dwEventState & SCARD_STATE_PRESENT)
-			return (int)i;
-	}
-	return -1;
-}
-
-/* Waits up to wait_ms for a card in one of the readers; *chosen is its index. */
-static enum card_status wait_for_card(struct card *c, const char **names, size_t n, int wait_ms,
-                                      int *chosen)
-{
-	SCARD_READERSTATE states[READERS_MAX];
-	struct timespec start;
-	DWORD timeout = 0;
-	LONG rv;
-
-	memset(states, 0, sizeof(states));
-	for (size_t i = 0; i < n; i++) {
-		states[i].szReader = names[i];
-		states[i].dwCurrentState = SCARD_STATE_UNAWARE;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (;;) {
-		long left;
-
-		rv = SCardGetStatusChange(c->context, timeout, states, (DWORD)n);
-		if (rv != SCARD_S_SUCCESS && rv != SCARD_E_TIMEOUT)
-			return fail_pcsc(c, "SCardGetStatusChange", rv);
-		*chosen = reader_with_card(states, n);
-		if (*chosen >= 0)
-			return CARD_OK;
-		left = wait_ms == CARD_WAIT_FOREVER ? 0 : wait_ms - elapsed_ms(&start);
-		if (wait_ms != CARD_WAIT_FOREVER && left <= 0)
-			return fail(c, CARD_NO_CARD, "no card in the reader");
-		timeout = wait_ms == CARD_WAIT_FOREVER ? INFINITE : (DWORD)left;
-		for (size_t i = 0; i < n; i++)
-			states[i].dwCurrentState = states[i].dwEventState & ~SCARD_STATE_CHANGED;
-	}
-}
-
-static enum card_status connect_card(struct card *c)
-{
-	uint8_t atr[MAX_ATR_SIZE];
-	char name[MAX_READERNAME];
-	DWORD atr_len = sizeof(atr), name_len = sizeof(name), state, protocol;
-	LONG rv;
-
-	rv = SCardConnect(c->context, c->reader, SCARD_SHARE_SHARED,
-	                  SCARD_PROTOCOL_T1 | SCARD_PROTOCOL_T0, &c->handle, &c->protocol);
-	if (rv == SCARD_W_REMOVED_CARD || rv == SCARD_E_NO_SMARTCARD)
-		return fail(c, CARD_NO_CARD, "no card in the reader");
-	if (rv == SCARD_W_UNRESPONSIVE_CARD || rv == SCARD_W_UNPOWERED_CARD ||
-	    rv == SCARD_E_PROTO_MISMATCH)
-		return fail(c, CARD_UNKNOWN, "the card does not answer: %s",
-		            pcsc_stringify_error(rv));
-	if (rv != SCARD_S_SUCCESS)
-		return fail_pcsc(c, "SCardConnect", rv);
-	c->has_handle = 1;
-	rv = SCardStatus(c->handle, name, &name_len, &state, &protocol, atr, &atr_len);
-	if (rv != SCARD_S_SUCCESS)
-		return fail_pcsc(c, "SCardStatus", rv);
-	rv = SCardBeginTransaction(c->handle);
-	if (rv != SCARD_S_SUCCESS)
-		return fail_pcsc(c, "SCardBeginTransaction", rv);
-	c->in_transaction = 1;
-	c->transport.transmit = pcsc_transmit;
-	c->transport.ctx = c;
-	return classify_card(c, atr, atr_len);
-}
-
-static enum card_status open_pcsc(struct card *c, int wait_ms, const char *wanted)
-{
-	const char *names[READERS_MAX] = {0};
-	char *list = NULL;
-	size_t n = 0;
-	int chosen = 0;
-	enum card_status status;
-	LONG rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &c->context);
-
-	if (rv != SCARD_S_SUCCESS)
-		return rv == SCARD_E_NO_MEMORY
-		           ? CARD_NOMEM
-		           : fail(c, CARD_NO_SERVICE, "pcscd: %s", pcsc_stringify_error(rv));
-	c->has_context = 1;
-	status = list_readers(c, wanted, &list, names, &n);
-	if (status == CARD_OK || (status == CARD_NO_READER && wanted != NULL)) {
-		free(c->reader);
-		c->reader = strdup(status == CARD_OK ? names[0] : wanted);
-		if (c->reader == NULL)
-			status = CARD_NOMEM;
-	}
-	if (status == CARD_OK)
-		status = wait_for_card(c, names, n, wait_ms, &chosen);
-	if (status == CARD_OK) {
-		free(c->reader);
-		c->reader = strdup(names[chosen]);
-		status = c->reader ? connect_card(c) : CARD_NOMEM;
-	}
-	free(list);
-	return status;
-}
+/* ---- over PC/SC (lib/card/pcsc.c) ---- */
 
 enum card_status card_open(int wait_ms, const char *reader_or_NULL, struct card **out)
 {
 	struct card *c = card_new();
+	uint8_t atr[PCSC_ATR_MAX];
+	size_t atr_len = 0;
+	enum card_status status;
 
 	*out = c;
 	if (c == NULL)
 		return CARD_NOMEM;
-	c->open_status = open_pcsc(c, wait_ms, reader_or_NULL);
-	if (c->open_status == CARD_NOMEM) {
+	status = pcsc_open(wait_ms, reader_or_NULL, &c->link, atr, &atr_len, c->detail);
+	if (status == CARD_OK) {
+		c->transport = pcsc_io(c->link);
+		status = classify_card(c, atr, atr_len);
+	}
+	c->open_status = status;
+	if (status == CARD_NOMEM) { /* the status is read before c is freed */
 		card_close(c);
 		*out = NULL;
 	}
-	return c->open_status;
+	return status;
 }
 
 const char *card_reader_name(const struct card *c)
 {
-	return c && c->reader ? c->reader : "";
+	return c ? pcsc_reader_name(c->link) : "";
 }
 
 const char *card_atr_hex(const struct card *c)
@@ -437,22 +239,14 @@ static const struct pkcs15_cert_ref *sign_certificate(const struct pkcs15_cert_r
 }
 
 /* The certificate's own DER length, which must fit the CDF's length (the slot may be padded). */
-static int der_certificate_length(const uint8_t *der, size_t len, size_t *out)
+static int certificate_length(const uint8_t *der, size_t len, size_t *out)
 {
-	size_t header = 2, n, value = 0;
+	struct der_reader r = der_reader_of(der, len);
+	struct der_item cert;
 
-	if (len < 2 || der[0] != 0x30)
+	if (der_next_bounded(&r, &cert, CERT_LENGTH_BYTES) != DER_OK || cert.tag != DER_SEQUENCE)
 		return -1;
-	n = der[1] & 0x80 ? der[1] & 0x7F : 0;
-	if (n > 3 || (der[1] & 0x80 && n == 0) || len < 2 + n)
-		return -1;
-	value = n ? 0 : der[1];
-	for (size_t i = 0; i < n; i++)
-		value = value << 8 | der[2 + i];
-	header += n;
-	if (value > len - header)
-		return -1;
-	*out = header + value;
+	*out = cert.tlv_len;
 	return 0;
 }
 
@@ -474,9 +268,10 @@ static enum card_status read_certificate_slice(struct card *c, const struct pkcs
 	                           &sw);
 	if (err != APDU_OK)
 		status = fail_apdu(c, "READ BINARY certificate", err, sw);
-	else if (got != ref->length || der_certificate_length(buf, got, len) < 0)
-		status = fail(c, CARD_BAD_DATA, "the certificate at %u (%u bytes) is malformed",
-		              (unsigned)ref->offset, (unsigned)ref->length);
+	else if (got != ref->length || certificate_length(buf, got, len) < 0)
+		status = card_fail(c->detail, CARD_BAD_DATA,
+		                   "the certificate at %u (%u bytes) is malformed",
+		                   (unsigned)ref->offset, (unsigned)ref->length);
 	if (status != CARD_OK) {
 		free(buf);
 		return status;
@@ -501,10 +296,12 @@ enum card_status card_read_certificate(struct card *c, uint8_t **der, size_t *le
 	if (status != CARD_OK)
 		return status;
 	if (pkcs15_parse_cdf(dir, dir_len, certs, PKCS15_ENTRIES_MAX, &n) != APDU_OK)
-		return fail(c, CARD_BAD_DATA, "certificate directory 4104 is malformed");
+		return card_fail(c->detail, CARD_BAD_DATA,
+		                 "certificate directory 4104 is malformed");
 	ref = sign_certificate(certs, n);
 	if (ref == NULL)
-		return fail(c, CARD_BAD_DATA, "no certificate for the SIGN key in 4104");
+		return card_fail(c->detail, CARD_BAD_DATA,
+		                 "no certificate for the SIGN key in 4104");
 	return read_certificate_slice(c, ref, der, len);
 }
 
@@ -555,7 +352,7 @@ enum card_status card_pin_tries(struct card *c, int *tries)
 	c->tries_asked = 1;
 	if (sw == APDU_SW_PIN_BLOCKED || sw == 0x63C0) {
 		*tries = c->tries = 0;
-		return fail(c, CARD_LOCKED, "the PIN is locked");
+		return card_fail(c->detail, CARD_LOCKED, "the PIN is locked");
 	}
 	if ((sw & 0xFFF0) != 0x63C0)
 		return CARD_OK; /* the document has no such query: tries unknown, not an error */
@@ -572,9 +369,9 @@ static enum card_status send_verify(struct card *c, const char *pin, const uint8
 	enum apdu_err err;
 
 	if (getrandom(iv, sizeof(iv), 0) != (ssize_t)sizeof(iv))
-		return fail(c, CARD_IO, "no random bytes for the PIN IV");
+		return card_fail(c->detail, CARD_IO, "no random bytes for the PIN IV");
 	if (pinwrap_verify_apdu(pin, key, iv, apdu) != REGS_OK)
-		return fail(c, CARD_IO, "cannot wrap the PIN");
+		return card_fail(c->detail, CARD_IO, "cannot wrap the PIN");
 	err = apdu_exchange(&c->io, apdu, sizeof(apdu), NULL, 0, &len, sw);
 	regs_wipe(apdu, sizeof(apdu));
 	return err == APDU_OK ? CARD_OK : fail_apdu(c, "VERIFY", err, *sw);
@@ -591,16 +388,18 @@ static enum card_status verify_outcome(struct card *c, uint16_t sw, int *tries_l
 
 		*tries_left = c->tries = 0;
 		if (!was_known) /* locked by this PIN, or before it: the card does not say */
-			return fail(c, CARD_LOCKED, "VERIFY answered %04X: the PIN is locked", sw);
-		return fail(c, CARD_LOCKED, "wrong PIN: the card is now locked");
+			return card_fail(c->detail, CARD_LOCKED,
+			                 "VERIFY answered %04X: the PIN is locked", sw);
+		return card_fail(c->detail, CARD_LOCKED, "wrong PIN: the card is now locked");
 	}
 	if ((sw & 0xFFF0) == 0x63C0) {
 		*tries_left = c->tries = sw & 0x0F;
-		return fail(c, CARD_WRONG_PIN, "wrong PIN: %d tries left", c->tries);
+		return card_fail(c->detail, CARD_WRONG_PIN, "wrong PIN: %d tries left", c->tries);
 	}
 	if (sw == APDU_SW_KEY_NOT_FOUND)
-		return fail(c, CARD_IO, "VERIFY: the card knows neither PIN key (6A88)");
-	return fail(c, CARD_IO, "VERIFY: the card answered %04X", sw);
+		return card_fail(c->detail, CARD_IO,
+		                 "VERIFY: the card knows neither PIN key (6A88)");
+	return card_fail(c->detail, CARD_IO, "VERIFY: the card answered %04X", sw);
 }
 
 /* Whether a PIN may be sent now: never twice, never before the status query, never to a card
@@ -610,13 +409,15 @@ static enum card_status may_send_pin(struct card *c, const char *pin)
 	if (c->open_status != CARD_OK)
 		return c->open_status;
 	if (c->pin_sent)
-		return fail(c, CARD_IO, "a PIN was already sent in this session: not sent again");
+		return card_fail(c->detail, CARD_IO,
+		                 "a PIN was already sent in this session: not sent again");
 	if (!c->tries_asked)
-		return fail(c, CARD_IO, "the PIN status was not asked: no PIN sent");
+		return card_fail(c->detail, CARD_IO, "the PIN status was not asked: no PIN sent");
 	if (c->tries == 0)
-		return fail(c, CARD_LOCKED, "the PIN is locked: no PIN sent");
+		return card_fail(c->detail, CARD_LOCKED, "the PIN is locked: no PIN sent");
 	if (!pinwrap_pin_format_ok(pin))
-		return fail(c, CARD_BAD_PIN_FORMAT, "the PIN is not 6 to 8 digits: not sent");
+		return card_fail(c->detail, CARD_BAD_PIN_FORMAT,
+		                 "the PIN is not 6 to 8 digits: not sent");
 	return CARD_OK;
 }
 
@@ -673,7 +474,8 @@ static enum card_status sign_key_reference(struct card *c)
 	if (status != CARD_OK)
 		return status;
 	if (pkcs15_parse_prkdf(dir, dir_len, keys, PKCS15_ENTRIES_MAX, &n) != APDU_OK)
-		return fail(c, CARD_BAD_DATA, "private-key directory 4100 is malformed");
+		return card_fail(c->detail, CARD_BAD_DATA,
+		                 "private-key directory 4100 is malformed");
 	for (size_t i = 0; i < n; i++) {
 		if (same_id(keys[i].id, keys[i].id_len, sign_key_id, sizeof(sign_key_id)) &&
 		    keys[i].key_reference >= 0) {
@@ -681,7 +483,7 @@ static enum card_status sign_key_reference(struct card *c)
 			return CARD_OK;
 		}
 	}
-	return fail(c, CARD_BAD_DATA, "no SIGN key with a key reference in 4100");
+	return card_fail(c->detail, CARD_BAD_DATA, "no SIGN key with a key reference in 4100");
 }
 
 /* 80 EA P1 keyRef 80 <half of the block>; the answer carries the first signature bytes. */
@@ -760,14 +562,8 @@ void card_close(struct card *c)
 {
 	if (c == NULL)
 		return;
-	if (c->in_transaction)
-		SCardEndTransaction(c->handle, SCARD_LEAVE_CARD);
 	/* A reset drops the verified PIN, so no other program inherits it. */
-	if (c->has_handle)
-		SCardDisconnect(c->handle, c->pin_verified ? SCARD_RESET_CARD : SCARD_LEAVE_CARD);
-	if (c->has_context)
-		SCardReleaseContext(c->context);
-	free(c->reader);
+	pcsc_close(c->link, c->pin_verified);
 	free(c);
 }
 

@@ -1,5 +1,6 @@
 /* CRLs: verify once, keep the serials sorted for bsearch, cache the DER on disk. */
 #include "pki/crl.h"
+#include "base/der.h"
 #include "base/fileio.h"
 #include "base/trustedfile.h"
 
@@ -68,73 +69,7 @@ static int crl_serial_cmp(const void *a, const void *b)
 	return memcmp(a, b, CRL_SERIAL_WIDTH);
 }
 
-/* ---- A minimal DER reader: only what a CertificateList needs ---- */
-
-struct der_reader {
-	const uint8_t *p, *end;
-};
-
-struct der_item {
-	uint8_t tag;
-	const uint8_t *tlv; /* the header's first byte */
-	size_t tlv_len;
-	const uint8_t *value;
-	size_t len;
-};
-
-/* Reads the next TLV: low tag numbers, definite lengths of up to 4 bytes. */
-static int der_read(struct der_reader *r, struct der_item *it)
-{
-	const uint8_t *q = r->p;
-	if (r->end - q < 2)
-		return -1;
-	uint8_t tag = *q++;
-	if ((tag & 0x1f) == 0x1f)
-		return -1;
-	size_t len = *q++;
-	if ((len & 0x80) != 0) {
-		size_t n = len & 0x7f;
-		if (n == 0 || n > 4 || (size_t)(r->end - q) < n)
-			return -1;
-		len = 0;
-		for (size_t i = 0; i < n; i++)
-			len = len << 8 | *q++;
-	}
-	if (len > (size_t)(r->end - q))
-		return -1;
-	it->tag = tag;
-	it->tlv = r->p;
-	it->value = q;
-	it->len = len;
-	it->tlv_len = (size_t)(q + len - r->p);
-	r->p = q + len;
-	return 0;
-}
-
-static int der_expect(struct der_reader *r, uint8_t tag, struct der_item *it)
-{
-	return der_read(r, it) == 0 && it->tag == tag ? 0 : -1;
-}
-
-static int der_peek(const struct der_reader *r)
-{
-	return r->p < r->end ? *r->p : -1;
-}
-
-static struct der_reader der_inside(const struct der_item *it)
-{
-	struct der_reader r = {it->value, it->value + it->len};
-	return r;
-}
-
-#define DER_INTEGER 0x02
-#define DER_BIT_STRING 0x03
-#define DER_UTC_TIME 0x17
-#define DER_GENERALIZED_TIME 0x18
-#define DER_SEQUENCE 0x30
-#define DER_CONTEXT_0 0xa0
-
-static int der_is_time(int tag)
+static int crl_is_time(int tag)
 {
 	return tag == DER_UTC_TIME || tag == DER_GENERALIZED_TIME;
 }
@@ -186,9 +121,9 @@ static int crl_entry_extensions_ok(const struct der_item *exts)
 		if (der_expect(&r, DER_SEQUENCE, &ext) != 0)
 			return 0;
 		struct der_reader e = der_inside(&ext);
-		if (der_expect(&e, 0x06, &oid) != 0 || der_read(&e, &next) != 0)
+		if (der_expect(&e, DER_OID, &oid) != 0 || der_read(&e, &next) != 0)
 			return 0;
-		if (next.tag == 0x01 && (next.len != 1 || next.value[0] != 0)) /* critical */
+		if (next.tag == DER_BOOLEAN && (next.len != 1 || next.value[0] != 0)) /* critical */
 			return 0;
 	}
 	return 1;
@@ -201,7 +136,7 @@ static enum regs_err crl_entry(const struct der_item *entry, uint8_t key[CRL_SER
 	struct der_reader r = der_inside(entry);
 	struct der_item serial, when, exts;
 	if (der_expect(&r, DER_INTEGER, &serial) != 0 || serial.len == 0 ||
-	    serial.len > CRL_SERIAL_MAX + 1 || der_read(&r, &when) != 0 || !der_is_time(when.tag))
+	    serial.len > CRL_SERIAL_MAX + 1 || der_read(&r, &when) != 0 || !crl_is_time(when.tag))
 		return REGS_ERR_INVALID;
 	if (r.p < r.end && (der_expect(&r, DER_SEQUENCE, &exts) != 0 ||
 	                    !crl_entry_extensions_ok(&exts) || r.p != r.end))
@@ -271,9 +206,8 @@ struct crl_parts {
 static enum regs_err crl_split(const uint8_t *der, size_t len, struct crl_parts *c)
 {
 	memset(c, 0, sizeof(*c));
-	struct der_reader whole = {der, der + len};
 	struct der_item outer, version, inner_algorithm;
-	if (der_expect(&whole, DER_SEQUENCE, &outer) != 0 || whole.p != whole.end)
+	if (der_read_whole(der, len, &outer) != DER_OK || outer.tag != DER_SEQUENCE)
 		return REGS_ERR_INVALID;
 	struct der_reader r = der_inside(&outer);
 	if (der_expect(&r, DER_SEQUENCE, &c->tbs) != 0 ||
@@ -289,9 +223,9 @@ static enum regs_err crl_split(const uint8_t *der, size_t len, struct crl_parts 
 	    inner_algorithm.tlv_len != c->algorithm.tlv_len ||
 	    memcmp(inner_algorithm.tlv, c->algorithm.tlv, c->algorithm.tlv_len) != 0 ||
 	    der_expect(&t, DER_SEQUENCE, &c->issuer) != 0 || der_read(&t, &c->this_update) != 0 ||
-	    !der_is_time(c->this_update.tag))
+	    !crl_is_time(c->this_update.tag))
 		return REGS_ERR_INVALID;
-	if (der_is_time(der_peek(&t))) {
+	if (crl_is_time(der_peek(&t))) {
 		c->has_next_update = der_read(&t, &c->next_update) == 0;
 		if (!c->has_next_update)
 			return REGS_ERR_INVALID;
@@ -301,7 +235,7 @@ static enum regs_err crl_split(const uint8_t *der, size_t len, struct crl_parts 
 		if (!c->has_revoked)
 			return REGS_ERR_INVALID;
 	}
-	if (der_peek(&t) == DER_CONTEXT_0) {
+	if (der_peek(&t) == DER_EXPLICIT_0) {
 		struct der_item wrapper;
 		if (der_read(&t, &wrapper) != 0)
 			return REGS_ERR_INVALID;

@@ -331,6 +331,33 @@ def record_seeds(builddir):
                        check=True, capture_output=True)
 
 
+# ---- DER (fuzz_der): the reader's edges by hand, and real inputs it reads from the corpora
+
+DER_EDGES = {
+    "sequence_nested": bytes([0x30, 0x09, 0x02, 0x01, 0x05, 0x30, 0x04, 0x04, 0x02, 0x61, 0x62]),
+    "long_form_length": bytes([0x04, 0x82, 0x01, 0x00]) + bytes(256),
+    "non_minimal_length": bytes([0x04, 0x83, 0x00, 0x00, 0x01, 0x7F]),
+    "indefinite_length": bytes([0x30, 0x80, 0x02, 0x01, 0x05, 0x00, 0x00]),
+    "length_overflow": bytes([0x04, 0x84, 0xFF, 0xFF, 0xFF, 0xFF, 0x00]),
+    "five_length_bytes": bytes([0x04, 0x85, 0, 0, 0, 0, 1, 0]),
+    "high_tag": bytes([0x1F, 0x22, 0x01, 0x00]),
+    "trailing_bytes": bytes([0x30, 0x03, 0x02, 0x01, 0x05, 0x00]),
+    "child_past_parent": bytes([0x30, 0x03, 0x04, 0x04, 0x61, 0x62, 0x63]),
+    "truncated_header": bytes([0x30, 0x82, 0x01]),
+}
+
+
+def der_seeds():
+    for name, data in DER_EDGES.items():
+        write("der", name, data)
+    # (corpus, seed, name here, bytes of the harness's own prefix to drop)
+    for corpus, seed, name, skip in (("crl", "three", "crl_three", 0),
+                                     ("x509", "citizen", "certificate", 0),
+                                     ("apdu", "cdf", "card_cdf", 1)):
+        with open(os.path.join(HERE, "corpus", corpus, seed), "rb") as f:
+            write("der", name, f.read()[skip:])
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--builddir", default=SRC, help="where the harnesses were built")
@@ -346,6 +373,7 @@ def main():
     text_seeds()
     card_seeds(a.builddir)
     record_seeds(a.builddir)
+    der_seeds()
     return 0
 
 
