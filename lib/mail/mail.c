@@ -3,6 +3,8 @@
 #include "mail/mail.h"
 #include "store/secretfile.h"
 
+#include "base/base64.h"
+#include "base/buf.h"
 #include "base/random.h"
 #include "base/wipe.h"
 #include "otp/resetcode.h"
@@ -10,7 +12,6 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,75 +25,6 @@
 #define MAIL_WORD_BYTES 39        /* 52 characters of base64: "Subject: " + word < 78 */
 #define MAIL_PASSWORD_MAX 256
 #define MAIL_PASSWORD_FILE_MAX 4096
-
-/* ---- A growing string that never leaves a copy of the code behind. ---- */
-
-struct mail_buf {
-	char *data;
-	size_t len, cap;
-	int failed; /* sticky: the first allocation failure ends the message */
-};
-
-/* Grows by copying into a new block and wiping the old one (realloc would
- * free the old block with the code still in it). */
-static int mail_buf_reserve(struct mail_buf *b, size_t extra)
-{
-	if (b->failed)
-		return 0;
-	if (b->len + extra + 1 <= b->cap)
-		return 1;
-	size_t cap = b->cap ? b->cap : 1024;
-	while (cap < b->len + extra + 1)
-		cap *= 2;
-	char *data = malloc(cap);
-	if (data == NULL) {
-		b->failed = 1;
-		return 0;
-	}
-	if (b->data != NULL) {
-		memcpy(data, b->data, b->len + 1);
-		regs_wipe(b->data, b->cap);
-		free(b->data);
-	}
-	b->data = data;
-	b->cap = cap;
-	return 1;
-}
-
-static void mail_buf_add(struct mail_buf *b, const char *s, size_t n)
-{
-	if (!mail_buf_reserve(b, n))
-		return;
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-static void mail_buf_str(struct mail_buf *b, const char *s)
-{
-	mail_buf_add(b, s, strlen(s));
-}
-
-static void mail_buf_free(struct mail_buf *b)
-{
-	if (b->data != NULL)
-		regs_wipe(b->data, b->cap);
-	free(b->data);
-	memset(b, 0, sizeof(*b));
-}
-
-/* Hands the text to the caller, or frees it and reports the failure. */
-static enum regs_err mail_buf_finish(struct mail_buf *b, char **out)
-{
-	*out = NULL;
-	if (b->failed || b->data == NULL) {
-		mail_buf_free(b);
-		return REGS_ERR_NOMEM;
-	}
-	*out = b->data;
-	b->data = NULL;
-	return REGS_OK;
-}
 
 /* Formats into a fresh allocation sized exactly (vasprintf's internal
  * growth would leave unwiped copies of the code in freed memory). */
@@ -150,18 +82,21 @@ static int mail_needs_encoding(const char *s)
 	return strstr(s, "=?") != NULL;
 }
 
-static void mail_buf_base64(struct mail_buf *b, const unsigned char *data, size_t n)
+/* n bytes (at most MAIL_BASE64_LINE_BYTES) as base64; the copy on the stack is wiped. */
+static void mail_buf_base64(struct regs_buf *b, const unsigned char *data, size_t n)
 {
-	if (!mail_buf_reserve(b, 4 * ((n + 2) / 3)))
+	char text[BASE64_ENCODED_SIZE(MAIL_BASE64_LINE_BYTES)];
+	if (n > MAIL_BASE64_LINE_BYTES) {
+		regs_buf_fail(b, REGS_ERR_INVALID);
 		return;
-	int written = EVP_EncodeBlock((unsigned char *)b->data + b->len, data, (int)n);
-	b->len += (size_t)written;
-	b->data[b->len] = '\0';
+	}
+	regs_buf_append(b, text, base64_encode(data, n, text));
+	regs_wipe(text, sizeof(text));
 }
 
 /* RFC 2047 encoded words, each at most 75 characters, folded with CRLF SP;
  * chunks end on UTF-8 character boundaries so each word decodes on its own. */
-static void mail_buf_encoded_words(struct mail_buf *b, const char *text)
+static void mail_buf_encoded_words(struct regs_buf *b, const char *text)
 {
 	const unsigned char *p = (const unsigned char *)text;
 	size_t left = strlen(text);
@@ -170,49 +105,49 @@ static void mail_buf_encoded_words(struct mail_buf *b, const char *text)
 		size_t n = left < MAIL_WORD_BYTES ? left : MAIL_WORD_BYTES;
 		while (n < left && n > 1 && (p[n] & 0xc0) == 0x80)
 			n--; /* do not split a character */
-		mail_buf_str(b, first ? "=?UTF-8?B?" : "\r\n =?UTF-8?B?");
+		regs_buf_append_str(b, first ? "=?UTF-8?B?" : "\r\n =?UTF-8?B?");
 		mail_buf_base64(b, p, n);
-		mail_buf_str(b, "?=");
+		regs_buf_append_str(b, "?=");
 		p += n;
 		left -= n;
 		first = 0;
 	}
 }
 
-static void mail_buf_header_text(struct mail_buf *b, const char *name, const char *text)
+static void mail_buf_header_text(struct regs_buf *b, const char *name, const char *text)
 {
-	mail_buf_str(b, name);
-	mail_buf_str(b, ": ");
+	regs_buf_append_str(b, name);
+	regs_buf_append_str(b, ": ");
 	if (mail_needs_encoding(text))
 		mail_buf_encoded_words(b, text);
 	else
-		mail_buf_str(b, text);
-	mail_buf_str(b, "\r\n");
+		regs_buf_append_str(b, text);
+	regs_buf_append_str(b, "\r\n");
 }
 
 /* From: "system name" <address>; a non-ASCII name as encoded words. */
-static void mail_buf_from(struct mail_buf *b, const struct regs_config *cfg)
+static void mail_buf_from(struct regs_buf *b, const struct regs_config *cfg)
 {
-	mail_buf_str(b, "From: ");
+	regs_buf_append_str(b, "From: ");
 	if (cfg->system_name[0] != '\0' && mail_needs_encoding(cfg->system_name)) {
 		mail_buf_encoded_words(b, cfg->system_name);
-		mail_buf_str(b, " ");
+		regs_buf_append_str(b, " ");
 	} else if (cfg->system_name[0] != '\0') {
-		mail_buf_str(b, "\"");
+		regs_buf_append_str(b, "\"");
 		for (const char *p = cfg->system_name; *p; p++) {
 			if (*p == '"' || *p == '\\')
-				mail_buf_str(b, "\\");
-			mail_buf_add(b, p, 1);
+				regs_buf_append_str(b, "\\");
+			regs_buf_append(b, p, 1);
 		}
-		mail_buf_str(b, "\" ");
+		regs_buf_append_str(b, "\" ");
 	}
-	mail_buf_str(b, "<");
-	mail_buf_str(b, cfg->smtp_from);
-	mail_buf_str(b, ">\r\n");
+	regs_buf_append_str(b, "<");
+	regs_buf_append_str(b, cfg->smtp_from);
+	regs_buf_append_str(b, ">\r\n");
 }
 
 /* RFC 5322 date in UTC, with English names whatever the locale is. */
-static void mail_buf_date(struct mail_buf *b, int64_t now)
+static void mail_buf_date(struct regs_buf *b, int64_t now)
 {
 	static const char days[][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 	static const char months[][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -227,48 +162,48 @@ static void mail_buf_date(struct mail_buf *b, int64_t now)
 	snprintf(line, sizeof(line), "Date: %s, %02d %s %04d %02d:%02d:%02d +0000\r\n",
 	         days[tm.tm_wday % 7], tm.tm_mday, months[tm.tm_mon % 12], tm.tm_year + 1900,
 	         tm.tm_hour, tm.tm_min, tm.tm_sec);
-	mail_buf_str(b, line);
+	regs_buf_append_str(b, line);
 }
 
-static enum regs_err mail_buf_message_id(struct mail_buf *b, const char *from)
+static enum regs_err mail_buf_message_id(struct regs_buf *b, const char *from)
 {
 	char hex[33];
 	enum regs_err err = regs_random_hex(hex, 16);
 	if (err != REGS_OK)
 		return err;
-	mail_buf_str(b, "Message-ID: <");
-	mail_buf_str(b, hex);
-	mail_buf_str(b, strchr(from, '@'));
-	mail_buf_str(b, ">\r\n");
+	regs_buf_append_str(b, "Message-ID: <");
+	regs_buf_append_str(b, hex);
+	regs_buf_append_str(b, strchr(from, '@'));
+	regs_buf_append_str(b, ">\r\n");
 	return REGS_OK;
 }
 
 /* The body in canonical form (CRLF line ends), base64 in 76-character lines. */
-static void mail_buf_body(struct mail_buf *b, const char *body)
+static void mail_buf_body(struct regs_buf *b, const char *body)
 {
-	struct mail_buf text = {0};
+	struct regs_buf text = REGS_BUF_INIT(0);
 	for (const char *p = body; *p; p++) {
 		if (*p == '\n' && (p == body || p[-1] != '\r'))
-			mail_buf_add(&text, "\r", 1);
-		mail_buf_add(&text, p, 1);
+			regs_buf_append(&text, "\r", 1);
+		regs_buf_append(&text, p, 1);
 	}
-	if (text.failed) {
-		b->failed = 1;
+	if (text.err != REGS_OK) {
+		regs_buf_fail(b, text.err);
 	} else {
 		for (size_t off = 0; off < text.len; off += MAIL_BASE64_LINE_BYTES) {
 			size_t n = text.len - off;
 			mail_buf_base64(b, (const unsigned char *)text.data + off,
 			                n < MAIL_BASE64_LINE_BYTES ? n : MAIL_BASE64_LINE_BYTES);
-			mail_buf_str(b, "\r\n");
+			regs_buf_append_str(b, "\r\n");
 		}
 	}
-	mail_buf_free(&text);
+	regs_buf_free(&text);
 }
 
 enum regs_err mail_compose(const struct regs_config *cfg, const char *to, const char *subject,
                            const char *body, int64_t now, char **out)
 {
-	struct mail_buf b = {0};
+	struct regs_buf b = REGS_BUF_INIT(0);
 	enum regs_err err;
 	*out = NULL;
 	if (!mail_address_valid(cfg->smtp_from) || mail_has_line_break(cfg->system_name))
@@ -277,23 +212,24 @@ enum regs_err mail_compose(const struct regs_config *cfg, const char *to, const 
 	    mail_has_line_break(subject) || strlen(subject) > MAIL_SUBJECT_MAX)
 		return REGS_ERR_INVALID;
 	mail_buf_from(&b, cfg);
-	mail_buf_str(&b, "To: <");
-	mail_buf_str(&b, to);
-	mail_buf_str(&b, ">\r\n");
+	regs_buf_append_str(&b, "To: <");
+	regs_buf_append_str(&b, to);
+	regs_buf_append_str(&b, ">\r\n");
 	mail_buf_header_text(&b, "Subject", subject);
 	mail_buf_date(&b, now);
 	err = mail_buf_message_id(&b, cfg->smtp_from);
 	if (err != REGS_OK) {
-		mail_buf_free(&b);
+		regs_buf_free(&b);
 		return err;
 	}
-	mail_buf_str(&b, "MIME-Version: 1.0\r\n"
-	                 "Content-Type: text/plain; charset=UTF-8\r\n"
-	                 "Content-Transfer-Encoding: base64\r\n"
-	                 "Auto-Submitted: auto-generated\r\n"
-	                 "\r\n");
+	regs_buf_append_str(&b, "MIME-Version: 1.0\r\n"
+	                        "Content-Type: text/plain; charset=UTF-8\r\n"
+	                        "Content-Transfer-Encoding: base64\r\n"
+	                        "Auto-Submitted: auto-generated\r\n"
+	                        "\r\n");
 	mail_buf_body(&b, body);
-	return mail_buf_finish(&b, out);
+	*out = regs_buf_take(&b, NULL);
+	return *out != NULL ? REGS_OK : REGS_ERR_NOMEM;
 }
 
 /* ---- Delivery. ---- */
