@@ -1,6 +1,7 @@
 /* The D-Bus client of regsd: one call helper marshals arguments, checks reply signatures and maps
  * errors. */
 #include "client.h"
+#include "base/wipe.h"
 #include "proto/bus.h"
 
 #include <dbus/dbus.h>
@@ -501,21 +502,13 @@ enum regs_client_err regs_record_failure(struct regs_client *c, const char *user
 	return call_verdict(c, REGS_M_RECORD_FAILURE, "ssss", out, user, method, service, rhost);
 }
 
-static void free_secret_string(char *s)
-{
-	if (!s)
-		return;
-	explicit_bzero(s, strlen(s));
-	free(s);
-}
-
 void regs_enrolment_clear(struct regs_enrolment *e)
 {
 	if (!e)
 		return;
-	free_secret_string(e->handle);
-	free_secret_string(e->uri);
-	free_secret_string(e->secret);
+	regs_free_secret_str(e->handle);
+	regs_free_secret_str(e->uri);
+	regs_free_secret_str(e->secret);
 	e->handle = e->uri = e->secret = NULL;
 	e->expires_in = 0;
 }

@@ -2,11 +2,11 @@
  * authorization request, token polling per RFC 8628, and the ID token checked against the JWKS. */
 #include "account/clock.h"
 #include "base/config.h"
+#include "base/trustedfile.h"
 #include "base/wipe.h"
 #include "daemon.h"
 #include "net/http.h"
 #include "oob.h"
-#include "store/secretfile.h"
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +37,8 @@ static void report(void *ctx, const char *file, unsigned line, const char *msg)
 	regsd_log(LOG_ERR, "%s:%u: %s", file, line, msg);
 }
 
-/* The client credentials: a secret file (secretfile.h), parsed like regs.conf. */
+/* The client credentials: a secret file (TRUSTED_SECRET, base/trustedfile.h), parsed like
+ * regs.conf. */
 int google_net_load(struct oob *o)
 {
 	struct client_file c;
@@ -53,8 +54,9 @@ int google_net_load(struct oob *o)
 		return -1;
 	}
 	memset(&c, 0, sizeof(c));
-	char why[SECRET_FILE_WHY_MAX];
-	enum regs_err err = secret_file_read_text(path, CLIENT_FILE_MAX, &buf, why, sizeof(why));
+	char why[TRUSTED_WHY_MAX];
+	enum regs_err err =
+	    trusted_file_read_text(path, TRUSTED_SECRET, CLIENT_FILE_MAX, &buf, why, sizeof(why));
 	if (err != REGS_OK)
 		regsd_log(LOG_ERR, "%s: %s", path, why);
 	if (err == REGS_OK)

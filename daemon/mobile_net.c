@@ -2,11 +2,11 @@
  * ticket of the same transaction, and result polling with the answer verified (R4.5). */
 #include "account/clock.h"
 #include "base/config.h"
+#include "base/trustedfile.h"
 #include "base/wipe.h"
 #include "daemon.h"
 #include "net/http.h"
 #include "oob.h"
-#include "store/secretfile.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +14,8 @@
 
 #define KEY_FILE_MAX 4096
 
-/* The agency key (a secret file: secretfile.h) and the anchors of the phones' certificates. */
+/* The agency key (a TRUSTED_SECRET file: base/trustedfile.h) and the anchors of the phones'
+ * certificates. */
 int mobile_net_load(struct oob *o)
 {
 	const struct regs_config *cfg = o->cfg;
@@ -25,9 +26,9 @@ int mobile_net_load(struct oob *o)
 		regsd_log(LOG_ERR, "mobile_url must be an https URL (ID numbers are sent to it)");
 		return -1;
 	}
-	char why[SECRET_FILE_WHY_MAX];
-	enum regs_err err =
-	    secret_file_read_text(cfg->mobile_key_file, KEY_FILE_MAX, &buf, why, sizeof(why));
+	char why[TRUSTED_WHY_MAX];
+	enum regs_err err = trusted_file_read_text(cfg->mobile_key_file, TRUSTED_SECRET,
+	                                           KEY_FILE_MAX, &buf, why, sizeof(why));
 	if (err != REGS_OK)
 		regsd_log(LOG_ERR, "%s: %s", cfg->mobile_key_file, why);
 	if (err == REGS_OK)

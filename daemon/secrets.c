@@ -1,9 +1,9 @@
 /* regsd holds the seal key and client secrets for its lifetime: the process is kept out of
  * core dumps and ptrace, and a secret file others can read stops the start, not a login. */
 #include "secrets.h"
+#include "base/trustedfile.h"
 #include "base/wipe.h"
 #include "daemon.h"
-#include "store/secretfile.h"
 #include <errno.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -29,9 +29,10 @@ int secrets_protect_process(void)
 /* Reads the file through the one check and wipes what it read. */
 static int check_one(const char *what, const char *path)
 {
-	char why[SECRET_FILE_WHY_MAX];
+	char why[TRUSTED_WHY_MAX];
 	char *text = NULL;
-	enum regs_err err = secret_file_read_text(path, SECRET_FILE_MAX, &text, why, sizeof(why));
+	enum regs_err err =
+	    trusted_file_read_text(path, TRUSTED_SECRET, SECRET_FILE_MAX, &text, why, sizeof(why));
 	regs_free_secret_str(text);
 	if (err == REGS_OK)
 		return 0;

@@ -10,7 +10,7 @@
 int secrets_protect_process(void);
 
 /* Every configured secret file besides the seal key (the SMTP password, the OpenID client
- * file, the mobile-ID key) passes secret_file_check (lib/store/secretfile.h); each refusal is
+ * file, the mobile-ID key) passes the TRUSTED_SECRET rule (lib/base/trustedfile.h); each refusal is
  * logged with the file's name and the reason. 0 when all pass. */
 int secrets_check_files(const struct regs_config *cfg);
 

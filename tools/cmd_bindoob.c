@@ -1,6 +1,7 @@
 /* bind google / bind mobile: the out-of-band flow runs in regsd; regsctl shows where to approve,
  * waits with a countdown, and binds once the provider's answer is verified (R4, R5, R7.1). */
 #include "base/i18n.h"
+#include "base/wipe.h"
 #include "proto/bus.h"
 #include "regsctl.h"
 #include "ui/qr.h"
@@ -75,7 +76,7 @@ static int wait_approval(struct regsctl_context *ctx, const struct oob_begin *b,
 			return -1;
 		}
 		int want_qr = !b->google && (strcmp(answer, "q") == 0 || strcmp(answer, "Q") == 0);
-		regsctl_free_secret(answer);
+		regs_free_secret_str(answer);
 		if (want_qr) {
 			show_qr(ctx, b->start.handle);
 			continue;
@@ -194,6 +195,6 @@ int cmd_bind_mobile(struct regsctl_context *ctx)
 	} else {
 		code = run_bind(ctx, &b);
 	}
-	regsctl_free_secret(asked);
+	regs_free_secret_str(asked);
 	return code;
 }

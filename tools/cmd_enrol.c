@@ -2,6 +2,7 @@
  * it with a code from the app (R2.2, R2.3, R2.6); rebind re-verifies with the current app first
  * (step-up, R7.1). */
 #include "base/i18n.h"
+#include "base/wipe.h"
 #include "output.h"
 #include "proto/bus.h"
 #include "regsctl.h"
@@ -53,7 +54,7 @@ static int show_enrolment(const struct regs_enrolment *e)
 		return regsctl_report_nomem();
 	if (qr_render_utf8(e->uri, 1, &qr) == REGS_OK) {
 		fputs(qr, stdout);
-		regsctl_free_secret(qr);
+		regs_free_secret_str(qr);
 	} else {
 		regsctl_error("%s", _("cannot draw the QR code; add the account by hand"));
 	}
@@ -64,7 +65,7 @@ static int show_enrolment(const struct regs_enrolment *e)
 	printf(_("This QR code is for this enrolment only; it expires at %s (in %u min).\n"),
 	       output_format_time((int64_t)time(NULL) + e->expires_in, until),
 	       regsctl_minutes(e->expires_in));
-	regsctl_free_secret(grouped);
+	regs_free_secret_str(grouped);
 	return REGSCTL_EXIT_OK;
 }
 

@@ -3,6 +3,7 @@
  * before changing or showing one's own bindings (step-up, R7.1): with an OTP code, or with the
  * citizen certificate card for an account that has a card but no OTP bound. */
 #include "base/i18n.h"
+#include "base/wipe.h"
 #include "card/card.h"
 #include "proto/bus.h"
 #include "regsctl.h"
@@ -20,14 +21,6 @@
 
 /* Set by SIGINT during enrolment so that the pending enrolment is cancelled. */
 static volatile sig_atomic_t interrupted;
-
-void regsctl_free_secret(char *s)
-{
-	if (!s)
-		return;
-	explicit_bzero(s, strlen(s));
-	free(s);
-}
 
 static void on_interrupt(int signo)
 {
@@ -89,7 +82,7 @@ static char *read_answer(const char *prompt, int secret)
 		fputc('\n', stderr); /* the piped answer was not echoed: end the prompt's line */
 	if (len < 0 || interrupted) {
 		if (line)
-			explicit_bzero(line, size);
+			regs_wipe(line, size);
 		free(line);
 		return NULL;
 	}
@@ -98,7 +91,7 @@ static char *read_answer(const char *prompt, int secret)
 		if (!isspace((unsigned char)*p))
 			*out++ = *p;
 	}
-	explicit_bzero(out, (size_t)(line + size - out));
+	regs_wipe(out, (size_t)(line + size - out));
 	return line;
 }
 
@@ -133,7 +126,7 @@ int regsctl_run_code_dialog(struct regsctl_context *ctx, const struct regsctl_co
 			return REGSCTL_EXIT_VERIFY;
 		}
 		code = d->attempt(ctx, answer, d->data, &tries);
-		regsctl_free_secret(answer);
+		regs_free_secret_str(answer);
 		if (tries > 0 && attempt < attempts)
 			regsctl_error(_("try again (attempts left: %u)"),
 			              tries < attempts - attempt ? tries : attempts - attempt);

@@ -109,12 +109,10 @@ int regsctl_run_subcommand(struct regsctl_context *ctx, const char *command,
 
 /* ---- questions on the terminal and re-verification (prompt.c) ---- */
 
-/* Wipes and frees a secret string; NULL is fine. */
-void regsctl_free_secret(char *s);
 /* Makes Ctrl-C (and SIGTERM) interrupt the read of an answer instead of ending regsctl. */
 void regsctl_catch_interrupt(void);
 /* Prints prompt on stderr and reads one line without its spaces; NULL on end of input. The
- * caller frees it with regsctl_free_secret. */
+ * caller frees it with regs_free_secret_str (base/wipe.h). */
 char *regsctl_read_line(const char *prompt);
 /* Asks question; only "y" or "yes" (or the translated yes) is a yes. */
 int regsctl_ask_yes(const char *question);

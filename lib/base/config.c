@@ -1,9 +1,9 @@
 /* One key=value parser for regs.conf and module arguments, and the safe config file reader. */
 #include "base/config.h"
 #include "base/language.h"
+#include "base/trustedfile.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,8 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define OPT_MESSAGE_MAX 320
 #define OPT_UNKNOWN_KEY "unknown key (the text is not shown: it may hold a secret)"
@@ -244,89 +242,15 @@ enum regs_err opt_parse_buffer(const struct opt_desc *table, void *target, const
 	return result;
 }
 
-/* Checks what fstat says against the rules for a configuration file. */
-static enum regs_err config_check_file(const struct stat *st, const char *path,
-                                       opt_report_fn report, void *ctx)
-{
-	if (!S_ISREG(st->st_mode)) {
-		opt_report(report, ctx, path, 0, "refused: not a regular file");
-		return REGS_ERR_PERM;
-	}
-	if (st->st_uid != 0 && st->st_uid != geteuid()) {
-		opt_report(report, ctx, path, 0, "refused: owned by uid %u, not root",
-		           (unsigned)st->st_uid);
-		return REGS_ERR_PERM;
-	}
-	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-		opt_report(report, ctx, path, 0, "refused: writable by group or others (mode %04o)",
-		           (unsigned)(st->st_mode & 07777));
-		return REGS_ERR_PERM;
-	}
-	if (st->st_size > REGS_CONFIG_MAX_BYTES) {
-		opt_report(report, ctx, path, 0, "refused: larger than %d bytes",
-		           REGS_CONFIG_MAX_BYTES);
-		return REGS_ERR_CONFIG;
-	}
-	return REGS_OK;
-}
-
-/* Reads the whole file (at most REGS_CONFIG_MAX_BYTES, even if it grew) into a new buffer. */
-static enum regs_err config_read_all(int fd, const char *path, char **out, opt_report_fn report,
-                                     void *ctx)
-{
-	char *buf = malloc(REGS_CONFIG_MAX_BYTES + 2);
-	if (buf == NULL)
-		return REGS_ERR_NOMEM;
-	size_t len = 0;
-	while (len <= REGS_CONFIG_MAX_BYTES) {
-		ssize_t n = read(fd, buf + len, REGS_CONFIG_MAX_BYTES + 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			opt_report(report, ctx, path, 0, "cannot read: %s", strerror(errno));
-			free(buf);
-			return REGS_ERR_IO;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	if (len > REGS_CONFIG_MAX_BYTES || memchr(buf, '\0', len) != NULL) {
-		opt_report(report, ctx, path, 0, "refused: %s",
-		           len > REGS_CONFIG_MAX_BYTES ? "too large" : "contains a NUL byte");
-		free(buf);
-		return REGS_ERR_CONFIG;
-	}
-	*out = buf;
-	return REGS_OK;
-}
-
 enum regs_err config_read_file_safely(const char *path, char **out, opt_report_fn report, void *ctx)
 {
-	*out = NULL;
-	/* O_NONBLOCK: a FIFO planted at the path must not hang the caller before fstat. */
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return REGS_ERR_NOT_FOUND;
-		if (errno == ELOOP) {
-			opt_report(report, ctx, path, 0, "refused: a symbolic link");
-			return REGS_ERR_PERM;
-		}
-		opt_report(report, ctx, path, 0, "cannot open: %s", strerror(errno));
-		return REGS_ERR_IO;
-	}
-	struct stat st;
-	enum regs_err err = REGS_ERR_IO;
-	if (fstat(fd, &st) != 0)
-		opt_report(report, ctx, path, 0, "cannot stat: %s", strerror(errno));
-	else
-		err = config_check_file(&st, path, report, ctx);
-	if (err == REGS_OK)
-		err = config_read_all(fd, path, out, report, ctx);
-	close(fd);
-	return err;
+	char why[TRUSTED_WHY_MAX];
+	enum regs_err err = trusted_file_read_text(path, TRUSTED_CONFIG, REGS_CONFIG_MAX_BYTES, out,
+	                                           why, sizeof(why));
+	if (err != REGS_OK && err != REGS_ERR_NOT_FOUND)
+		opt_report(report, ctx, path, 0, "%s", why);
+	/* too large or holding a NUL byte: a bad configuration file */
+	return err == REGS_ERR_INVALID ? REGS_ERR_CONFIG : err;
 }
 
 void regs_config_defaults(struct regs_config *cfg)

@@ -42,10 +42,10 @@ enum regs_err opt_apply(const struct opt_desc *table, void *target, const char *
 enum regs_err opt_parse_buffer(const struct opt_desc *table, void *target, const char *buf,
                                const char *file, opt_report_fn report, void *ctx);
 
-/* Opens path safely: O_NOFOLLOW, regular file, owned by root (or by the
- * effective uid when it is not root), not group/other writable, at most
- * REGS_CONFIG_MAX_BYTES. Returns a malloc'd NUL-terminated buffer in *out.
- * A missing file gives REGS_ERR_NOT_FOUND (not reported). */
+/* Opens path as a TRUSTED_CONFIG file (base/trustedfile.h: O_NOFOLLOW, regular file, owned
+ * by root or by the effective uid, not group/other writable), at most REGS_CONFIG_MAX_BYTES
+ * and without a NUL byte (else REGS_ERR_CONFIG). Returns a malloc'd NUL-terminated buffer in
+ * *out. A missing file gives REGS_ERR_NOT_FOUND (not reported); every other refusal is. */
 enum regs_err config_read_file_safely(const char *path, char **out, opt_report_fn report,
                                       void *ctx);
 

@@ -1,7 +1,7 @@
 /* Mailing codes: bilingual texts, RFC 5322 + MIME composition, and SMTP delivery through libcurl.
  */
 #include "mail/mail.h"
-#include "store/secretfile.h"
+#include "base/trustedfile.h"
 
 #include "base/base64.h"
 #include "base/buf.h"
@@ -255,15 +255,16 @@ static void mail_curl_init(void)
 	mail_curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-/* Copies the first line of the password file (a secret file: secretfile.h) into password. */
+/* Copies the first line of the password file (a TRUSTED_SECRET file: base/trustedfile.h) into
+ * password. */
 static enum regs_err mail_read_password(const char *path, char password[MAIL_PASSWORD_MAX],
                                         char *errbuf, size_t errlen)
 {
-	char why[SECRET_FILE_WHY_MAX];
+	char why[TRUSTED_WHY_MAX];
 	char *data = NULL;
 	password[0] = '\0';
-	enum regs_err err =
-	    secret_file_read_text(path, MAIL_PASSWORD_FILE_MAX, &data, why, sizeof(why));
+	enum regs_err err = trusted_file_read_text(path, TRUSTED_SECRET, MAIL_PASSWORD_FILE_MAX,
+	                                           &data, why, sizeof(why));
 	if (err != REGS_OK) {
 		mail_error(errbuf, errlen, "%s: %s", path, why);
 		/* a missing file is as bad as an unreadable one here */

@@ -1,9 +1,10 @@
-/* RFC 4648 base32: upper-case output without padding, lenient input. */
+/* RFC 4648 base32 through liboath, with our buffers: upper-case output without padding. */
 #include "otp/base32.h"
+#include "base/wipe.h"
 
-#include <ctype.h>
-
-static const char base32_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+#include <liboath/oath.h>
+#include <stdlib.h>
+#include <string.h>
 
 size_t base32_encoded_size(size_t len)
 {
@@ -14,73 +15,57 @@ enum regs_err base32_encode(const uint8_t *in, size_t len, char *out, size_t out
 {
 	if (out == NULL || (in == NULL && len > 0) || outsz < base32_encoded_size(len))
 		return REGS_ERR_INVALID;
-	uint32_t buffer = 0;
-	unsigned bits = 0;
-	size_t pos = 0;
-	for (size_t i = 0; i < len; i++) {
-		buffer = (buffer << 8) | in[i];
-		bits += 8;
-		while (bits >= 5) {
-			bits -= 5;
-			out[pos++] = base32_alphabet[(buffer >> bits) & 0x1f];
-		}
+	out[0] = '\0';
+	if (len == 0)
+		return REGS_OK;
+	char *padded = NULL;
+	size_t padded_len = 0;
+	if (oath_base32_encode((const char *)in, len, &padded, &padded_len) != OATH_OK)
+		return REGS_ERR_NOMEM; /* liboath fails only to allocate */
+	size_t n = padded_len;
+	while (n > 0 && padded[n - 1] == '=')
+		n--;
+	enum regs_err err = n < outsz ? REGS_OK : REGS_ERR_INVALID;
+	if (err == REGS_OK) {
+		memcpy(out, padded, n);
+		out[n] = '\0';
 	}
-	if (bits > 0)
-		out[pos++] = base32_alphabet[(buffer << (5 - bits)) & 0x1f];
-	out[pos] = '\0';
-	return REGS_OK;
+	regs_wipe(padded, padded_len);
+	free(padded);
+	return err;
 }
 
-/* Value of one base32 character, or -1 if it is not in the alphabet. */
-static int base32_value(char c)
+/* Length of in up to its padding, or -1 when anything but '=' and spaces follows the first
+ * '=' (liboath wants the padding complete or absent; we accept any amount of it). */
+static long base32_data_length(const char *in)
 {
-	int u = toupper((unsigned char)c);
-	if (u >= 'A' && u <= 'Z')
-		return u - 'A';
-	if (u >= '2' && u <= '7')
-		return u - '2' + 26;
-	return -1;
-}
-
-/* True when s holds only '=' and spaces: the accepted padding tail. */
-static int base32_only_padding(const char *s)
-{
-	for (; *s != '\0'; s++)
+	size_t data = strcspn(in, "=");
+	for (const char *s = in + data; *s != '\0'; s++)
 		if (*s != '=' && *s != ' ')
-			return 0;
-	return 1;
+			return -1;
+	return (long)data;
 }
 
 enum regs_err base32_decode(const char *in, uint8_t *out, size_t outsz, size_t *outlen)
 {
 	if (in == NULL || out == NULL || outlen == NULL)
 		return REGS_ERR_INVALID;
-	uint32_t buffer = 0;
-	unsigned bits = 0;
-	size_t pos = 0;
-	for (const char *s = in; *s != '\0'; s++) {
-		if (*s == ' ')
-			continue;
-		if (*s == '=') {
-			if (!base32_only_padding(s))
-				return REGS_ERR_INVALID;
-			break;
-		}
-		int v = base32_value(*s);
-		if (v < 0)
-			return REGS_ERR_INVALID;
-		buffer = (buffer << 5) | (uint32_t)v;
-		bits += 5;
-		if (bits >= 8) {
-			bits -= 8;
-			if (pos >= outsz)
-				return REGS_ERR_INVALID;
-			out[pos++] = (uint8_t)(buffer >> bits);
-		}
-	}
-	/* Leftover bits must be fewer than a byte's worth of a valid length. */
-	if (bits >= 5)
+	long data = base32_data_length(in);
+	if (data < 0)
 		return REGS_ERR_INVALID;
-	*outlen = pos;
-	return REGS_OK;
+	char *bytes = NULL;
+	size_t n = 0;
+	/* liboath skips spaces and takes lower case. */
+	int rc = oath_base32_decode(in, (size_t)data, &bytes, &n);
+	if (rc != OATH_OK)
+		return rc == OATH_MALLOC_ERROR ? REGS_ERR_NOMEM : REGS_ERR_INVALID;
+	enum regs_err err = n <= outsz ? REGS_OK : REGS_ERR_INVALID;
+	if (err == REGS_OK && n > 0)
+		memcpy(out, bytes, n);
+	if (err == REGS_OK)
+		*outlen = n;
+	if (bytes != NULL)
+		regs_wipe(bytes, n);
+	free(bytes);
+	return err;
 }

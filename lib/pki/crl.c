@@ -1,6 +1,7 @@
 /* CRLs: verify once, keep the serials sorted for bsearch, cache the DER on disk. */
 #include "pki/crl.h"
 #include "base/fileio.h"
+#include "base/trustedfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -530,38 +531,5 @@ enum regs_err crl_cache_read(const char *dir, const char *name, size_t max_bytes
 	int n = snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return REGS_ERR_INVALID;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return errno == ENOENT  ? REGS_ERR_NOT_FOUND
-		       : errno == ELOOP ? REGS_ERR_PERM
-		                        : REGS_ERR_IO;
-	enum regs_err err = REGS_ERR_IO;
-	uint8_t *buf = NULL;
-	struct stat st;
-	if (fstat(fd, &st) != 0)
-		goto out;
-	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022) != 0) {
-		err = REGS_ERR_PERM;
-		goto out;
-	}
-	if (st.st_size <= 0 || (uint64_t)st.st_size > max_bytes) {
-		err = REGS_ERR_INVALID;
-		goto out;
-	}
-	size_t size = (size_t)st.st_size;
-	buf = malloc(size);
-	if (buf == NULL) {
-		err = REGS_ERR_NOMEM;
-		goto out;
-	}
-	if (regs_read_exact(fd, buf, size) != 0) /* shrank while reading: not renamed in */
-		goto out;
-	*der = buf;
-	*len = size;
-	buf = NULL;
-	err = REGS_OK;
-out:
-	free(buf);
-	close(fd);
-	return err;
+	return trusted_file_read_bytes(path, TRUSTED_CACHE, max_bytes, der, len, NULL, 0);
 }

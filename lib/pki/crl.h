@@ -53,10 +53,10 @@ enum x509_verdict crl_verdict(const struct crl_set *s, const struct x509_identit
  * bytes of [A-Za-z0-9._-], not starting with '.'; else REGS_ERR_INVALID. I/O
  * failures are REGS_ERR_IO (errno set). */
 enum regs_err crl_cache_write(const char *dir, const char *name, const uint8_t *der, size_t len);
-/* Reads dir/name into *der (malloc'd; free it) when it is a regular file, not
- * a symlink, owned by the euid and not writable by group or other
- * (REGS_ERR_PERM otherwise), of at most max_bytes (REGS_ERR_INVALID). A
- * missing file is REGS_ERR_NOT_FOUND. The contents still need crl_parse with
+/* Reads dir/name into *der (malloc'd; free it) when it passes the TRUSTED_CACHE rule
+ * (base/trustedfile.h): a regular file, not a symlink, owned by the euid and not writable
+ * by group or other (REGS_ERR_PERM otherwise), of 1 to max_bytes bytes (REGS_ERR_INVALID).
+ * A missing file is REGS_ERR_NOT_FOUND. The contents still need crl_parse with
  * the anchors. */
 enum regs_err crl_cache_read(const char *dir, const char *name, size_t max_bytes, uint8_t **der,
                              size_t *len);

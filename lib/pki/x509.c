@@ -1,9 +1,7 @@
 /* Certificate checks for card login, with OpenSSL 3: anchors, chain, identity, signature. */
 #include "pki/x509.h"
-#include "base/fileio.h"
+#include "base/trustedfile.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -16,9 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #define X509_CHAIN_DEPTH 5 /* citizen → MOICA → GRCA, with room for a cross certificate */
 #define X509_ID_LAST4_OID "2.16.886.1.100.2.51"
@@ -66,45 +62,6 @@ void x509_anchors_free(struct x509_anchors *a)
 	free(a);
 }
 
-/* Reads the whole bundle after checking who may have written it: an anchor
- * file anyone can write would let anyone add a root. */
-static enum regs_err x509_read_bundle(const char *path, char **out, size_t *outlen)
-{
-	enum regs_err err = REGS_ERR_IO;
-	char *buf = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return errno == ENOENT ? REGS_ERR_NOT_FOUND : REGS_ERR_IO;
-	struct stat st;
-	if (fstat(fd, &st) != 0)
-		goto out;
-	if (!S_ISREG(st.st_mode) || (st.st_uid != 0 && st.st_uid != geteuid()) ||
-	    (st.st_mode & 022) != 0) {
-		err = REGS_ERR_PERM;
-		goto out;
-	}
-	if (st.st_size <= 0 || st.st_size > X509_ANCHORS_FILE_MAX) {
-		err = REGS_ERR_INVALID;
-		goto out;
-	}
-	size_t size = (size_t)st.st_size;
-	buf = malloc(size);
-	if (buf == NULL) {
-		err = REGS_ERR_NOMEM;
-		goto out;
-	}
-	if (regs_read_exact(fd, buf, size) != 0)
-		goto out;
-	*out = buf;
-	*outlen = size;
-	buf = NULL;
-	err = REGS_OK;
-out:
-	free(buf);
-	close(fd);
-	return err;
-}
-
 /* Takes ownership of cert, also on failure. */
 static enum regs_err x509_anchors_add(struct x509_anchors *a, X509 *cert)
 {
@@ -127,10 +84,12 @@ static enum regs_err x509_anchors_add(struct x509_anchors *a, X509 *cert)
 enum regs_err x509_anchors_load(const char *pem_file, struct x509_anchors **out)
 {
 	*out = NULL;
-	char *pem = NULL;
+	uint8_t *pem = NULL;
 	size_t pem_len = 0;
 	BIO *bio = NULL;
-	enum regs_err err = x509_read_bundle(pem_file, &pem, &pem_len);
+	/* An anchor file anyone can write would let anyone add a root. */
+	enum regs_err err = trusted_file_read_bytes(pem_file, TRUSTED_ANCHORS,
+	                                            X509_ANCHORS_FILE_MAX, &pem, &pem_len, NULL, 0);
 	if (err != REGS_OK)
 		return err;
 	struct x509_anchors *a = calloc(1, sizeof(*a));

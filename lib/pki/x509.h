@@ -35,8 +35,9 @@ const char *x509_verdict_name(enum x509_verdict v);
 
 /* Loads a PEM bundle. Self-signed certificates become trusted roots; the
  * others are intermediates a chain may go through but that are trusted only
- * when they chain to one of the bundle's roots. The file must be a regular
- * file owned by root or the euid, not writable by group or other
+ * when they chain to one of the bundle's roots. The file passes the
+ * TRUSTED_ANCHORS rule (base/trustedfile.h): a regular file (a symbolic link is
+ * followed) owned by root or the euid, not writable by group or other
  * (REGS_ERR_PERM), at most X509_ANCHORS_FILE_MAX bytes; a bundle with no
  * certificate, no root, or a broken PEM block is REGS_ERR_INVALID; a missing
  * file REGS_ERR_NOT_FOUND. */

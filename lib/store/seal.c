@@ -3,8 +3,8 @@
 #include "base/fileio.h"
 
 #include "base/random.h"
+#include "base/trustedfile.h"
 #include "base/wipe.h"
-#include "store/secretfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -38,30 +38,19 @@ static enum regs_err seal_key_create(const char *path, struct seal_key *key)
 	return REGS_OK;
 }
 
-/* The rule of every secret file, and exactly the key's size. */
-static enum regs_err seal_key_check(const struct stat *st)
-{
-	enum regs_err err = secret_file_check(st, SEAL_KEY_BYTES, NULL, 0);
-	if (err == REGS_OK && st->st_size != SEAL_KEY_BYTES)
-		err = REGS_ERR_PERM;
-	return err;
-}
-
+/* A secret file (base/trustedfile.h) of exactly the key's size. */
 static enum regs_err seal_key_read(const char *path, struct seal_key *key)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return REGS_ERR_NOT_FOUND;
-		return errno == ELOOP ? REGS_ERR_PERM : REGS_ERR_IO;
-	}
-	struct stat st;
-	enum regs_err err = REGS_ERR_IO;
-	if (fstat(fd, &st) == 0)
-		err = seal_key_check(&st);
+	int fd;
+	size_t size;
+	enum regs_err err =
+	    trusted_file_open(path, TRUSTED_SECRET, SEAL_KEY_BYTES, &fd, &size, NULL, 0);
+	if (err == REGS_OK && size != SEAL_KEY_BYTES)
+		err = REGS_ERR_PERM;
 	if (err == REGS_OK && regs_read_exact(fd, key->key, sizeof(key->key)) != 0)
 		err = REGS_ERR_IO;
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	if (err != REGS_OK)
 		seal_key_wipe(key);
 	return err;

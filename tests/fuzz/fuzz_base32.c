@@ -1,6 +1,6 @@
-/* base32 (lib/otp/base32.c), which reads the secrets of otpauth URIs and stored keys: any input
- * decoded into an output buffer of every small size (an exact-size heap buffer, so an overrun
- * is seen), and what decodes must survive encoding and decoding again. */
+/* base32 (lib/otp/base32.c, liboath behind our buffers), which reads the secrets of otpauth URIs
+ * and stored keys: any input decoded into an output buffer of every small size (an exact-size heap
+ * buffer, so an overrun is seen), and what decodes must survive encoding and decoding again. */
 #include "fuzz_util.h"
 #include "otp/base32.h"
 #include <stdlib.h>

@@ -1,4 +1,5 @@
-/* Unit tests for the one rule every secret file passes (lib/store/secretfile.h). */
+/* Unit tests for the one rule every secret file passes (TRUSTED_SECRET in lib/base/trustedfile.h).
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,8 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/trustedfile.h"
 #include "base/wipe.h"
-#include "store/secretfile.h"
 
 #define SECRET "client_secret = GOCSPX-s3cr3t\n"
 #define MAX 4096
@@ -23,7 +24,7 @@
 struct fixture {
 	char dir[64];
 	char path[128];
-	char why[SECRET_FILE_WHY_MAX];
+	char why[TRUSTED_WHY_MAX];
 };
 
 static int setup(void **state)
@@ -57,7 +58,8 @@ static void write_file(const char *path, const char *text, size_t len, mode_t mo
 /* Reads f->path; on a refusal checks that the reason never holds the content. */
 static enum regs_err read_secret(struct fixture *f, char **out)
 {
-	enum regs_err err = secret_file_read_text(f->path, MAX, out, f->why, sizeof(f->why));
+	enum regs_err err =
+	    trusted_file_read_text(f->path, TRUSTED_SECRET, MAX, out, f->why, sizeof(f->why));
 	if (err != REGS_OK) {
 		assert_null(*out);
 		assert_null(strstr(f->why, "s3cr3t"));
@@ -150,17 +152,18 @@ static void test_secret_hygiene_secret_file_check_on_stat(void **state)
 {
 	(void)state;
 	struct stat st;
-	char why[SECRET_FILE_WHY_MAX];
+	char why[TRUSTED_WHY_MAX];
 	memset(&st, 0, sizeof(st));
 	st.st_mode = S_IFREG | 0600;
 	st.st_uid = geteuid();
 	st.st_size = 32;
-	assert_int_equal(secret_file_check(&st, 32, why, sizeof(why)), REGS_OK);
+	assert_int_equal(trusted_file_check(TRUSTED_SECRET, &st, 32, why, sizeof(why)), REGS_OK);
 	st.st_size = 33;
-	assert_int_equal(secret_file_check(&st, 32, why, sizeof(why)), REGS_ERR_PERM);
+	assert_int_equal(trusted_file_check(TRUSTED_SECRET, &st, 32, why, sizeof(why)),
+	                 REGS_ERR_PERM);
 	st.st_size = 32;
 	st.st_mode = S_IFREG | 0644;
-	assert_int_equal(secret_file_check(&st, 32, NULL, 0), REGS_ERR_PERM);
+	assert_int_equal(trusted_file_check(TRUSTED_SECRET, &st, 32, NULL, 0), REGS_ERR_PERM);
 }
 
 int main(void)
