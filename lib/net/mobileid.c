@@ -25,7 +25,7 @@
 
 _Static_assert(MID_CHECKSUM_HEX == MID_CHECKSUM_LEN + 1, "MID_CHECKSUM_HEX");
 
-/* ---- Encodings ---- */
+/* ---- Hex and the key ---- */
 
 static void mid_hex(const uint8_t *in, size_t n, char *out)
 {
@@ -178,7 +178,9 @@ void mid_challenge(const char *transaction_id, const char *sp_ticket_id,
 	         sp_ticket_id ? sp_ticket_id : "");
 }
 
-/* ---- Request bodies ---- */
+/* ---- Request bodies ----
+ * Written with jsonout.h: a body holds the ID number, and the service checks the checksum over
+ * the text it decoded, so text that is not UTF-8 gives no body. */
 
 static int mid_request_ok(const struct mid_key *key, const struct mid_request *r)
 {
