@@ -5,6 +5,7 @@
 #include "base/wipe.h"
 #include "handlers.h"
 #include "mail/mail.h"
+#include "mailtexts.h"
 #include "otp/resetcode.h"
 #include "proto/bus.h"
 #include "reply.h"
@@ -51,7 +52,7 @@ void codes_delete_resets(struct request *r, const char *user)
 	code_delete(r, user, REGS_RESET_PASSWORD);
 }
 
-/* The mail text for a kind of code (fixed bilingual text: see lib/mail/mail.c). */
+/* The mail text for a kind of code (fixed bilingual text: see mailtexts.c). */
 static enum regs_err compose(struct request *r, const char *user, const char *kind,
                              const char *code, const char *to, char **message)
 {

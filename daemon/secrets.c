@@ -43,7 +43,7 @@ static int check_one(const char *what, const char *path)
 int secrets_check_files(const struct regs_config *cfg)
 {
 	int bad = 0;
-	/* mail.c reads the password only when a user is configured */
+	/* lib/mail/send.c reads the password only when a user is configured */
 	if (*cfg->smtp_user && check_one("smtp_password_file", cfg->smtp_password_file) != 0)
 		bad = 1;
 	if (*cfg->oidc_client_file && check_one("oidc_client_file", cfg->oidc_client_file) != 0)

@@ -1,6 +1,7 @@
 /* HTTP(S) requests with libcurl: TLS always verified, bodies size-capped and wiped, Cache-Control
  * max-age read from the headers. */
 #include "net/http.h"
+#include "base/buf.h"
 #include "base/wipe.h"
 
 #include <curl/curl.h>
@@ -19,8 +20,7 @@
 
 /* What one transfer collects: the body of the last response and its caching headers. */
 struct http_transfer {
-	char *body;
-	size_t len, cap, max; /* cap: bytes allocated for body (len + its NUL fit) */
+	struct regs_buf body; /* its max is the largest body accepted */
 	int too_big, no_memory;
 	long max_age;
 	int no_cache;
@@ -33,61 +33,16 @@ struct http_request {
 	const char *post;
 };
 
-static void transfer_reset_body(struct http_transfer *t)
-{
-	if (t->body)
-		regs_wipe(t->body, t->len);
-	t->len = 0;
-}
-
-static void transfer_free(struct http_transfer *t)
-{
-	transfer_reset_body(t);
-	free(t->body);
-	t->body = NULL;
-	t->cap = 0;
-}
-
-/* Room for len + add bytes and a NUL: a new buffer of at least twice the size (linear in
- * the body's length however small the pieces), the old one wiped, so no copy is left behind. */
-static int body_reserve(struct http_transfer *t, size_t add)
-{
-	size_t need = t->len + add + 1;
-	if (need <= t->cap)
-		return 0;
-	size_t cap = t->cap ? 2 * t->cap : 4096;
-	if (cap < need)
-		cap = need;
-	if (cap > t->max + 1)
-		cap = t->max + 1;
-	char *grown = malloc(cap);
-	if (!grown)
-		return -1;
-	if (t->body) {
-		memcpy(grown, t->body, t->len);
-		regs_wipe(t->body, t->len);
-		free(t->body);
-	}
-	t->body = grown;
-	t->cap = cap;
-	return 0;
-}
-
 static size_t collect_body(char *ptr, size_t size, size_t n, void *ctx)
 {
 	struct http_transfer *t = ctx;
 	size_t add = size * n;
-	if (add > t->max || t->len > t->max - add) {
-		t->too_big = 1;
+	enum regs_err err = regs_buf_append(&t->body, ptr, add);
+	if (err != REGS_OK) {
+		t->too_big = err == REGS_ERR_FULL;
+		t->no_memory = err == REGS_ERR_NOMEM;
 		return 0; /* curl stops with a write error */
 	}
-	if (body_reserve(t, add) != 0) {
-		t->no_memory = 1;
-		return 0;
-	}
-	memcpy(t->body + t->len, ptr, add);
-	t->len += add;
-	t->body[t->len] = '\0';
 	return add;
 }
 
@@ -151,7 +106,7 @@ static size_t collect_header(char *ptr, size_t size, size_t n, void *ctx)
 	while (len > 0 && (ptr[len - 1] == '\r' || ptr[len - 1] == '\n'))
 		len--;
 	if (len >= 5 && strncmp(ptr, "HTTP/", 5) == 0) {
-		transfer_reset_body(t);
+		regs_buf_clear(&t->body);
 		t->max_age = -1;
 		t->no_cache = 0;
 	} else if (len >= sizeof(name) - 1 && strncasecmp(ptr, name, sizeof(name) - 1) == 0) {
@@ -207,7 +162,7 @@ static CURLcode set_transfer(CURL *h, const struct http_opts *o, struct http_tra
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_err);
 	if (rc == CURLE_OK)
-		rc = curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->max);
+		rc = curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->body.max);
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect_body);
 	if (rc == CURLE_OK)
@@ -263,7 +218,7 @@ static enum regs_err transfer_result(CURLcode rc, const struct http_transfer *t,
 	if (rc == CURLE_OK)
 		return REGS_OK;
 	if (t->too_big || rc == CURLE_FILESIZE_EXCEEDED) {
-		snprintf(err, errlen, "answer larger than %zu bytes", t->max);
+		snprintf(err, errlen, "answer larger than %zu bytes", t->body.max);
 		return REGS_ERR_FULL;
 	}
 	if (t->no_memory || rc == CURLE_OUT_OF_MEMORY) {
@@ -282,17 +237,12 @@ static enum regs_err transfer_result(CURLcode rc, const struct http_transfer *t,
 static enum regs_err transfer_to_response(struct http_transfer *t, long status,
                                           struct http_response *out, char *err, size_t errlen)
 {
-	if (!t->body && !(t->body = calloc(1, 1))) {
+	if (!(out->body = regs_buf_take(&t->body, &out->len))) {
 		snprintf(err, errlen, "out of memory");
 		return REGS_ERR_NOMEM;
 	}
 	out->status = status;
-	out->body = t->body;
-	out->len = t->len;
 	out->max_age = t->no_cache ? -1 : t->max_age;
-	t->body = NULL;
-	t->len = 0;
-	t->cap = 0;
 	return REGS_OK;
 }
 
@@ -300,8 +250,9 @@ static enum regs_err perform(const struct http_opts *o, const struct http_reques
                              struct http_response *out, char *err, size_t errlen)
 {
 	char curl_err[CURL_ERROR_SIZE] = "";
-	struct http_transfer t = {.max = o && o->max_bytes ? o->max_bytes : HTTP_DEFAULT_MAX_BYTES,
-	                          .max_age = -1};
+	struct http_transfer t = {
+	    .body = REGS_BUF_INIT(o && o->max_bytes ? o->max_bytes : HTTP_DEFAULT_MAX_BYTES),
+	    .max_age = -1};
 	long status = 0;
 	struct curl_slist *headers = NULL;
 	*out = (struct http_response){.max_age = -1};
@@ -326,7 +277,7 @@ static enum regs_err perform(const struct http_opts *o, const struct http_reques
 	enum regs_err e = transfer_result(rc, &t, curl_err, err, errlen);
 	if (e == REGS_OK)
 		e = transfer_to_response(&t, status, out, err, errlen);
-	transfer_free(&t);
+	regs_buf_free(&t.body);
 	return e;
 }
 

@@ -2,6 +2,7 @@
  * (json-c), checked the way mod_auth_openidc does. */
 #include "net/jwt.h"
 
+#include "base/base64.h"
 #include "net/strictjson.h"
 #include <json-c/json.h>
 #include <limits.h>
@@ -40,45 +41,21 @@ struct jws_parts {
 
 /* ---- base64url (RFC 7515 2: no padding) ---- */
 
-static int b64url_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
+#define JWT_BASE64 (BASE64_URL | BASE64_NO_PADDING)
 
 /* Decodes n characters into a malloc'd buffer, NUL-terminated for JSON. REGS_ERR_INVALID for a
  * character outside the alphabet (also '='), an impossible length or set unused bits. */
 static enum regs_err b64url_decode(const char *s, size_t n, uint8_t **out, size_t *out_len)
 {
-	uint32_t acc = 0;
-	unsigned bits = 0;
-	size_t len = 0;
-	int bad = n % 4 == 1;
 	*out = NULL;
-	uint8_t *buf = bad ? NULL : malloc(n / 4 * 3 + 3);
+	if (!base64_well_formed(s, n, JWT_BASE64))
+		return REGS_ERR_INVALID;
+	size_t cap = n / 4 * 3 + 2;
+	uint8_t *buf = malloc(cap + 1);
 	if (!buf)
-		return bad ? REGS_ERR_INVALID : REGS_ERR_NOMEM;
-	for (size_t i = 0; i < n && !bad; i++) {
-		int v = b64url_value((unsigned char)s[i]);
-		bad = v < 0;
-		acc = (acc << 6) | (uint32_t)(v & 63);
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			buf[len++] = (uint8_t)(acc >> bits);
-			acc &= (1u << bits) - 1;
-		}
-	}
-	if (bad || acc != 0) { /* acc holds the unused bits of the last character */
+		return REGS_ERR_NOMEM;
+	size_t len = 0;
+	if (base64_decode(s, n, JWT_BASE64 | BASE64_CANONICAL, buf, cap, &len) != REGS_OK) {
 		free(buf);
 		return REGS_ERR_INVALID;
 	}
@@ -255,14 +232,6 @@ static const struct jwk *jwks_find(const struct jwks *k, const char *kid)
 
 /* ---- The JWS ---- */
 
-static int is_b64url_text(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (b64url_value((unsigned char)s[i]) < 0)
-			return 0;
-	return n % 4 != 1;
-}
-
 /* Exactly three non-empty parts of base64url text separated by dots (decoded only later: the
  * payload not before the signature verified). */
 static int jws_split(const char *token, struct jws_parts *p)
@@ -275,7 +244,7 @@ static int jws_split(const char *token, struct jws_parts *p)
 		const char *dot = strchr(start, '.');
 		const char *end = dot ? dot : token + total;
 		if ((i < 2) != (dot != NULL) || end == start ||
-		    !is_b64url_text(start, (size_t)(end - start)))
+		    !base64_well_formed(start, (size_t)(end - start), JWT_BASE64))
 			return 0;
 		p->part[i] = start;
 		p->len[i] = (size_t)(end - start);

@@ -7,10 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MID_TXN_MAX 64       /* transaction_id: a UUID we make */
-#define MID_TICKET_MAX 4096  /* sp_ticket */
-#define MID_FIELD_MAX 256    /* ids, hashes, error codes */
-#define MID_CHECKSUM_HEX 185 /* 24 hex of IV + 2*(64 + 16) hex of ciphertext and tag, + NUL */
+#define MID_TXN_MAX 64            /* transaction_id: a UUID we make */
+#define MID_TICKET_MAX 4096       /* sp_ticket */
+#define MID_FIELD_MAX 256         /* ids, hashes, error codes */
+#define MID_CHECKSUM_HEX 185      /* 24 hex of IV + 2*(64 + 16) hex of ciphertext and tag, + NUL */
+#define MID_JSON_MAX (256 * 1024) /* a body or an answer: a certificate and a few short fields */
+#define MID_SHA256_BYTES 32
+#define MID_OP_ATH "ATH" /* op_code: authentication */
 
 /* The agency's AES-256 key (base64 in a root-only file). */
 struct mid_key {

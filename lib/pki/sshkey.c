@@ -1,6 +1,8 @@
 /* A certificate's public key as an OpenSSH authorized_keys line (R11.4): the SSH wire format
  * of RFC 4253 (ssh-rsa) and RFC 5656 (ecdsa-sha2-*), base64, after the key type name. */
 #include "pki/sshkey.h"
+#include "base/base64.h"
+
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -115,12 +117,12 @@ static enum regs_err ecdsa_wire(EVP_PKEY *pkey, struct wire *w, char type[TYPE_M
 
 static enum regs_err line_from_wire(const char *type, const struct wire *w, char *line, size_t size)
 {
-	size_t type_len = strlen(type), b64_len = 4 * ((w->len + 2) / 3);
-	if (type_len + 1 + b64_len + 1 > size)
+	size_t type_len = strlen(type);
+	if (type_len + 1 + BASE64_ENCODED_SIZE(w->len) > size)
 		return REGS_ERR_INVALID;
 	memcpy(line, type, type_len);
 	line[type_len] = ' ';
-	EVP_EncodeBlock((unsigned char *)line + type_len + 1, w->buf, (int)w->len);
+	base64_encode(w->buf, w->len, line + type_len + 1);
 	return REGS_OK;
 }
 

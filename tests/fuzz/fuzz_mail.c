@@ -1,10 +1,12 @@
-/* Mail (lib/mail/mail.c): an address a user gave (SetEmail), and the message built around it and
- * the user name. The input is to NUL subject NUL body NUL user NUL code. A message that is built
- * must keep its header block intact: CRLF line ends only, one To:, no header the input added. */
+/* Mail (lib/mail/compose.c, daemon/mailtexts.c): an address a user gave (SetEmail), and the message
+ * built around it and the user name. The input is to NUL subject NUL body NUL user NUL code. A
+ * message that is built must keep its header block intact: CRLF line ends only, one To:, no header
+ * the input added. */
 #include "base/config.h"
 #include "base/wipe.h"
 #include "fuzz_util.h"
 #include "mail/mail.h"
+#include "mailtexts.h"
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>

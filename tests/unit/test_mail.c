@@ -27,6 +27,7 @@
 #include "base/config.h"
 #include "base/wipe.h"
 #include "mail/mail.h"
+#include "mailtexts.h"
 #include "otp/resetcode.h"
 
 #define PYTHON3 "/usr/bin/python3"
