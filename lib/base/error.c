@@ -1,6 +1,9 @@
 /* Human-readable text for the core's error codes (never includes secrets). */
 #include "base/error.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 const char *regs_strerror(enum regs_err err)
 {
 	switch (err) {
@@ -32,4 +35,15 @@ const char *regs_strerror(enum regs_err err)
 		return "database environment failed (regsd must restart)";
 	}
 	return "unknown error";
+}
+
+void regs_explain(char *why, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why == NULL || size == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, size, fmt, ap);
+	va_end(ap);
 }

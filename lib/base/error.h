@@ -21,4 +21,10 @@ enum regs_err {
 
 const char *regs_strerror(enum regs_err err);
 
+#include <stddef.h>
+
+/* Writes why something failed into the caller's buffer (why, size), when it gave one. */
+__attribute__((format(printf, 3, 4))) void regs_explain(char *why, size_t size, const char *fmt,
+                                                        ...);
+
 #endif

@@ -1,5 +1,6 @@
 /* The one opener for trusted files: open without following links, fstat, check the kind's rule. */
 #include "base/trustedfile.h"
+#include "base/error.h"
 #include "base/fileio.h"
 #include "base/wipe.h"
 
@@ -26,19 +27,6 @@ static const struct trusted_rule trusted_rules[] = {
     [TRUSTED_SECRET] = {0, 0, S_IRWXG | S_IRWXO, 0, REGS_ERR_PERM},
 };
 
-__attribute__((format(printf, 3, 4))) static void trusted_why(char *why, size_t whylen,
-                                                              const char *fmt, ...);
-
-static void trusted_why(char *why, size_t whylen, const char *fmt, ...)
-{
-	if (why == NULL || whylen == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-}
-
 static enum regs_err trusted_check_owner(const struct trusted_rule *rule, const struct stat *st,
                                          char *why, size_t whylen)
 {
@@ -46,12 +34,12 @@ static enum regs_err trusted_check_owner(const struct trusted_rule *rule, const 
 		return REGS_OK;
 	/* Whoever owns a file can change it, or make it readable to anyone. */
 	if (rule->root_may_own)
-		trusted_why(why, whylen, "refused: owned by uid %u, not root",
-		            (unsigned)st->st_uid);
+		regs_explain(why, whylen, "refused: owned by uid %u, not root",
+		             (unsigned)st->st_uid);
 	else
-		trusted_why(why, whylen,
-		            "refused: owned by uid %u, not by uid %u that regsd runs as",
-		            (unsigned)st->st_uid, (unsigned)geteuid());
+		regs_explain(why, whylen,
+		             "refused: owned by uid %u, not by uid %u that regsd runs as",
+		             (unsigned)st->st_uid, (unsigned)geteuid());
 	return REGS_ERR_PERM;
 }
 
@@ -62,12 +50,12 @@ static enum regs_err trusted_check_mode(const struct trusted_rule *rule, const s
 	if ((st->st_mode & rule->forbidden) == 0)
 		return REGS_OK;
 	if (rule->forbidden & (S_IRGRP | S_IROTH))
-		trusted_why(why, whylen,
-		            "refused: group or others have access (mode %04o; a secret file must "
-		            "be 0600 or 0400)",
-		            mode);
+		regs_explain(why, whylen,
+		             "refused: group or others have access (mode %04o; a secret file must "
+		             "be 0600 or 0400)",
+		             mode);
 	else
-		trusted_why(why, whylen, "refused: writable by group or others (mode %04o)", mode);
+		regs_explain(why, whylen, "refused: writable by group or others (mode %04o)", mode);
 	return REGS_ERR_PERM;
 }
 
@@ -75,9 +63,9 @@ enum regs_err trusted_file_check(enum trusted_kind kind, const struct stat *st, 
                                  char *why, size_t whylen)
 {
 	const struct trusted_rule *rule = &trusted_rules[kind];
-	trusted_why(why, whylen, "%s", "");
+	regs_explain(why, whylen, "%s", "");
 	if (!S_ISREG(st->st_mode)) {
-		trusted_why(why, whylen, "refused: not a regular file");
+		regs_explain(why, whylen, "refused: not a regular file");
 		return REGS_ERR_PERM;
 	}
 	enum regs_err err = trusted_check_owner(rule, st, why, whylen);
@@ -86,11 +74,11 @@ enum regs_err trusted_file_check(enum trusted_kind kind, const struct stat *st, 
 	if (err != REGS_OK)
 		return err;
 	if (st->st_size < 0 || (uint64_t)st->st_size > max) {
-		trusted_why(why, whylen, "refused: larger than %zu bytes", max);
+		regs_explain(why, whylen, "refused: larger than %zu bytes", max);
 		return rule->oversize;
 	}
 	if (st->st_size == 0 && rule->empty_refused) {
-		trusted_why(why, whylen, "refused: empty");
+		regs_explain(why, whylen, "refused: empty");
 		return REGS_ERR_INVALID;
 	}
 	return REGS_OK;
@@ -104,10 +92,10 @@ static enum regs_err trusted_open_failed(const struct trusted_rule *rule, char *
 	if (saved == ENOENT)
 		err = REGS_ERR_NOT_FOUND;
 	if (saved == ELOOP && !rule->follow_links) {
-		trusted_why(why, whylen, "refused: a symbolic link");
+		regs_explain(why, whylen, "refused: a symbolic link");
 		err = REGS_ERR_PERM;
 	} else {
-		trusted_why(why, whylen, "cannot open: %s", strerror(saved));
+		regs_explain(why, whylen, "cannot open: %s", strerror(saved));
 	}
 	errno = saved;
 	return err;
@@ -121,13 +109,13 @@ enum regs_err trusted_file_open(const char *path, enum trusted_kind kind, size_t
 	struct stat st;
 	*fd = -1;
 	*size = 0;
-	trusted_why(why, whylen, "%s", "");
+	regs_explain(why, whylen, "%s", "");
 	int f = open(path, flags);
 	if (f < 0)
 		return trusted_open_failed(rule, why, whylen);
 	if (fstat(f, &st) != 0) {
 		int saved = errno;
-		trusted_why(why, whylen, "cannot stat: %s", strerror(saved));
+		regs_explain(why, whylen, "cannot stat: %s", strerror(saved));
 		close(f);
 		errno = saved;
 		return REGS_ERR_IO;
@@ -152,7 +140,7 @@ static enum regs_err trusted_read_all(int fd, enum trusted_kind kind, char *buf,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			trusted_why(why, whylen, "cannot read: %s", strerror(errno));
+			regs_explain(why, whylen, "cannot read: %s", strerror(errno));
 			return REGS_ERR_IO;
 		}
 		if (n == 0)
@@ -160,11 +148,11 @@ static enum regs_err trusted_read_all(int fd, enum trusted_kind kind, char *buf,
 		*len += (size_t)n;
 	}
 	if (*len > max) {
-		trusted_why(why, whylen, "refused: larger than %zu bytes", max);
+		regs_explain(why, whylen, "refused: larger than %zu bytes", max);
 		return trusted_rules[kind].oversize;
 	}
 	if (memchr(buf, '\0', *len) != NULL) {
-		trusted_why(why, whylen, "refused: contains a NUL byte");
+		regs_explain(why, whylen, "refused: contains a NUL byte");
 		return REGS_ERR_INVALID;
 	}
 	return REGS_OK;
@@ -211,7 +199,7 @@ enum regs_err trusted_file_read_bytes(const char *path, enum trusted_kind kind, 
 	if (buf == NULL) {
 		err = REGS_ERR_NOMEM;
 	} else if (regs_read_exact(fd, buf, size) != 0) {
-		trusted_why(why, whylen, "cannot read: the file changed while being read");
+		regs_explain(why, whylen, "cannot read: the file changed while being read");
 		err = REGS_ERR_IO;
 	}
 	close(fd);

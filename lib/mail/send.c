@@ -1,5 +1,6 @@
 /* Sends a composed mail over SMTP with libcurl: TLS verified, AUTH only over TLS, the password
  * read from its secret file and wiped after the transfer. */
+#include "base/error.h"
 #include "base/trustedfile.h"
 #include "base/wipe.h"
 #include "mail/mail.h"
@@ -12,19 +13,6 @@
 
 #define MAIL_PASSWORD_MAX 256
 #define MAIL_PASSWORD_FILE_MAX 4096
-
-__attribute__((format(printf, 3, 4))) static void mail_error(char *errbuf, size_t errlen,
-                                                             const char *fmt, ...);
-
-static void mail_error(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	if (errbuf == NULL || errlen == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static pthread_once_t mail_curl_once = PTHREAD_ONCE_INIT;
 static CURLcode mail_curl_init_result = CURLE_FAILED_INIT;
@@ -45,13 +33,13 @@ static enum regs_err mail_read_password(const char *path, char password[MAIL_PAS
 	enum regs_err err = trusted_file_read_text(path, TRUSTED_SECRET, MAIL_PASSWORD_FILE_MAX,
 	                                           &data, why, sizeof(why));
 	if (err != REGS_OK) {
-		mail_error(errbuf, errlen, "%s: %s", path, why);
+		regs_explain(errbuf, errlen, "%s: %s", path, why);
 		/* a missing file is as bad as an unreadable one here */
 		return err == REGS_ERR_NOT_FOUND ? REGS_ERR_IO : err;
 	}
 	size_t len = strcspn(data, "\r\n");
 	if (len == 0 || len >= MAIL_PASSWORD_MAX) {
-		mail_error(errbuf, errlen, "%s: the first line must hold the password", path);
+		regs_explain(errbuf, errlen, "%s: the first line must hold the password", path);
 		err = REGS_ERR_INVALID;
 	} else {
 		memcpy(password, data, len);
@@ -150,7 +138,7 @@ static enum regs_err mail_transfer(const struct regs_config *cfg, const char *to
 	CURL *curl = rcpt != NULL ? curl_easy_init() : NULL;
 	if (curl == NULL) {
 		curl_slist_free_all(rcpt);
-		mail_error(errbuf, errlen, "cannot set up the SMTP client");
+		regs_explain(errbuf, errlen, "cannot set up the SMTP client");
 		return REGS_ERR_NOMEM;
 	}
 	CURLcode rc = mail_set_transport(curl, cfg, curl_error);
@@ -161,8 +149,8 @@ static enum regs_err mail_transfer(const struct regs_config *cfg, const char *to
 	if (rc == CURLE_OK)
 		rc = curl_easy_perform(curl);
 	if (rc != CURLE_OK)
-		mail_error(errbuf, errlen, "%s: %s", cfg->smtp_url,
-		           curl_error[0] != '\0' ? curl_error : curl_easy_strerror(rc));
+		regs_explain(errbuf, errlen, "%s: %s", cfg->smtp_url,
+		             curl_error[0] != '\0' ? curl_error : curl_easy_strerror(rc));
 	curl_easy_cleanup(curl);
 	curl_slist_free_all(rcpt);
 	return rc == CURLE_OK ? REGS_OK : REGS_ERR_IO;
@@ -173,18 +161,18 @@ enum regs_err mail_send(const struct regs_config *cfg, const char *to, const cha
 {
 	char password[MAIL_PASSWORD_MAX] = "";
 	enum regs_err err;
-	mail_error(errbuf, errlen, "%s", "");
+	regs_explain(errbuf, errlen, "%s", "");
 	if (cfg->smtp_url[0] == '\0') {
-		mail_error(errbuf, errlen, "mail is not configured (smtp_url is empty)");
+		regs_explain(errbuf, errlen, "mail is not configured (smtp_url is empty)");
 		return REGS_ERR_CONFIG;
 	}
 	if (!mail_address_valid(to) || !mail_address_valid(cfg->smtp_from) || message == NULL) {
-		mail_error(errbuf, errlen, "not a plausible e-mail address");
+		regs_explain(errbuf, errlen, "not a plausible e-mail address");
 		return REGS_ERR_INVALID;
 	}
 	pthread_once(&mail_curl_once, mail_curl_init);
 	if (mail_curl_init_result != CURLE_OK) {
-		mail_error(errbuf, errlen, "cannot initialise libcurl");
+		regs_explain(errbuf, errlen, "cannot initialise libcurl");
 		return REGS_ERR_IO;
 	}
 	if (cfg->smtp_user[0] != '\0') {
