@@ -35,7 +35,7 @@ void audit_record(struct request *r, const struct audit_event *e)
 	rec_copy(rec.method, sizeof(rec.method), e->method);
 	text_sanitize(e->service, rec.service, sizeof(rec.service));
 	text_sanitize(e->rhost, rec.rhost, sizeof(rec.rhost));
-	audit_key(key, r->now, r->d->audit_seq++);
+	audit_key(key, r->now, r->d->data.audit_seq++);
 	struct store_val k = {key, AUDIT_KEY}, v = {buf, audit_rec_encode(&rec, buf)};
 	store_put(r->txn, STORE_AUDIT, k, v);
 	struct store_val ik = {ikey, index_key(ikey, rec.user, key)}, empty = {"", 0};

@@ -61,8 +61,8 @@ void handle_card_challenge(struct request *r)
 	unsigned wait = 0;
 	caller_quota_key(r, owner, sizeof(owner));
 	enum challenge_refusal made =
-	    challenge_new(&r->d->challenges, user, arg[1], dbus_message_get_sender(r->msg), owner,
-	                  r->now, &c, &wait);
+	    challenge_new(&r->d->cards.challenges, user, arg[1], dbus_message_get_sender(r->msg),
+	                  owner, r->now, &c, &wait);
 	if (made != CHALLENGE_MADE) {
 		refuse_challenge(r, made, wait);
 		return;
@@ -105,8 +105,8 @@ static int take_proof(struct request *r, const char *purpose, struct challenge *
 		            "certificate or signature missing or too large");
 		return -1;
 	}
-	return challenge_take(&r->d->challenges, handle, purpose, dbus_message_get_sender(r->msg),
-	                      r->now, c);
+	return challenge_take(&r->d->cards.challenges, handle, purpose,
+	                      dbus_message_get_sender(r->msg), r->now, c);
 }
 
 uint32_t card_result_of(enum x509_verdict v)
@@ -131,12 +131,12 @@ enum x509_verdict card_certificate_verdict(struct request *r, const uint8_t *der
                                            const struct account_rec *a)
 {
 	const struct x509_anchors *anchors = a && a->class == ACCOUNT_INSTITUTION
-	                                         ? r->d->anchors_institution
-	                                         : r->d->anchors_personal;
+	                                         ? r->d->cards.anchors_institution
+	                                         : r->d->cards.anchors_personal;
 	enum x509_verdict v =
 	    anchors ? x509_verify_chain(anchors, der, len, r->now) : X509_VERDICT_UNTRUSTED;
 	if (v == X509_VERDICT_OK)
-		v = revocation_check(&r->d->revocation, der, len, r->now);
+		v = revocation_check(&r->d->cards.revocation, der, len, r->now);
 	return v;
 }
 

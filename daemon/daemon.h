@@ -14,25 +14,42 @@
 #include <dbus/dbus.h>
 #include <stdint.h>
 
-struct daemon {
-	struct regs_config cfg;
+/* regsd's state in parts, each owned by one side of the daemon and freed in main.c. */
+struct daemon_data { /* the database and what protects it */
 	struct store *store;
 	struct seal_key key;
-	DBusConnection *bus;
-	struct caller_cache callers;
-	struct lock_policy lock;
 	uint64_t audit_seq; /* makes audit keys unique; starts at the start-up time in ns */
 	int64_t next_sweep;
-	struct stepup_table stepups; /* R7.1 proofs, in memory only */
-	struct mailer mailer;
 	int fatal; /* the database environment failed: stop after replying */
+};
+struct daemon_conn { /* the bus and who is calling */
+	DBusConnection *bus;
+	struct caller_cache callers;
+};
+struct daemon_gate { /* the gate's rules and proofs (gate.c, stepup.c) */
+	struct lock_policy lock;
+	struct stepup_table stepups; /* R7.1 proofs, in memory only */
+};
+struct daemon_cards {                             /* the citizen certificate card (R1.2, R3) */
 	struct challenge_table challenges;        /* card challenges, in memory (R3.4) */
 	struct x509_anchors *anchors_personal;    /* R1.2: MOICA chain */
 	struct x509_anchors *anchors_institution; /* R1.2: XCA chain */
 	struct revocation revocation;             /* CRLs, refreshed in the background */
-	struct oob oob;                           /* Google and mobile-ID flows (R4, R5) */
+};
+struct daemon_flows { /* Google and mobile-ID flows (R4, R5) */
+	struct oob oob;
 	struct rate_limit *oob_rate;    /* mobile-ID attempts per account and ID number (R4.1) */
 	struct rate_limit *google_rate; /* Google logins begun per account and remote host */
+};
+
+struct daemon {
+	struct regs_config cfg;
+	struct daemon_data data;
+	struct daemon_conn conn;
+	struct daemon_gate gate;
+	struct daemon_cards cards;
+	struct daemon_flows flows;
+	struct mailer mailer;
 };
 
 /* One method call inside a batch: all calls of a batch share one write

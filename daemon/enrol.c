@@ -64,7 +64,7 @@ static enum regs_err new_pending(struct request *r, const char *user, struct pen
 	if (err == REGS_OK)
 		err = regs_random_hex(p->token, 16);
 	if (err == REGS_OK)
-		err = seal_encrypt(&r->d->key, secret, sizeof(secret), user, strlen(user),
+		err = seal_encrypt(&r->d->data.key, secret, sizeof(secret), user, strlen(user),
 		                   p->sealed, sizeof(p->sealed));
 	if (err == REGS_OK)
 		err = base32_encode(secret, sizeof(secret), secret_b32, 40);

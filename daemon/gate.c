@@ -27,7 +27,7 @@ struct gate_attempt gate_attempt_new(const struct gate_method *m, const char *us
 void reply_verdict(struct request *r, uint32_t result, const struct account_rec *a)
 {
 	uint32_t lock = a ? policy_lock_seconds_left(a, r->now) : 0;
-	uint32_t left = a ? policy_failures_left(a, &r->d->lock, r->now) : 0;
+	uint32_t left = a ? policy_failures_left(a, &r->d->gate.lock, r->now) : 0;
 	reply_args(r, DBUS_TYPE_UINT32, &result, DBUS_TYPE_UINT32, &lock, DBUS_TYPE_UINT32, &left,
 	           DBUS_TYPE_INVALID);
 }
@@ -52,7 +52,7 @@ static void reply(struct request *r, const struct gate_attempt *g)
 	uint32_t result = g->result;
 	uint32_t valid_for = result == REGS_R_OK ? (uint32_t)r->d->cfg.step_up_seconds : 0;
 	uint32_t lock = a ? policy_lock_seconds_left(a, r->now) : 0;
-	uint32_t left = a ? policy_failures_left(a, &r->d->lock, r->now) : 0;
+	uint32_t left = a ? policy_failures_left(a, &r->d->gate.lock, r->now) : 0;
 	reply_args(r, DBUS_TYPE_UINT32, &result, DBUS_TYPE_UINT32, &lock, DBUS_TYPE_UINT32, &left,
 	           DBUS_TYPE_UINT32, &valid_for, DBUS_TYPE_INVALID);
 }
@@ -89,12 +89,12 @@ static int gate_begin(struct request *r, struct gate_attempt *g, int *fresh)
 /* Counts a failed attempt; logs a lock it causes. */
 static void count_failure(struct request *r, struct gate_attempt *g)
 {
-	if (!policy_record_failure(&g->a, &r->d->lock, r->now))
+	if (!policy_record_failure(&g->a, &r->d->gate.lock, r->now))
 		return;
 	struct audit_event e = {g->user, "lock", g->method, g->service, g->rhost, REGS_R_LOCKED};
 	audit_record(r, &e);
 	regsd_log(LOG_WARNING, "account %s locked for %d minutes after %u failed attempts", g->user,
-	          r->d->cfg.lock_minutes, (unsigned)r->d->lock.threshold);
+	          r->d->cfg.lock_minutes, (unsigned)r->d->gate.lock.threshold);
 }
 
 /* Settle: count or clear, save what changed, one activity-log line, a step-up's proof. */
@@ -113,7 +113,7 @@ static void gate_settle(struct request *r, struct gate_attempt *g, const struct 
 	struct audit_event e = {g->user, event, g->method, g->service, g->rhost, g->result};
 	audit_record(r, &e);
 	if (success && is_step_up(m))
-		stepup_grant(&r->d->stepups, dbus_message_get_sender(r->msg), r->caller.uid,
+		stepup_grant(&r->d->gate.stepups, dbus_message_get_sender(r->msg), r->caller.uid,
 		             g->purpose, r->now + r->d->cfg.step_up_seconds, r->now);
 }
 

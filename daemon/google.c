@@ -21,7 +21,7 @@ static int google_rate_ok(struct request *r, const char *user, const char *rhost
 	char key[REC_NAME_MAX + TEXT_FIELD_MAX + 2], owner[32];
 	snprintf(key, sizeof(key), "%s@%s", user, rhost);
 	caller_quota_key(r, owner, sizeof(owner));
-	unsigned wait = rate_limit_take(r->d->google_rate, "google", key, owner, r->now);
+	unsigned wait = rate_limit_take(r->d->flows.google_rate, "google", key, owner, r->now);
 	if (wait)
 		reply_too_soon(r, wait, "too many attempts: try again in %u seconds", wait);
 	return wait == 0;
@@ -36,7 +36,7 @@ void handle_google_begin(struct request *r)
 		reply_error(r, REGS_E_INVALID_ARGS, "purpose is login or bind");
 		return;
 	}
-	if (!r->d->oob.google.configured) {
+	if (!r->d->flows.oob.google.configured) {
 		reply_error(r, REGS_E_NOT_CONFIGURED, "Google login is not configured");
 		return;
 	}
@@ -45,9 +45,9 @@ void handle_google_begin(struct request *r)
 	if (!user || !oob_account_ready(r, user, need, bind ? REGS_PURPOSE_GOOGLE : NULL) ||
 	    (!bind && !google_rate_ok(r, user, arg[3])))
 		return;
-	oob_lock(&r->d->oob);
+	oob_lock(&r->d->flows.oob);
 	oob_flow_begin(r, OOB_GOOGLE, user, bind, arg[2], arg[3]);
-	oob_unlock(&r->d->oob);
+	oob_unlock(&r->d->flows.oob);
 }
 
 void google_begin_done(struct request *r, struct oob_flow *f)
@@ -55,7 +55,7 @@ void google_begin_done(struct request *r, struct oob_flow *f)
 	if (f->net != NET_PENDING || !f->begun) {
 		reply_error(r, REGS_E_UNREACHABLE, "the OpenID provider cannot be used: %s",
 		            f->error);
-		oob_release(&r->d->oob, f);
+		oob_release(&r->d->flows.oob, f);
 		return;
 	}
 	const char *handle = f->handle, *uri = f->dev.verification_uri, *code = f->dev.user_code;
@@ -98,15 +98,15 @@ void handle_google_login(struct request *r)
 	const char *arg[4];
 	char user[REC_NAME_MAX];
 	request_strings(r, arg, 4);
-	oob_lock(&r->d->oob);
-	struct oob_flow *f = oob_find(&r->d->oob, arg[0], dbus_message_get_sender(r->msg));
+	oob_lock(&r->d->flows.oob);
+	struct oob_flow *f = oob_find(&r->d->flows.oob, arg[0], dbus_message_get_sender(r->msg));
 	int approved = f && f->kind == OOB_GOOGLE && !f->bind && !f->busy && !f->waiting &&
 	               f->state == REGS_OOB_APPROVED;
 	if (f && approved)
 		rec_copy(user, sizeof(user), f->user);
 	if (f)
-		oob_release(&r->d->oob, f);
-	oob_unlock(&r->d->oob);
+		oob_release(&r->d->flows.oob, f);
+	oob_unlock(&r->d->flows.oob);
 	if (!approved) {
 		reply_verdict(r, REGS_R_OOB_NOT_APPROVED, NULL);
 		return;

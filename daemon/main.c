@@ -93,14 +93,14 @@ static int open_state(struct daemon *d, int check_only)
 	enum regs_err err;
 	if (!check_only) {
 		struct store_options so = {d->cfg.state_dir, (size_t)d->cfg.map_size_mb << 20, 1};
-		err = store_lmdb_open(&so, &d->store);
+		err = store_lmdb_open(&so, &d->data.store);
 		if (err != REGS_OK) {
 			regsd_log(LOG_ERR, "database in %s cannot be opened: %s", d->cfg.state_dir,
 			          regs_strerror(err));
 			return -1;
 		}
 	}
-	err = seal_key_load(d->cfg.seal_key_file, !check_only, &d->key);
+	err = seal_key_load(d->cfg.seal_key_file, !check_only, &d->data.key);
 	if (check_only && err == REGS_ERR_NOT_FOUND)
 		return 0; /* created at first start */
 	if (err != REGS_OK) {
@@ -118,20 +118,21 @@ static int claim_bus_name(struct daemon *d)
 {
 	DBusError err;
 	dbus_error_init(&err);
-	d->bus = dbus_bus_get_private(DBUS_BUS_SYSTEM, &err);
-	if (!d->bus) {
+	d->conn.bus = dbus_bus_get_private(DBUS_BUS_SYSTEM, &err);
+	if (!d->conn.bus) {
 		regsd_log(LOG_ERR, "cannot connect to the system bus: %s", err.message);
 		dbus_error_free(&err);
 		return -1;
 	}
-	dbus_connection_set_exit_on_disconnect(d->bus, FALSE);
+	dbus_connection_set_exit_on_disconnect(d->conn.bus, FALSE);
 	/* Connections that go away (an sshd session cut mid-login) end their flows. */
-	dbus_bus_add_match(d->bus,
+	dbus_bus_add_match(d->conn.bus,
 	                   "type='signal',sender='" DBUS_SERVICE_DBUS
 	                   "',interface='" DBUS_INTERFACE_DBUS
 	                   "',member='NameOwnerChanged',arg2=''",
 	                   NULL);
-	int rc = dbus_bus_request_name(d->bus, REGS_BUS_NAME, DBUS_NAME_FLAG_DO_NOT_QUEUE, &err);
+	int rc =
+	    dbus_bus_request_name(d->conn.bus, REGS_BUS_NAME, DBUS_NAME_FLAG_DO_NOT_QUEUE, &err);
 	if (rc != DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER) {
 		regsd_log(LOG_ERR, "cannot own %s: %s", REGS_BUS_NAME,
 		          dbus_error_is_set(&err) ? err.message : "name already taken");
@@ -155,11 +156,11 @@ static int load_anchor(const char *file, struct x509_anchors **out)
 
 static int load_card_trust(struct daemon *d)
 {
-	if (load_anchor(d->cfg.anchors_personal, &d->anchors_personal) != 0 ||
-	    load_anchor(d->cfg.anchors_institution, &d->anchors_institution) != 0)
+	if (load_anchor(d->cfg.anchors_personal, &d->cards.anchors_personal) != 0 ||
+	    load_anchor(d->cfg.anchors_institution, &d->cards.anchors_institution) != 0)
 		return -1;
-	if (revocation_start(&d->revocation, &d->cfg, d->anchors_personal,
-	                     d->anchors_institution) != 0) {
+	if (revocation_start(&d->cards.revocation, &d->cfg, d->cards.anchors_personal,
+	                     d->cards.anchors_institution) != 0) {
 		regsd_log(LOG_ERR, "cannot start the CRL refresher");
 		return -1;
 	}
@@ -178,20 +179,21 @@ static void install_signals(void)
 
 static void shutdown_daemon(struct daemon *d)
 {
-	if (d->bus) {
-		dbus_connection_close(d->bus);
-		dbus_connection_unref(d->bus);
+	if (d->conn.bus) {
+		dbus_connection_close(d->conn.bus);
+		dbus_connection_unref(d->conn.bus);
 	}
 	mailer_stop(&d->mailer);
-	if (d->oob.cfg) /* oob_start ran (it may have loaded a client secret before failing) */
-		oob_stop(&d->oob);
-	rate_limit_free(d->oob_rate);
-	rate_limit_free(d->google_rate);
-	revocation_stop(&d->revocation);
-	x509_anchors_free(d->anchors_personal);
-	x509_anchors_free(d->anchors_institution);
-	store_close(d->store);
-	seal_key_wipe(&d->key);
+	if (d->flows.oob
+	        .cfg) /* oob_start ran (it may have loaded a client secret before failing) */
+		oob_stop(&d->flows.oob);
+	rate_limit_free(d->flows.oob_rate);
+	rate_limit_free(d->flows.google_rate);
+	revocation_stop(&d->cards.revocation);
+	x509_anchors_free(d->cards.anchors_personal);
+	x509_anchors_free(d->cards.anchors_institution);
+	store_close(d->data.store);
+	seal_key_wipe(&d->data.key);
 	/* With no pointer left in this static state, LeakSanitizer reports whatever the
 	 * lines above forgot to free (R12.6). */
 	regs_wipe(d, sizeof *d);
@@ -202,12 +204,12 @@ static void shutdown_daemon(struct daemon *d)
 static int start_and_serve(struct daemon *d)
 {
 	struct timespec ts;
-	d->lock.threshold = (uint32_t)d->cfg.lock_threshold;
-	d->lock.lock_seconds = (int64_t)d->cfg.lock_minutes * 60;
-	d->callers.admin_group = d->cfg.admin_group;
-	d->callers.verifier_group = d->cfg.verifier_group;
+	d->gate.lock.threshold = (uint32_t)d->cfg.lock_threshold;
+	d->gate.lock.lock_seconds = (int64_t)d->cfg.lock_minutes * 60;
+	d->conn.callers.admin_group = d->cfg.admin_group;
+	d->conn.callers.verifier_group = d->cfg.verifier_group;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	d->audit_seq = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	d->data.audit_seq = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	install_signals();
 	dbus_threads_init_default(); /* the mail worker shares nothing with libdbus, but be safe */
 	if (load_card_trust(d) != 0)
@@ -216,11 +218,11 @@ static int start_and_serve(struct daemon *d)
 		regsd_log(LOG_ERR, "cannot start the mail worker");
 		return -1;
 	}
-	d->oob_rate = rate_limit_new((unsigned)d->cfg.mobile_max_attempts,
-	                             (unsigned)d->cfg.mobile_attempt_window);
-	d->google_rate = rate_limit_new((unsigned)d->cfg.oidc_max_attempts,
-	                                (unsigned)d->cfg.oidc_attempt_window);
-	if (!d->oob_rate || !d->google_rate || oob_start(&d->oob, &d->cfg) != 0) {
+	d->flows.oob_rate = rate_limit_new((unsigned)d->cfg.mobile_max_attempts,
+	                                   (unsigned)d->cfg.mobile_attempt_window);
+	d->flows.google_rate = rate_limit_new((unsigned)d->cfg.oidc_max_attempts,
+	                                      (unsigned)d->cfg.oidc_attempt_window);
+	if (!d->flows.oob_rate || !d->flows.google_rate || oob_start(&d->flows.oob, &d->cfg) != 0) {
 		regsd_log(LOG_ERR, "cannot start the Google / mobile-ID workers");
 		return -1;
 	}

@@ -18,7 +18,7 @@
  * (mobile_begin_done), so that numbers without a phone cannot use up the account's. */
 static unsigned rate_wait(struct request *r, const char *user, const char *id_num)
 {
-	struct rate_limit *rl = r->d->oob_rate;
+	struct rate_limit *rl = r->d->flows.oob_rate;
 	char owner[32];
 	unsigned wait = rate_limit_wait(rl, "user", user, r->now);
 	unsigned wait_id = rate_limit_wait(rl, "id", id_num, r->now);
@@ -36,7 +36,7 @@ static const char *mobile_target(struct request *r, const char *user, const char
 		reply_error(r, REGS_E_INVALID_ARGS, "purpose is login or bind");
 		return NULL;
 	}
-	if (!r->d->oob.mobile.configured) {
+	if (!r->d->flows.oob.mobile.configured) {
 		reply_error(r, REGS_E_NOT_CONFIGURED,
 		            "mobile citizen certificate is not configured");
 		return NULL;
@@ -64,11 +64,11 @@ void handle_mobile_begin(struct request *r)
 		reply_too_soon(r, wait, "too many attempts: try again in %u seconds", wait);
 		return;
 	}
-	oob_lock(&r->d->oob);
+	oob_lock(&r->d->flows.oob);
 	struct oob_flow *f = oob_flow_begin(r, OOB_MOBILE, user, bind, arg[3], arg[4]);
 	if (f)
 		rec_copy(f->id_num, sizeof(f->id_num), arg[1]);
-	oob_unlock(&r->d->oob);
+	oob_unlock(&r->d->flows.oob);
 }
 
 /* R4.3: the seconds left, never more than the time limit: the worker's clock may have
@@ -88,13 +88,13 @@ void mobile_begin_done(struct request *r, struct oob_flow *f)
 		const char *name =
 		    f->net == NET_UNREACHABLE ? REGS_E_UNREACHABLE : REGS_E_NOT_ALLOWED;
 		reply_error(r, name, "the mobile-ID service refused the transaction: %s", f->error);
-		oob_release(&r->d->oob, f);
+		oob_release(&r->d->flows.oob, f);
 		return;
 	}
 	char owner[32];
 	caller_quota_key(r, owner, sizeof(owner));
 	/* the push went out: it counts if it can; a full table already refused at rate_wait */
-	(void)rate_limit_take(r->d->oob_rate, "user", f->user, owner, r->now);
+	(void)rate_limit_take(r->d->flows.oob_rate, "user", f->user, owner, r->now);
 	const char *handle = f->handle;
 	uint32_t expires_in = begin_seconds_left(r, f);
 	reply_args(r, DBUS_TYPE_STRING, &handle, DBUS_TYPE_UINT32, &expires_in, DBUS_TYPE_INVALID);
@@ -105,8 +105,8 @@ void handle_mobile_qr(struct request *r)
 {
 	const char *arg[1];
 	request_strings(r, arg, 1);
-	oob_lock(&r->d->oob);
-	struct oob_flow *f = oob_find(&r->d->oob, arg[0], dbus_message_get_sender(r->msg));
+	oob_lock(&r->d->flows.oob);
+	struct oob_flow *f = oob_find(&r->d->flows.oob, arg[0], dbus_message_get_sender(r->msg));
 	if (!f || f->kind != OOB_MOBILE || f->state != REGS_OOB_PENDING) {
 		reply_error(r, REGS_E_NO_SUCH_ENROLMENT, "no such mobile-ID transaction");
 	} else if (f->waiting || f->busy) { /* a worker may be writing the ticket */
@@ -115,10 +115,10 @@ void handle_mobile_qr(struct request *r)
 		const char *ticket = f->qr_ticket;
 		reply_args(r, DBUS_TYPE_STRING, &ticket, DBUS_TYPE_INVALID);
 	} else {
-		oob_request(&r->d->oob, f, OOB_STEP_QR, r->msg, &r->caller);
+		oob_request(&r->d->flows.oob, f, OOB_STEP_QR, r->msg, &r->caller);
 		r->deferred = 1;
 	}
-	oob_unlock(&r->d->oob);
+	oob_unlock(&r->d->flows.oob);
 }
 
 void mobile_qr_done(struct request *r, struct oob_flow *f)

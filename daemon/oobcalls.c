@@ -30,7 +30,7 @@ struct oob_flow *oob_flow_begin(struct request *r, enum oob_kind kind, const cha
                                 const char *service, const char *rhost)
 {
 	struct oob_flow *f =
-	    oob_new(&r->d->oob, kind, user, dbus_message_get_sender(r->msg), r->now);
+	    oob_new(&r->d->flows.oob, kind, user, dbus_message_get_sender(r->msg), r->now);
 	if (!f) {
 		reply_error(r, REGS_E_TOO_SOON, "too many logins in progress: try again shortly");
 		return NULL;
@@ -39,7 +39,7 @@ struct oob_flow *oob_flow_begin(struct request *r, enum oob_kind kind, const cha
 	f->expires = r->now + BEGIN_SECONDS;
 	text_sanitize(bind ? "regsctl" : service, f->service, sizeof(f->service));
 	text_sanitize(bind ? "" : rhost, f->rhost, sizeof(f->rhost));
-	oob_request(&r->d->oob, f, OOB_STEP_BEGIN, r->msg, &r->caller);
+	oob_request(&r->d->flows.oob, f, OOB_STEP_BEGIN, r->msg, &r->caller);
 	r->deferred = 1;
 	return f;
 }
@@ -170,7 +170,7 @@ static void poll_done(struct request *r, struct oob_flow *f)
 	if (state != REGS_OOB_PENDING)
 		f->state = state;
 	if (!keep_flow(f, state))
-		oob_release(&r->d->oob, f);
+		oob_release(&r->d->flows.oob, f);
 }
 
 /* The call waiting for a flow that was ended meanwhile (cancelled, or the
@@ -187,7 +187,7 @@ void oob_complete(struct request *r, struct oob_flow *f)
 {
 	if (f->cancelled) {
 		cancelled_reply(r, f->waiting_step);
-		oob_release(&r->d->oob, f); /* nobody waits now: freed */
+		oob_release(&r->d->flows.oob, f); /* nobody waits now: freed */
 		return;
 	}
 	switch (f->waiting_step) {
@@ -209,8 +209,8 @@ void handle_oob_wait(struct request *r)
 {
 	const char *arg[1];
 	request_strings(r, arg, 1);
-	oob_lock(&r->d->oob);
-	struct oob_flow *f = oob_find(&r->d->oob, arg[0], dbus_message_get_sender(r->msg));
+	oob_lock(&r->d->flows.oob);
+	struct oob_flow *f = oob_find(&r->d->flows.oob, arg[0], dbus_message_get_sender(r->msg));
 	if (!f) {
 		wait_reply(r, REGS_OOB_GONE, NULL, NULL);
 	} else if (f->waiting || f->busy) {
@@ -219,12 +219,12 @@ void handle_oob_wait(struct request *r)
 		uint32_t state = f->state != REGS_OOB_PENDING ? f->state : REGS_OOB_EXPIRED;
 		wait_reply(r, state, f, NULL);
 		if (!keep_flow(f, state))
-			oob_release(&r->d->oob, f);
+			oob_release(&r->d->flows.oob, f);
 	} else {
-		oob_request(&r->d->oob, f, OOB_STEP_POLL, r->msg, &r->caller);
+		oob_request(&r->d->flows.oob, f, OOB_STEP_POLL, r->msg, &r->caller);
 		r->deferred = 1;
 	}
-	oob_unlock(&r->d->oob);
+	oob_unlock(&r->d->flows.oob);
 }
 
 static void bind_audit(struct request *r, const struct oob_flow *f, uint32_t result)
@@ -254,8 +254,8 @@ void handle_oob_bind(struct request *r)
 {
 	const char *arg[1];
 	request_strings(r, arg, 1);
-	oob_lock(&r->d->oob);
-	struct oob_flow *f = oob_find(&r->d->oob, arg[0], dbus_message_get_sender(r->msg));
+	oob_lock(&r->d->flows.oob);
+	struct oob_flow *f = oob_find(&r->d->flows.oob, arg[0], dbus_message_get_sender(r->msg));
 	uint32_t result = REGS_R_OOB_NOT_APPROVED;
 	if (f && f->bind && !f->busy && !f->waiting && f->state == REGS_OOB_APPROVED &&
 	    strcmp(f->user, r->caller.name) == 0)
@@ -266,18 +266,18 @@ void handle_oob_bind(struct request *r)
 		reply_args(r, DBUS_TYPE_UINT32, &result, DBUS_TYPE_INVALID);
 	}
 	if (f && result != UINT32_MAX)
-		oob_release(&r->d->oob, f);
-	oob_unlock(&r->d->oob);
+		oob_release(&r->d->flows.oob, f);
+	oob_unlock(&r->d->flows.oob);
 }
 
 void handle_oob_cancel(struct request *r)
 {
 	const char *arg[1];
 	request_strings(r, arg, 1);
-	oob_lock(&r->d->oob);
-	struct oob_flow *f = oob_find(&r->d->oob, arg[0], dbus_message_get_sender(r->msg));
+	oob_lock(&r->d->flows.oob);
+	struct oob_flow *f = oob_find(&r->d->flows.oob, arg[0], dbus_message_get_sender(r->msg));
 	if (f)
-		oob_release(&r->d->oob, f);
-	oob_unlock(&r->d->oob);
+		oob_release(&r->d->flows.oob, f);
+	oob_unlock(&r->d->flows.oob);
 	reply_args(r, DBUS_TYPE_INVALID);
 }

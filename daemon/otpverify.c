@@ -14,8 +14,8 @@ enum regs_err otp_unseal(struct request *r, const char *user, const uint8_t *sea
                          size_t sealed_len, uint8_t secret[TOTP_SECRET_BYTES])
 {
 	size_t len = 0;
-	enum regs_err err = seal_decrypt(&r->d->key, sealed, sealed_len, user, strlen(user), secret,
-	                                 TOTP_SECRET_BYTES, &len);
+	enum regs_err err = seal_decrypt(&r->d->data.key, sealed, sealed_len, user, strlen(user),
+	                                 secret, TOTP_SECRET_BYTES, &len);
 	if (err == REGS_OK && len != TOTP_SECRET_BYTES)
 		err = REGS_ERR_CRYPTO;
 	if (err != REGS_OK)

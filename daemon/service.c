@@ -86,7 +86,7 @@ static void dispatch(struct request *r)
 		            dbus_message_get_signature(r->msg));
 		return;
 	}
-	if (caller_identify(&r->d->callers, r->d->bus, r->msg, &r->caller) != 0) {
+	if (caller_identify(&r->d->conn.callers, r->d->conn.bus, r->msg, &r->caller) != 0) {
 		reply_error(r, REGS_E_ACCESS_DENIED, "caller cannot be identified");
 		return;
 	}
@@ -116,8 +116,8 @@ static int answer_name_gone(struct daemon *d, DBusMessage *msg)
 	if (dbus_message_get_args(msg, NULL, DBUS_TYPE_STRING, &name, DBUS_TYPE_STRING, &old_owner,
 	                          DBUS_TYPE_STRING, &new_owner, DBUS_TYPE_INVALID) &&
 	    name[0] == ':' && !*new_owner) {
-		oob_forget_sender(&d->oob, name);
-		challenge_forget_sender(&d->challenges, name);
+		oob_forget_sender(&d->flows.oob, name);
+		challenge_forget_sender(&d->cards.challenges, name);
 	}
 	return 1;
 }
@@ -131,7 +131,7 @@ static int is_our_call(DBusMessage *msg)
 /* Collects up to BATCH_MAX calls already read from the socket. */
 static int take_batch(struct daemon *d, DBusMessage **batch)
 {
-	DBusConnection *bus = d->bus;
+	DBusConnection *bus = d->conn.bus;
 	int n = 0;
 	DBusMessage *msg;
 	while (n < BATCH_MAX && (msg = dbus_connection_pop_message(bus)) != NULL) {
@@ -189,12 +189,12 @@ static void send_replies(struct daemon *d, struct request *req, int n)
 		if (req[i].reply) {
 			check_reply(&req[i]);
 			if (!dbus_message_get_no_reply(req[i].msg))
-				dbus_connection_send(d->bus, req[i].reply, NULL);
+				dbus_connection_send(d->conn.bus, req[i].reply, NULL);
 			dbus_message_unref(req[i].reply);
 		}
 		dbus_message_unref(req[i].msg);
 	}
-	dbus_connection_flush(d->bus);
+	dbus_connection_flush(d->conn.bus);
 }
 
 /* After the commit: staged mails go to the worker (their calls wait);
@@ -232,8 +232,8 @@ static int finish_flows(struct daemon *d, struct request *req, int n, struct sto
 {
 	struct oob_flow *ready[BATCH_MAX];
 	int k = 0;
-	oob_lock(&d->oob);
-	int m = oob_take_ready(&d->oob, ready, BATCH_MAX);
+	oob_lock(&d->flows.oob);
+	int m = oob_take_ready(&d->flows.oob, ready, BATCH_MAX);
 	for (int i = 0; i < m; i++) {
 		struct oob_flow *f = ready[i];
 		if (!f->waiting)
@@ -246,8 +246,8 @@ static int finish_flows(struct daemon *d, struct request *req, int n, struct sto
 		k++;
 	}
 	if (ok)
-		oob_sweep(&d->oob, now);
-	oob_unlock(&d->oob);
+		oob_sweep(&d->flows.oob, now);
+	oob_unlock(&d->flows.oob);
 	return k;
 }
 
@@ -257,7 +257,7 @@ static void run_batch(struct daemon *d, DBusMessage **batch, int n)
 	struct mail_job *finished[BATCH_MAX];
 	struct store_txn *txn = NULL;
 	int64_t now = regs_now();
-	enum regs_err err = store_begin(d->store, 1, &txn);
+	enum regs_err err = store_begin(d->data.store, 1, &txn);
 	memset(req, 0, sizeof(req));
 	for (int i = 0; i < n; i++) {
 		req[i] = (struct request){.d = d, .msg = batch[i], .txn = txn, .now = now};
@@ -274,16 +274,16 @@ static void run_batch(struct daemon *d, DBusMessage **batch, int n)
 		mail_job_free(finished[i]);
 	}
 	k += finish_flows(d, req, n + k, txn, now, err == REGS_OK);
-	if (err == REGS_OK && now >= d->next_sweep) {
+	if (err == REGS_OK && now >= d->data.next_sweep) {
 		service_sweep(d, txn, now);
-		d->next_sweep = now + SWEEP_SECONDS;
+		d->data.next_sweep = now + SWEEP_SECONDS;
 	}
 	if (err == REGS_OK)
 		err = store_commit(txn);
 	if (err != REGS_OK)
 		fail_batch(req, n + k, err);
 	if (err == REGS_ERR_FATAL)
-		d->fatal = 1; /* LMDB cannot go on: exit, and systemd starts a fresh regsd */
+		d->data.fatal = 1; /* LMDB cannot go on: exit, and systemd starts a fresh regsd */
 	release_jobs(d, req, n, err == REGS_OK);
 	send_replies(d, req, n + k);
 }
@@ -295,16 +295,16 @@ int service_run(struct daemon *d, volatile int *stop)
 		/* While mail or a network flow is out, look for finished work often. Calls
 		 * already read (a batch of more than BATCH_MAX, or read while a caller's uid
 		 * was asked of the bus) must not wait for new socket activity. */
-		int busy = mailer_in_flight(&d->mailer) || oob_active(&d->oob);
+		int busy = mailer_in_flight(&d->mailer) || oob_active(&d->flows.oob);
 		int queued =
-		    dbus_connection_get_dispatch_status(d->bus) == DBUS_DISPATCH_DATA_REMAINS;
+		    dbus_connection_get_dispatch_status(d->conn.bus) == DBUS_DISPATCH_DATA_REMAINS;
 		int wait_ms = queued ? 0 : busy ? 20 : 1000;
-		if (!dbus_connection_read_write(d->bus, wait_ms))
+		if (!dbus_connection_read_write(d->conn.bus, wait_ms))
 			return -1; /* disconnected from the bus */
 		int n = take_batch(d, batch);
-		if (n > 0 || busy || regs_now() >= d->next_sweep)
+		if (n > 0 || busy || regs_now() >= d->data.next_sweep)
 			run_batch(d, batch, n);
-		if (d->fatal)
+		if (d->data.fatal)
 			return -1;
 	}
 	return 0;

@@ -74,8 +74,8 @@ int require_step_up(struct request *r, const char *user, const char *purpose, in
 	if (!(flags &
 	      (REGS_F_OTP_BOUND | REGS_F_CARD_BOUND | REGS_F_GOOGLE_BOUND | REGS_F_MOBILE_BOUND)))
 		return 1; /* nothing to re-verify with: binding is forced anyway (R1.4) */
-	if (stepup_take(&r->d->stepups, dbus_message_get_sender(r->msg), r->caller.uid, purpose,
-	                r->now, consume))
+	if (stepup_take(&r->d->gate.stepups, dbus_message_get_sender(r->msg), r->caller.uid,
+	                purpose, r->now, consume))
 		return 1;
 	reply_error(r, REGS_E_STEP_UP_REQUIRED,
 	            "re-verify with a bound method first (step-up '%s')", purpose);
