@@ -78,11 +78,11 @@ def descendants(pid):
         except OSError:
             continue  # ended meanwhile
         children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(d))
-    out, todo = [], [pid]
-    while todo:
-        kids = children.get(todo.pop(), [])
+    out, pending = [], [pid]
+    while pending:
+        kids = children.get(pending.pop(), [])
         out += kids
-        todo += kids
+        pending += kids
     return out
 
 

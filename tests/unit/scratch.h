@@ -2,8 +2,11 @@
  * Include after <cmocka.h>. */
 #ifndef REGS_TEST_SCRATCH_H
 #define REGS_TEST_SCRATCH_H
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static inline void scratch_make(char *dir, size_t size, const char *tag)
 {
@@ -17,6 +20,17 @@ static inline int scratch_remove(const char *dir)
 	char cmd[192];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Writes len bytes of text to path (replacing any file there) with mode. */
+static inline void scratch_write(const char *path, const char *text, size_t len, mode_t mode)
+{
+	unlink(path);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	assert_int_equal(fchmod(fd, mode), 0);
+	assert_int_equal(close(fd), 0);
 }
 
 #endif

@@ -65,11 +65,7 @@ static int teardown(void **state)
 
 static void write_file(const char *path, const char *text, mode_t mode)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	assert_int_equal(fchmod(fd, mode), 0);
-	assert_int_equal(close(fd), 0);
+	scratch_write(path, text, strlen(text), mode);
 }
 
 static enum regs_err load(struct fixture *f, struct regs_config *cfg)

@@ -46,15 +46,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void write_file(const char *path, const char *text, size_t len, mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, len), (ssize_t)len);
-	assert_int_equal(fchmod(fd, mode), 0);
-	assert_int_equal(close(fd), 0);
-}
-
 /* Reads f->path; on a refusal checks that the reason never holds the content. */
 static enum regs_err read_secret(struct fixture *f, char **out)
 {
@@ -71,11 +62,11 @@ static void test_secret_hygiene_secret_file_0600_read(void **state)
 {
 	struct fixture *f = *state;
 	char *text = NULL;
-	write_file(f->path, SECRET, strlen(SECRET), 0600);
+	scratch_write(f->path, SECRET, strlen(SECRET), 0600);
 	assert_int_equal(read_secret(f, &text), REGS_OK);
 	assert_string_equal(text, SECRET);
 	regs_free_secret_str(text);
-	write_file(f->path, SECRET, strlen(SECRET), 0400);
+	scratch_write(f->path, SECRET, strlen(SECRET), 0400);
 	assert_int_equal(read_secret(f, &text), REGS_OK);
 	regs_free_secret_str(text);
 }
@@ -86,7 +77,7 @@ static void test_secret_hygiene_secret_file_group_or_world_access_refused(void *
 	char *text = NULL;
 	static const mode_t modes[] = {0644, 0604, 0640, 0660, 0610, 0601, 0602};
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		write_file(f->path, SECRET, strlen(SECRET), modes[i]);
+		scratch_write(f->path, SECRET, strlen(SECRET), modes[i]);
 		assert_int_equal(read_secret(f, &text), REGS_ERR_PERM);
 		assert_non_null(strstr(f->why, "group or others"));
 	}
@@ -96,7 +87,7 @@ static void test_secret_hygiene_secret_file_foreign_owner_refused(void **state)
 {
 	struct fixture *f = *state;
 	char *text = NULL;
-	write_file(f->path, SECRET, strlen(SECRET), 0600);
+	scratch_write(f->path, SECRET, strlen(SECRET), 0600);
 	if (geteuid() != 0)
 		skip(); /* only root can give a file away */
 	assert_int_equal(chown(f->path, 1, 1), 0);
@@ -109,7 +100,7 @@ static void test_secret_hygiene_secret_file_symlink_refused(void **state)
 	struct fixture *f = *state;
 	char *text = NULL, target[160];
 	snprintf(target, sizeof(target), "%s/target", f->dir);
-	write_file(target, SECRET, strlen(SECRET), 0600);
+	scratch_write(target, SECRET, strlen(SECRET), 0600);
 	assert_int_equal(symlink(target, f->path), 0);
 	assert_int_equal(read_secret(f, &text), REGS_ERR_PERM);
 	assert_non_null(strstr(f->why, "symbolic link"));
@@ -131,12 +122,12 @@ static void test_secret_hygiene_secret_file_size_and_nul_refused(void **state)
 	struct fixture *f = *state;
 	char *text = NULL, big[MAX + 2];
 	memset(big, 'x', sizeof(big));
-	write_file(f->path, big, MAX + 1, 0600);
+	scratch_write(f->path, big, MAX + 1, 0600);
 	assert_int_equal(read_secret(f, &text), REGS_ERR_PERM);
-	write_file(f->path, big, MAX, 0600);
+	scratch_write(f->path, big, MAX, 0600);
 	assert_int_equal(read_secret(f, &text), REGS_OK);
 	regs_free_secret_str(text);
-	write_file(f->path, "s3cr3t\0more", 11, 0600);
+	scratch_write(f->path, "s3cr3t\0more", 11, 0600);
 	assert_int_equal(read_secret(f, &text), REGS_ERR_INVALID);
 }
 

@@ -49,16 +49,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void write_file(const char *path, const char *text, size_t len, mode_t mode)
-{
-	unlink(path);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, len), (ssize_t)len);
-	assert_int_equal(fchmod(fd, mode), 0);
-	assert_int_equal(close(fd), 0);
-}
-
 /* Reads f->path as kind, text; a refusal leaves no buffer. */
 static enum regs_err read_text(struct fixture *f, enum trusted_kind kind, size_t max)
 {
@@ -92,8 +82,8 @@ static void test_trusted_file_every_kind_reads_its_ok_file(void **state)
 		char *text = NULL;
 		uint8_t *data = NULL;
 		size_t len = 0;
-		write_file(f->path, TEXT, strlen(TEXT),
-		           all_kinds[i] == TRUSTED_SECRET ? 0600 : 0644);
+		scratch_write(f->path, TEXT, strlen(TEXT),
+		              all_kinds[i] == TRUSTED_SECRET ? 0600 : 0644);
 		assert_int_equal(trusted_file_read_text(f->path, all_kinds[i], MAX, &text, f->why,
 		                                        sizeof(f->why)),
 		                 REGS_OK);
@@ -107,7 +97,7 @@ static void test_trusted_file_every_kind_reads_its_ok_file(void **state)
 		assert_memory_equal(data, TEXT, len);
 		free(data);
 	}
-	write_file(f->path, TEXT, strlen(TEXT), 0400);
+	scratch_write(f->path, TEXT, strlen(TEXT), 0400);
 	assert_int_equal(read_text(f, TRUSTED_SECRET, MAX), REGS_OK);
 }
 
@@ -116,7 +106,7 @@ static void test_trusted_file_symlink_refused_except_anchors(void **state)
 	struct fixture *f = *state;
 	char target[160];
 	snprintf(target, sizeof(target), "%s/target", f->dir);
-	write_file(target, TEXT, strlen(TEXT), 0600);
+	scratch_write(target, TEXT, strlen(TEXT), 0600);
 	assert_int_equal(symlink(target, f->path), 0);
 	for (size_t i = 0; i < KINDS; i++) {
 		if (all_kinds[i] == TRUSTED_ANCHORS)
@@ -139,7 +129,7 @@ static void test_trusted_file_wrong_owner_refused(void **state)
 	if (geteuid() != 0)
 		skip(); /* only root can give a file away */
 	for (size_t i = 0; i < KINDS; i++) {
-		write_file(f->path, TEXT, strlen(TEXT), 0600);
+		scratch_write(f->path, TEXT, strlen(TEXT), 0600);
 		assert_int_equal(chown(f->path, 12345, 12345), 0);
 		assert_int_equal(read_text(f, all_kinds[i], MAX), REGS_ERR_PERM);
 		assert_non_null(strstr(f->why, "owned by uid 12345"));
@@ -176,7 +166,7 @@ static void test_trusted_file_group_or_other_writable_refused(void **state)
 	static const mode_t modes[] = {0664, 0646, 0666, 0620, 0602};
 	for (size_t i = 0; i < KINDS; i++) {
 		for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
-			write_file(f->path, TEXT, strlen(TEXT), modes[m]);
+			scratch_write(f->path, TEXT, strlen(TEXT), modes[m]);
 			assert_int_equal(read_text(f, all_kinds[i], MAX), REGS_ERR_PERM);
 			assert_non_null(strstr(f->why, "group or others"));
 		}
@@ -189,7 +179,7 @@ static void test_trusted_file_secret_readable_by_others_refused(void **state)
 	struct fixture *f = *state;
 	static const mode_t modes[] = {0644, 0640, 0604, 0610, 0601};
 	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
-		write_file(f->path, TEXT, strlen(TEXT), modes[m]);
+		scratch_write(f->path, TEXT, strlen(TEXT), modes[m]);
 		assert_int_equal(read_text(f, TRUSTED_SECRET, MAX), REGS_ERR_PERM);
 		assert_non_null(strstr(f->why, "0600 or 0400"));
 		assert_int_equal(read_text(f, TRUSTED_CONFIG, MAX), REGS_OK);
@@ -206,11 +196,11 @@ static void test_trusted_file_oversize_refused(void **state)
 		mode_t mode = all_kinds[i] == TRUSTED_SECRET ? 0600 : 0644;
 		enum regs_err refused =
 		    all_kinds[i] == TRUSTED_SECRET ? REGS_ERR_PERM : REGS_ERR_INVALID;
-		write_file(f->path, big, MAX + 1, mode);
+		scratch_write(f->path, big, MAX + 1, mode);
 		assert_int_equal(read_text(f, all_kinds[i], MAX), refused);
 		assert_non_null(strstr(f->why, "larger than 64 bytes"));
 		assert_int_equal(read_bytes(f, all_kinds[i], MAX), refused);
-		write_file(f->path, big, MAX, mode); /* exactly the cap is fine */
+		scratch_write(f->path, big, MAX, mode); /* exactly the cap is fine */
 		assert_int_equal(read_text(f, all_kinds[i], MAX), REGS_OK);
 		assert_int_equal(read_bytes(f, all_kinds[i], MAX), REGS_OK);
 	}
@@ -219,7 +209,7 @@ static void test_trusted_file_oversize_refused(void **state)
 static void test_trusted_file_empty_refused_for_anchors_and_cache(void **state)
 {
 	struct fixture *f = *state;
-	write_file(f->path, "", 0, 0600);
+	scratch_write(f->path, "", 0, 0600);
 	assert_int_equal(read_bytes(f, TRUSTED_ANCHORS, MAX), REGS_ERR_INVALID);
 	assert_int_equal(read_bytes(f, TRUSTED_CACHE, MAX), REGS_ERR_INVALID);
 	assert_int_equal(read_text(f, TRUSTED_CONFIG, MAX), REGS_OK);
@@ -244,7 +234,7 @@ static void test_trusted_file_not_regular_refused(void **state)
 static void test_trusted_file_text_with_nul_refused(void **state)
 {
 	struct fixture *f = *state;
-	write_file(f->path, "a\0b", 3, 0600);
+	scratch_write(f->path, "a\0b", 3, 0600);
 	for (size_t i = 0; i < KINDS; i++) {
 		assert_int_equal(read_text(f, all_kinds[i], MAX), REGS_ERR_INVALID);
 		assert_non_null(strstr(f->why, "NUL byte"));
@@ -272,7 +262,7 @@ static void test_trusted_file_open_gives_fd_and_size(void **state)
 	int fd = -1;
 	size_t size = 0;
 	char buf[sizeof(TEXT)];
-	write_file(f->path, TEXT, strlen(TEXT), 0400);
+	scratch_write(f->path, TEXT, strlen(TEXT), 0400);
 	assert_int_equal(trusted_file_open(f->path, TRUSTED_SECRET, MAX, &fd, &size, NULL, 0),
 	                 REGS_OK);
 	assert_true(fd >= 0);
