@@ -10,6 +10,11 @@ out=$(mktemp "${TMPDIR:-/tmp}/link-unit.XXXXXX")
 trap 'rm -f "$out"' EXIT
 set --
 for n in $needs; do set -- "$@" "$(archive "$n")"; done
+# clang links its sanitizer runtime into programs only: a shared object built with
+# -fsanitize takes the runtime's shared copy, so that its own symbols resolve.
+case "$cc" in
+*-fsanitize=*) if $cc --version 2>/dev/null | grep -q clang; then set -- "$@" -shared-libsan; fi ;;
+esac
 # shellcheck disable=SC2086 # $libs is a list of linker flags
 $cc -shared -o "$out" -Wl,--whole-archive "$(archive "$unit")" -Wl,--no-whole-archive \
 	"$@" $libs -Wl,--no-undefined
