@@ -33,4 +33,25 @@ static inline void scratch_write(const char *path, const char *text, size_t len,
 	assert_int_equal(close(fd), 0);
 }
 
+/* setup and teardown for a test whose fixture (type) has char dir[] and char path[]: a fresh
+ * scratch directory tagged tag, and path naming the file name in it. */
+#define SCRATCH_FIXTURE(type, tag, name)                                                           \
+	static int setup(void **state)                                                             \
+	{                                                                                          \
+		type *f = calloc(1, sizeof(*f));                                                   \
+		assert_non_null(f);                                                                \
+		scratch_make(f->dir, sizeof(f->dir), tag);                                         \
+		snprintf(f->path, sizeof(f->path), "%s/%s", f->dir, name);                         \
+		*state = f;                                                                        \
+		return 0;                                                                          \
+	}                                                                                          \
+	static int teardown(void **state)                                                          \
+	{                                                                                          \
+		type *f = *state;                                                                  \
+		if (scratch_remove(f->dir) != 0)                                                   \
+			return -1;                                                                 \
+		free(f);                                                                           \
+		return 0;                                                                          \
+	}
+
 #endif

@@ -44,24 +44,7 @@ static void collect_report(void *ctx, const char *file, unsigned line, const cha
 	log->count++;
 }
 
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	assert_non_null(f);
-	scratch_make(f->dir, sizeof(f->dir), "config");
-	snprintf(f->path, sizeof(f->path), "%s/regs.conf", f->dir);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	if (scratch_remove(f->dir) != 0)
-		return -1;
-	free(f);
-	return 0;
-}
+SCRATCH_FIXTURE(struct fixture, "config", "regs.conf")
 
 static void write_file(const char *path, const char *text, mode_t mode)
 {

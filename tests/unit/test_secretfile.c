@@ -27,24 +27,7 @@ struct fixture {
 	char why[TRUSTED_WHY_MAX];
 };
 
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	assert_non_null(f);
-	scratch_make(f->dir, sizeof(f->dir), "secret");
-	snprintf(f->path, sizeof(f->path), "%s/secret", f->dir);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	if (scratch_remove(f->dir) != 0)
-		return -1;
-	free(f);
-	return 0;
-}
+SCRATCH_FIXTURE(struct fixture, "secret", "secret")
 
 /* Reads f->path; on a refusal checks that the reason never holds the content. */
 static enum regs_err read_secret(struct fixture *f, char **out)

@@ -30,24 +30,7 @@ struct fixture {
 	char why[TRUSTED_WHY_MAX];
 };
 
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	assert_non_null(f);
-	scratch_make(f->dir, sizeof(f->dir), "trusted");
-	snprintf(f->path, sizeof(f->path), "%s/file", f->dir);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	if (scratch_remove(f->dir) != 0)
-		return -1;
-	free(f);
-	return 0;
-}
+SCRATCH_FIXTURE(struct fixture, "trusted", "file")
 
 /* Reads f->path as kind, text; a refusal leaves no buffer. */
 static enum regs_err read_text(struct fixture *f, enum trusted_kind kind, size_t max)
