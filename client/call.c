@@ -1,6 +1,7 @@
 /* The one call path to regsd: marshals arguments by the contract's signatures, waits for the
  * answer, checks the reply's signature, and reads the reply shapes the calls share. */
 #include "call.h"
+#include "base/utf8.h"
 #include "proto/bus.h"
 
 #include <stdarg.h>
@@ -8,157 +9,133 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Appends one string; libdbus aborts the process on invalid UTF-8, so it is refused here. */
-static enum regs_client_err append_string(struct regs_client *c, DBusMessageIter *it, const char *s)
+#define OUT_OF_MEMORY(c) client_set_error(c, RC_NOMEM, CLIENT_ERROR_NO_MEMORY, "out of memory")
+
+/* Appends one string; a string that is not UTF-8 cannot go on the wire. */
+static enum regs_client_err append_string(struct regs_client *c, struct wire_call *w, const char *s)
 {
 	if (!s)
 		s = "";
-	if (!dbus_validate_utf8(s, NULL))
+	if (!utf8_valid(s))
 		return client_set_error(c, RC_INVALID, CLIENT_ERROR_INVALID,
 		                        "argument is not valid UTF-8");
-	if (!dbus_message_iter_append_basic(it, DBUS_TYPE_STRING, &s))
-		return client_set_error(c, RC_NOMEM, DBUS_ERROR_NO_MEMORY, "out of memory");
-	return RC_OK;
-}
-
-static enum regs_client_err append_bytes(struct regs_client *c, DBusMessageIter *it,
-                                         const uint8_t *data, size_t len)
-{
-	DBusMessageIter arr;
-	int n = (int)len;
-	if (len > INT32_MAX ||
-	    !dbus_message_iter_open_container(it, DBUS_TYPE_ARRAY, DBUS_TYPE_BYTE_AS_STRING,
-	                                      &arr) ||
-	    !dbus_message_iter_append_fixed_array(&arr, DBUS_TYPE_BYTE, &data, n) ||
-	    !dbus_message_iter_close_container(it, &arr))
-		return client_set_error(c, RC_NOMEM, DBUS_ERROR_NO_MEMORY, "out of memory");
-	return RC_OK;
+	return wire_put_string(w, s) == 0 ? RC_OK : OUT_OF_MEMORY(c);
 }
 
 /* Appends the arguments named by in_sig ('s' const char *, 'u' uint32_t, 't' int64_t,
  * 'b' int, "ay" a byte array given as const uint8_t * and size_t). */
-static enum regs_client_err append_args(struct regs_client *c, DBusMessage *msg, const char *in_sig,
-                                        va_list ap)
+static enum regs_client_err append_args(struct regs_client *c, struct wire_call *w,
+                                        const char *in_sig, va_list ap)
 {
-	DBusMessageIter it;
 	enum regs_client_err rc = RC_OK;
 
-	dbus_message_iter_init_append(msg, &it);
 	for (const char *p = in_sig; *p && rc == RC_OK; p++) {
-		dbus_uint32_t u;
-		dbus_uint64_t t;
-		dbus_bool_t b;
 		int64_t since;
+		int failed = 0;
 
 		switch (*p) {
 		case 's':
-			rc = append_string(c, &it, va_arg(ap, const char *));
+			rc = append_string(c, w, va_arg(ap, const char *));
 			break;
 		case 'u':
-			u = va_arg(ap, uint32_t);
-			if (!dbus_message_iter_append_basic(&it, DBUS_TYPE_UINT32, &u))
-				rc = client_set_error(c, RC_NOMEM, DBUS_ERROR_NO_MEMORY,
-				                      "out of memory");
+			failed = wire_put_u32(w, va_arg(ap, uint32_t));
 			break;
 		case 't':
 			since = va_arg(ap, int64_t);
-			t = since > 0 ? (dbus_uint64_t)since : 0;
-			if (!dbus_message_iter_append_basic(&it, DBUS_TYPE_UINT64, &t))
-				rc = client_set_error(c, RC_NOMEM, DBUS_ERROR_NO_MEMORY,
-				                      "out of memory");
+			failed = wire_put_u64(w, since > 0 ? (uint64_t)since : 0);
 			break;
 		case 'a': {
 			const uint8_t *data = *++p == 'y' ? va_arg(ap, const uint8_t *) : NULL;
-			rc = data ? append_bytes(c, &it, data, va_arg(ap, size_t))
-			          : client_set_error(c, RC_PROTOCOL, CLIENT_ERROR_PROTOCOL,
-			                             "bad argument type a%c", *p);
+			if (!data)
+				rc = client_set_error(c, RC_PROTOCOL, CLIENT_ERROR_PROTOCOL,
+				                      "bad argument type a%c", *p);
+			else
+				failed = wire_put_bytes(w, data, va_arg(ap, size_t));
 			break;
 		}
 		case 'b':
-			b = va_arg(ap, int) ? TRUE : FALSE;
-			if (!dbus_message_iter_append_basic(&it, DBUS_TYPE_BOOLEAN, &b))
-				rc = client_set_error(c, RC_NOMEM, DBUS_ERROR_NO_MEMORY,
-				                      "out of memory");
+			failed = wire_put_bool(w, va_arg(ap, int));
 			break;
 		default:
 			rc = client_set_error(c, RC_PROTOCOL, CLIENT_ERROR_PROTOCOL,
 			                      "bad argument type %c", *p);
 		}
+		if (failed)
+			rc = OUT_OF_MEMORY(c);
 	}
 	return rc;
 }
 
-/* Sends msg and waits for its answer, a method return or an error reply (kept whole: its typed
- * values are read, which dbus_connection_send_with_reply_and_block would drop). */
-static DBusMessage *send_and_wait(struct regs_client *c, DBusMessage *msg, enum regs_client_err *rc)
+/* Sends the call and waits for its answer (a method return or an error reply). A connection
+ * that regsd closed since the last answer (regsd restarted) is opened again first: nothing was
+ * in flight on it. */
+static enum regs_client_err send_and_wait(struct regs_client *c, struct regs_buf *msg,
+                                          struct wire_msg *answer)
 {
-	DBusPendingCall *pending = NULL;
-	DBusMessage *answer;
+	int64_t deadline = transport_now_ms() + c->timeout_ms;
+	enum regs_client_err rc = RC_OK;
 
-	if (!dbus_connection_send_with_reply(c->conn, msg, &pending, c->timeout_ms)) {
-		*rc = client_set_error(c, RC_NOMEM, DBUS_ERROR_NO_MEMORY, "out of memory");
-		return NULL;
+	if (transport_closed(&c->t) && (rc = client_connect(c)) != RC_OK)
+		return rc;
+	if (transport_send(&c->t, msg, deadline) != 0)
+		return client_set_error(c, RC_UNREACHABLE, CLIENT_ERROR_DISCONNECTED, "%s",
+		                        c->t.why);
+	int got = transport_answer(&c->t, c->t.serial, deadline, answer);
+	if (got == -2)
+		return client_set_error(c, RC_UNREACHABLE, CLIENT_ERROR_NO_REPLY, "%s", c->t.why);
+	if (got != 0) {
+		transport_close(&c->t); /* out of step with regsd: never read on it again */
+		return client_set_error(c, RC_UNREACHABLE, CLIENT_ERROR_DISCONNECTED, "%s",
+		                        c->t.why);
 	}
-	if (!pending) {
-		*rc = client_set_error(c, RC_UNREACHABLE, DBUS_ERROR_DISCONNECTED,
-		                       "Connection is closed");
-		return NULL;
-	}
-	dbus_pending_call_block(pending);
-	answer = dbus_pending_call_steal_reply(pending);
-	dbus_pending_call_unref(pending);
-	if (!answer)
-		*rc = client_set_error(c, RC_UNREACHABLE, DBUS_ERROR_NO_REPLY, "no reply");
-	return answer;
+	return RC_OK;
+}
+
+/* Checks the answer: an error reply is recorded, a return must have the contract's signature. */
+static enum regs_client_err take_answer(struct regs_client *c, const char *method,
+                                        const char *reply_sig, const struct wire_msg *answer,
+                                        struct wire_iter *reply)
+{
+	if (answer->type == WIRE_ERROR)
+		return client_record_error_reply(c, answer);
+	if (strcmp(answer->signature, reply_sig) != 0)
+		return client_set_error(c, RC_PROTOCOL, CLIENT_ERROR_PROTOCOL,
+		                        "%s replied with signature '%s', expected '%s'", method,
+		                        answer->signature, reply_sig);
+	if (reply)
+		wire_iter_init(reply, answer);
+	return RC_OK;
 }
 
 /* The one marshalling path: calls method with in_sig arguments and checks the
  * reply's signature. reply NULL discards a successful reply. */
 static enum regs_client_err client_call_va(struct regs_client *c, const char *method,
                                            const char *in_sig, const char *reply_sig,
-                                           DBusMessage **reply, va_list ap)
+                                           struct wire_iter *reply, va_list ap)
 {
-	DBusMessage *msg, *answer;
+	struct wire_call w;
+	struct regs_buf msg = REGS_BUF_INIT(WIRE_MESSAGE_MAX);
+	struct wire_msg answer;
 	enum regs_client_err rc;
 
-	if (reply)
-		*reply = NULL;
-	if (!c || !c->conn)
-		return c ? client_set_error(c, RC_UNREACHABLE, DBUS_ERROR_DISCONNECTED,
-		                            "not connected")
-		         : RC_UNREACHABLE;
-	msg = dbus_message_new_method_call(REGS_BUS_NAME, REGS_BUS_PATH, REGS_BUS_IFACE, method);
-	if (!msg)
-		return client_set_error(c, RC_NOMEM, DBUS_ERROR_NO_MEMORY, "out of memory");
-	rc = append_args(c, msg, in_sig, ap);
-	if (rc != RC_OK)
-		goto out;
-	answer = send_and_wait(c, msg, &rc);
-	if (!answer)
-		goto out;
-	if (dbus_message_get_type(answer) == DBUS_MESSAGE_TYPE_ERROR) {
-		rc = client_record_error_reply(c, answer);
-		dbus_message_unref(answer);
-		goto out;
-	}
-	if (!dbus_message_has_signature(answer, reply_sig)) {
-		rc = client_set_error(c, RC_PROTOCOL, CLIENT_ERROR_PROTOCOL,
-		                      "%s replied with signature '%s', expected '%s'", method,
-		                      dbus_message_get_signature(answer), reply_sig);
-		dbus_message_unref(answer);
-		goto out;
-	}
-	if (reply)
-		*reply = answer;
-	else
-		dbus_message_unref(answer);
-out:
-	dbus_message_unref(msg);
+	if (!c)
+		return RC_UNREACHABLE;
+	wire_call_init(&w);
+	rc = append_args(c, &w, in_sig, ap);
+	if (rc == RC_OK && wire_call_finish(&w, 1, c->t.on_bus ? REGS_BUS_NAME : NULL,
+	                                    REGS_BUS_PATH, REGS_BUS_IFACE, method, &msg) != 0)
+		rc = client_set_error(c, RC_INVALID, CLIENT_ERROR_INVALID, "%s: too long", method);
+	wire_call_free(&w);
+	if (rc == RC_OK)
+		rc = send_and_wait(c, &msg, &answer);
+	regs_buf_free(&msg); /* wiped: it held the code or the PIN block */
+	if (rc == RC_OK)
+		rc = take_answer(c, method, reply_sig, &answer, reply);
 	return rc;
 }
 
 enum regs_client_err client_call(struct regs_client *c, const char *method, const char *in_sig,
-                                 const char *reply_sig, DBusMessage **reply, ...)
+                                 const char *reply_sig, struct wire_iter *reply, ...)
 {
 	va_list ap;
 	enum regs_client_err rc;
@@ -174,63 +151,40 @@ void client_copy_string(char *dst, size_t size, const char *src)
 	snprintf(dst, size, "%s", src ? src : "");
 }
 
-const char *client_next_string(DBusMessageIter *it)
+const char *client_next_string(struct wire_iter *it)
 {
-	const char *s = "";
-
-	dbus_message_iter_get_basic(it, &s);
-	dbus_message_iter_next(it);
-	return s;
+	return wire_next_string(it);
 }
 
-uint32_t client_next_uint32(DBusMessageIter *it)
+uint32_t client_next_uint32(struct wire_iter *it)
 {
-	dbus_uint32_t u = 0;
-
-	dbus_message_iter_get_basic(it, &u);
-	dbus_message_iter_next(it);
-	return u;
+	return wire_next_u32(it);
 }
 
-int64_t client_next_time(DBusMessageIter *it)
+int64_t client_next_time(struct wire_iter *it)
 {
-	dbus_uint64_t t = 0;
-
-	dbus_message_iter_get_basic(it, &t);
-	dbus_message_iter_next(it);
-	return t > (dbus_uint64_t)INT64_MAX ? INT64_MAX : (int64_t)t;
+	uint64_t t = wire_next_u64(it);
+	return t > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)t;
 }
 
-int client_next_bool(DBusMessageIter *it)
+int client_next_bool(struct wire_iter *it)
 {
-	dbus_bool_t b = FALSE;
-
-	dbus_message_iter_get_basic(it, &b);
-	dbus_message_iter_next(it);
-	return b ? 1 : 0;
+	return wire_next_bool(it);
 }
 
 /* Reads a reply of one array of structs (signature already checked) into a calloc'd array. */
-static enum regs_client_err read_rows(struct regs_client *c, DBusMessage *reply, size_t row_size,
-                                      regs_row_reader read_row, void **out, size_t *n)
+static enum regs_client_err read_rows(struct regs_client *c, struct wire_iter *reply,
+                                      size_t row_size, regs_row_reader read_row, void **out,
+                                      size_t *n)
 {
-	DBusMessageIter top, array;
-	unsigned char *rows;
-	size_t count, i;
+	struct wire_iter array, fields;
+	size_t count = wire_enter_array(reply, &array), i;
+	unsigned char *rows = calloc(count ? count : 1, row_size);
 
-	dbus_message_iter_init(reply, &top);
-	count = (size_t)dbus_message_iter_get_element_count(&top);
-	rows = calloc(count ? count : 1, row_size);
 	if (!rows)
-		return client_set_error(c, RC_NOMEM, DBUS_ERROR_NO_MEMORY, "out of memory");
-	dbus_message_iter_recurse(&top, &array);
-	for (i = 0; i < count && dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_STRUCT; i++) {
-		DBusMessageIter fields;
-
-		dbus_message_iter_recurse(&array, &fields);
+		return OUT_OF_MEMORY(c);
+	for (i = 0; i < count && wire_array_next(&array, &fields); i++)
 		read_row(&fields, rows + i * row_size);
-		dbus_message_iter_next(&array);
-	}
 	*out = rows;
 	*n = i;
 	return RC_OK;
@@ -242,7 +196,7 @@ enum regs_client_err client_call_rows(struct regs_client *c, const char *method,
                                       regs_row_reader read_row, void **out, size_t *n, ...)
 {
 	va_list ap;
-	DBusMessage *reply;
+	struct wire_iter reply;
 	enum regs_client_err rc;
 
 	*out = NULL;
@@ -252,9 +206,7 @@ enum regs_client_err client_call_rows(struct regs_client *c, const char *method,
 	va_end(ap);
 	if (rc != RC_OK)
 		return rc;
-	rc = read_rows(c, reply, row_size, read_row, out, n);
-	dbus_message_unref(reply);
-	return rc;
+	return read_rows(c, &reply, row_size, read_row, out, n);
 }
 
 /* Calls a method whose reply is only uint32s (reply_sig "uu...") and stores them in vals. */
@@ -262,21 +214,18 @@ static enum regs_client_err call_uints_va(struct regs_client *c, const char *met
                                           const char *in_sig, const char *reply_sig, uint32_t *vals,
                                           size_t n, va_list ap)
 {
-	DBusMessage *reply;
-	DBusMessageIter it;
+	struct wire_iter it;
 	enum regs_client_err rc;
 
 	if (strlen(reply_sig) != n || strspn(reply_sig, "u") != n)
 		return client_set_error(c, RC_PROTOCOL, CLIENT_ERROR_PROTOCOL,
 		                        "%s: the contract says (%s), not %zu uint32s", method,
 		                        reply_sig, n);
-	rc = client_call_va(c, method, in_sig, reply_sig, &reply, ap);
+	rc = client_call_va(c, method, in_sig, reply_sig, &it, ap);
 	if (rc != RC_OK)
 		return rc;
-	dbus_message_iter_init(reply, &it);
 	for (size_t i = 0; reply_sig[i]; i++)
 		vals[i] = client_next_uint32(&it);
-	dbus_message_unref(reply);
 	return RC_OK;
 }
 
@@ -344,8 +293,7 @@ enum regs_client_err client_call_code_sent(struct regs_client *c, const char *me
                                            struct regs_code_sent *out, ...)
 {
 	va_list ap;
-	DBusMessage *reply;
-	DBusMessageIter it;
+	struct wire_iter it;
 	enum regs_client_err rc;
 	size_t len;
 
@@ -356,21 +304,19 @@ enum regs_client_err client_call_code_sent(struct regs_client *c, const char *me
 	if (c->timeout_ms < MAIL_CALL_TIMEOUT_MS)
 		c->timeout_ms = MAIL_CALL_TIMEOUT_MS;
 	va_start(ap, out);
-	rc = client_call_va(c, method, in_sig, reply_sig, &reply, ap);
+	rc = client_call_va(c, method, in_sig, reply_sig, &it, ap);
 	va_end(ap);
 	c->timeout_ms = usual;
 	if (rc != RC_OK)
 		return rc;
-	dbus_message_iter_init(reply, &it);
 	client_copy_string(out->prefix, sizeof(out->prefix), client_next_string(&it));
 	/* The prefix is the letters only ("KX"); a dash sent along is dropped. */
 	len = strlen(out->prefix);
 	if (len > 0 && out->prefix[len - 1] == '-')
 		out->prefix[len - 1] = '\0';
 	out->expires_in = client_next_uint32(&it);
-	if (dbus_message_iter_get_arg_type(&it) == DBUS_TYPE_UINT32)
+	if (wire_iter_type(&it) == 'u')
 		out->resend_after = client_next_uint32(&it);
-	dbus_message_unref(reply);
 	return RC_OK;
 }
 

@@ -8,29 +8,24 @@
 enum regs_client_err regs_card_challenge(struct regs_client *c, const char *user,
                                          const char *purpose, struct regs_card_challenge *out)
 {
-	DBusMessage *reply;
-	DBusMessageIter it, arr;
+	struct wire_iter it;
 	const uint8_t *nonce = NULL;
-	int n = 0;
+	size_t n = 0;
 	memset(out, 0, sizeof(*out));
 	enum regs_client_err rc =
-	    client_call(c, REGS_METHOD(REGS_M_CARD_CHALLENGE), &reply, user, purpose);
+	    client_call(c, REGS_METHOD(REGS_M_CARD_CHALLENGE), &it, user, purpose);
 	if (rc != RC_OK)
 		return rc;
-	dbus_message_iter_init(reply, &it);
 	client_copy_string(out->handle, sizeof(out->handle), client_next_string(&it));
-	dbus_message_iter_recurse(&it, &arr);
-	dbus_message_iter_get_fixed_array(&arr, &nonce, &n);
-	dbus_message_iter_next(&it);
+	nonce = wire_next_bytes(&it, &n);
 	out->expires_in = client_next_uint32(&it);
-	if (n > 0 && (size_t)n <= sizeof(out->nonce)) {
-		memcpy(out->nonce, nonce, (size_t)n);
-		out->nonce_len = (size_t)n;
+	if (nonce && n > 0 && n <= sizeof(out->nonce)) {
+		memcpy(out->nonce, nonce, n);
+		out->nonce_len = n;
 	} else {
 		rc = client_set_error(c, RC_PROTOCOL, CLIENT_ERROR_PROTOCOL,
-		                      "bad challenge length %d", n);
+		                      "bad challenge length %zu", n);
 	}
-	dbus_message_unref(reply);
 	return rc;
 }
 
@@ -46,16 +41,13 @@ enum regs_client_err regs_card_login(struct regs_client *c, const char *handle, 
 enum regs_client_err regs_card_known(struct regs_client *c, const char *user,
                                      const char *card_serial, int *known)
 {
-	DBusMessage *reply;
-	DBusMessageIter it;
+	struct wire_iter it;
 	*known = 0;
 	enum regs_client_err rc =
-	    client_call(c, REGS_METHOD(REGS_M_CARD_KNOWN), &reply, user, card_serial);
+	    client_call(c, REGS_METHOD(REGS_M_CARD_KNOWN), &it, user, card_serial);
 	if (rc != RC_OK)
 		return rc;
-	dbus_message_iter_init(reply, &it);
 	*known = client_next_bool(&it);
-	dbus_message_unref(reply);
 	return rc;
 }
 
@@ -100,20 +92,17 @@ enum regs_client_err regs_step_up_card(struct regs_client *c, const char *handle
 enum regs_client_err regs_authorized_key(struct regs_client *c, const char *user, uint32_t *result,
                                          char *line, size_t size)
 {
-	DBusMessage *reply;
-	DBusMessageIter it;
+	struct wire_iter it;
 	*result = REGS_R_CARD_NOT_BOUND;
 	client_copy_string(line, size, "");
-	enum regs_client_err rc = client_call(c, REGS_METHOD(REGS_M_AUTHORIZED_KEY), &reply, user);
+	enum regs_client_err rc = client_call(c, REGS_METHOD(REGS_M_AUTHORIZED_KEY), &it, user);
 	if (rc != RC_OK)
 		return rc;
-	dbus_message_iter_init(reply, &it);
 	*result = client_next_uint32(&it);
 	const char *key = client_next_string(&it);
 	if (strlen(key) >= size) /* never a cut key */
 		rc = RC_PROTOCOL;
 	else if (*result == REGS_R_OK)
 		client_copy_string(line, size, key);
-	dbus_message_unref(reply);
 	return rc;
 }

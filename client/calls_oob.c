@@ -9,22 +9,19 @@ enum regs_client_err regs_google_begin(struct regs_client *c, const char *user, 
                                        const char *service, const char *rhost,
                                        struct regs_oob_start *out)
 {
-	DBusMessage *reply;
-	DBusMessageIter it;
+	struct wire_iter it;
 	memset(out, 0, sizeof(*out));
 	int saved = client_net_timeout(c);
 	enum regs_client_err rc =
-	    client_call(c, REGS_METHOD(REGS_M_GOOGLE_BEGIN), &reply, user, purpose, service, rhost);
+	    client_call(c, REGS_METHOD(REGS_M_GOOGLE_BEGIN), &it, user, purpose, service, rhost);
 	client_restore_timeout(c, saved);
 	if (rc != RC_OK)
 		return rc;
-	dbus_message_iter_init(reply, &it);
 	client_copy_string(out->handle, sizeof(out->handle), client_next_string(&it));
 	client_copy_string(out->uri, sizeof(out->uri), client_next_string(&it));
 	client_copy_string(out->user_code, sizeof(out->user_code), client_next_string(&it));
 	client_copy_string(out->uri_complete, sizeof(out->uri_complete), client_next_string(&it));
 	out->expires_in = client_next_uint32(&it);
-	dbus_message_unref(reply);
 	return RC_OK;
 }
 
@@ -40,35 +37,29 @@ enum regs_client_err regs_mobile_begin(struct regs_client *c, const char *user, 
                                        const char *purpose, const char *service, const char *rhost,
                                        struct regs_oob_start *out)
 {
-	DBusMessage *reply;
-	DBusMessageIter it;
+	struct wire_iter it;
 	memset(out, 0, sizeof(*out));
 	int saved = client_net_timeout(c);
-	enum regs_client_err rc = client_call(c, REGS_METHOD(REGS_M_MOBILE_BEGIN), &reply, user,
+	enum regs_client_err rc = client_call(c, REGS_METHOD(REGS_M_MOBILE_BEGIN), &it, user,
 	                                      id_num, purpose, service, rhost);
 	client_restore_timeout(c, saved);
 	if (rc != RC_OK)
 		return rc;
-	dbus_message_iter_init(reply, &it);
 	client_copy_string(out->handle, sizeof(out->handle), client_next_string(&it));
 	out->expires_in = client_next_uint32(&it);
-	dbus_message_unref(reply);
 	return RC_OK;
 }
 
 enum regs_client_err regs_mobile_qr(struct regs_client *c, const char *handle, char **ticket)
 {
-	DBusMessage *reply;
-	DBusMessageIter it;
+	struct wire_iter it;
 	*ticket = NULL;
 	int saved = client_net_timeout(c);
-	enum regs_client_err rc = client_call(c, REGS_METHOD(REGS_M_MOBILE_QR), &reply, handle);
+	enum regs_client_err rc = client_call(c, REGS_METHOD(REGS_M_MOBILE_QR), &it, handle);
 	client_restore_timeout(c, saved);
 	if (rc != RC_OK)
 		return rc;
-	dbus_message_iter_init(reply, &it);
 	*ticket = strdup(client_next_string(&it));
-	dbus_message_unref(reply);
 	return *ticket ? RC_OK : RC_NOMEM;
 }
 

@@ -10,21 +10,18 @@
 enum regs_client_err regs_get_account(struct regs_client *c, const char *user,
                                       struct regs_account_info *out)
 {
-	DBusMessage *reply;
-	DBusMessageIter it;
+	struct wire_iter it;
 	enum regs_client_err rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = client_call(c, REGS_METHOD(REGS_M_GET_ACCOUNT), &reply, user);
+	rc = client_call(c, REGS_METHOD(REGS_M_GET_ACCOUNT), &it, user);
 	if (rc != RC_OK)
 		return rc;
-	dbus_message_iter_init(reply, &it);
 	out->flags = client_next_uint32(&it);
 	out->lock_seconds = client_next_uint32(&it);
 	out->failures = client_next_uint32(&it);
 	client_copy_string(out->language, sizeof(out->language), client_next_string(&it));
 	client_copy_string(out->site_language, sizeof(out->site_language), client_next_string(&it));
-	dbus_message_unref(reply);
 	return RC_OK;
 }
 
@@ -64,23 +61,20 @@ void regs_enrolment_clear(struct regs_enrolment *e)
 enum regs_client_err regs_begin_otp_enrol(struct regs_client *c, const char *user,
                                           struct regs_enrolment *out)
 {
-	DBusMessage *reply;
-	DBusMessageIter it;
+	struct wire_iter it;
 	enum regs_client_err rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = client_call(c, REGS_METHOD(REGS_M_BEGIN_OTP_ENROL), &reply, user);
+	rc = client_call(c, REGS_METHOD(REGS_M_BEGIN_OTP_ENROL), &it, user);
 	if (rc != RC_OK)
 		return rc;
-	dbus_message_iter_init(reply, &it);
 	out->handle = strdup(client_next_string(&it));
 	out->uri = strdup(client_next_string(&it));
 	out->secret = strdup(client_next_string(&it));
 	out->expires_in = client_next_uint32(&it);
-	dbus_message_unref(reply);
 	if (!out->handle || !out->uri || !out->secret) {
 		regs_enrolment_clear(out);
-		return client_set_error(c, RC_NOMEM, DBUS_ERROR_NO_MEMORY, "out of memory");
+		return client_set_error(c, RC_NOMEM, CLIENT_ERROR_NO_MEMORY, "out of memory");
 	}
 	return RC_OK;
 }
@@ -98,7 +92,7 @@ enum regs_client_err regs_cancel_otp_enrol(struct regs_client *c, const char *ha
 	return client_call(c, REGS_METHOD(REGS_M_CANCEL_OTP_ENROL), NULL, handle);
 }
 
-static void read_method_status(DBusMessageIter *fields, void *row)
+static void read_method_status(struct wire_iter *fields, void *row)
 {
 	struct regs_method_status *m = row;
 
@@ -119,7 +113,7 @@ enum regs_client_err regs_get_status(struct regs_client *c, const char *user,
 	return rc;
 }
 
-static void read_log_entry(DBusMessageIter *fields, void *row)
+static void read_log_entry(struct wire_iter *fields, void *row)
 {
 	struct regs_log_entry *e = row;
 
@@ -147,7 +141,7 @@ enum regs_client_err regs_get_log(struct regs_client *c, const char *user, int64
 	return rc;
 }
 
-static void read_account_row(DBusMessageIter *fields, void *row)
+static void read_account_row(struct wire_iter *fields, void *row)
 {
 	struct regs_account_row *a = row;
 
@@ -218,19 +212,16 @@ enum regs_client_err regs_verify_email(struct regs_client *c, const char *code,
 
 enum regs_client_err regs_get_email(struct regs_client *c, const char *user, struct regs_email *out)
 {
-	DBusMessage *reply;
-	DBusMessageIter it;
+	struct wire_iter it;
 	enum regs_client_err rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = client_call(c, REGS_METHOD(REGS_M_GET_EMAIL), &reply, user);
+	rc = client_call(c, REGS_METHOD(REGS_M_GET_EMAIL), &it, user);
 	if (rc != RC_OK)
 		return rc;
-	dbus_message_iter_init(reply, &it);
 	client_copy_string(out->address, sizeof(out->address), client_next_string(&it));
 	out->verified = client_next_bool(&it);
 	client_copy_string(out->pending, sizeof(out->pending), client_next_string(&it));
-	dbus_message_unref(reply);
 	return RC_OK;
 }
 

@@ -28,9 +28,16 @@ enum regs_client_err {
 
 struct regs_client;
 
-/* Opens a private connection to the system bus ($DBUS_SYSTEM_BUS_ADDRESS
- * honoured by libdbus). timeout_ms bounds every call. */
+#define REGS_CLIENT_DEFAULT_TIMEOUT_MS 25000
+
+/* Opens a connection to regsd: its direct socket ($REGS_DIRECT_SOCKET, else the built-in path;
+ * the environment is ignored in set-id processes), else the system bus ($DBUS_SYSTEM_BUS_ADDRESS,
+ * likewise). timeout_ms bounds every call (0: REGS_CLIENT_DEFAULT_TIMEOUT_MS). */
 enum regs_client_err regs_client_open(int timeout_ms, struct regs_client **out);
+/* The same through the system bus only. */
+enum regs_client_err regs_client_open_bus(int timeout_ms, struct regs_client **out);
+/* 1 when the connection is the direct socket, 0 when it is the bus. */
+int regs_client_direct(const struct regs_client *c);
 void regs_client_close(struct regs_client *c);
 /* The last D-Bus error name and message (or connection error), for logs. */
 const char *regs_client_error_name(const struct regs_client *c);

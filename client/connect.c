@@ -1,5 +1,5 @@
-/* The regsd client's connection to the system bus and its errors: D-Bus error names mapped to
- * enum regs_client_err, with the typed values regsd sends along. */
+/* The regsd client's connection (regsd's direct socket, else the system bus) and its errors:
+ * D-Bus error names mapped to enum regs_client_err, with the typed values regsd sends along. */
 #include "call.h"
 #include "proto/bus.h"
 
@@ -12,15 +12,15 @@ static const struct {
 	const char *name;
 	enum regs_client_err err;
 } error_map[] = {
-    {DBUS_ERROR_NO_REPLY, RC_UNREACHABLE},
-    {DBUS_ERROR_SERVICE_UNKNOWN, RC_UNREACHABLE},
-    {DBUS_ERROR_NAME_HAS_NO_OWNER, RC_UNREACHABLE},
-    {DBUS_ERROR_DISCONNECTED, RC_UNREACHABLE},
-    {DBUS_ERROR_NO_SERVER, RC_UNREACHABLE},
-    {DBUS_ERROR_TIMEOUT, RC_UNREACHABLE},
-    {DBUS_ERROR_TIMED_OUT, RC_UNREACHABLE},
-    {DBUS_ERROR_NO_MEMORY, RC_NOMEM},
-    {DBUS_ERROR_ACCESS_DENIED, RC_DENIED},
+    {CLIENT_ERROR_NO_REPLY, RC_UNREACHABLE},
+    {"org.freedesktop.DBus.Error.ServiceUnknown", RC_UNREACHABLE},
+    {"org.freedesktop.DBus.Error.NameHasNoOwner", RC_UNREACHABLE},
+    {CLIENT_ERROR_DISCONNECTED, RC_UNREACHABLE},
+    {CLIENT_ERROR_NO_SERVER, RC_UNREACHABLE},
+    {"org.freedesktop.DBus.Error.Timeout", RC_UNREACHABLE},
+    {"org.freedesktop.DBus.Error.TimedOut", RC_UNREACHABLE},
+    {CLIENT_ERROR_NO_MEMORY, RC_NOMEM},
+    {"org.freedesktop.DBus.Error.AccessDenied", RC_DENIED},
     {REGS_E_ACCESS_DENIED, RC_DENIED},
     {REGS_E_INVALID_ARGS, RC_INVALID},
     {REGS_E_NO_SUCH_USER, RC_NO_SUCH_USER},
@@ -69,58 +69,79 @@ enum regs_client_err client_set_error(struct regs_client *c, enum regs_client_er
 
 /* regsd's errors are (s message), TooSoon's (s message, u seconds_to_wait) (the bus contract,
  * data/tw.regs.Daemon1.xml). */
-enum regs_client_err client_record_error_reply(struct regs_client *c, DBusMessage *reply)
+enum regs_client_err client_record_error_reply(struct regs_client *c, const struct wire_msg *reply)
 {
-	const char *name = dbus_message_get_error_name(reply);
+	const char *name = reply->error_name;
 	const char *message = "";
-	DBusMessageIter it;
+	struct wire_iter it;
 	enum regs_client_err rc;
 
-	if (dbus_message_iter_init(reply, &it) &&
-	    dbus_message_iter_get_arg_type(&it) == DBUS_TYPE_STRING)
+	wire_iter_init(&it, reply);
+	if (wire_iter_type(&it) == 's')
 		message = client_next_string(&it);
 	rc = client_set_error(c, map_error_name(name), name ? name : "", "%s", message);
-	if (dbus_message_iter_get_arg_type(&it) == DBUS_TYPE_UINT32) {
+	if (wire_iter_type(&it) == 'u') {
 		c->error_wait_seconds = client_next_uint32(&it);
 		c->error_has_wait = 1;
 	}
 	return rc;
 }
 
-enum regs_client_err regs_client_open(int timeout_ms, struct regs_client **out)
+/* The direct socket first (a peer-to-peer connection to regsd: no bus hop, no Hello); when it
+ * is not there (regsd not started yet, or an older regsd), the system bus, which also starts
+ * regsd on demand. */
+enum regs_client_err client_connect(struct regs_client *c)
+{
+	transport_close(&c->t);
+	if (!c->bus_only && transport_open(&c->t, 0, c->timeout_ms) == 0)
+		return RC_OK;
+	if (transport_open(&c->t, 1, c->timeout_ms) == 0)
+		return RC_OK;
+	return client_set_error(c, RC_UNREACHABLE, CLIENT_ERROR_NO_SERVER, "%s", c->t.why);
+}
+
+static enum regs_client_err open_client(int timeout_ms, int bus_only, struct regs_client **out)
 {
 	struct regs_client *c;
-	DBusError error;
 	enum regs_client_err rc;
 
 	*out = NULL;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return RC_NOMEM;
-	c->timeout_ms = timeout_ms > 0 ? timeout_ms : DBUS_TIMEOUT_USE_DEFAULT;
-	dbus_error_init(&error);
-	c->conn = dbus_bus_get_private(DBUS_BUS_SYSTEM, &error);
-	if (!c->conn) {
-		rc = dbus_error_has_name(&error, DBUS_ERROR_NO_MEMORY) ? RC_NOMEM : RC_UNREACHABLE;
-		dbus_error_free(&error);
-		free(c);
+	c->t.fd = -1;
+	c->bus_only = bus_only;
+	c->timeout_ms = timeout_ms > 0 ? timeout_ms : REGS_CLIENT_DEFAULT_TIMEOUT_MS;
+	rc = client_connect(c);
+	if (rc != RC_OK) {
+		regs_client_close(c);
 		return rc;
 	}
-	/* libdbus would otherwise _exit() the host process (sshd, login) when the bus goes away. */
-	dbus_connection_set_exit_on_disconnect(c->conn, FALSE);
 	*out = c;
 	return RC_OK;
+}
+
+enum regs_client_err regs_client_open(int timeout_ms, struct regs_client **out)
+{
+	return open_client(timeout_ms, 0, out);
+}
+
+enum regs_client_err regs_client_open_bus(int timeout_ms, struct regs_client **out)
+{
+	return open_client(timeout_ms, 1, out);
 }
 
 void regs_client_close(struct regs_client *c)
 {
 	if (!c)
 		return;
-	if (c->conn) {
-		dbus_connection_close(c->conn);
-		dbus_connection_unref(c->conn);
-	}
+	transport_close(&c->t);
 	free(c);
+}
+
+int regs_client_direct(const struct regs_client *c)
+{
+	return c && c->t.fd >= 0 && !c->t.on_bus;
 }
 
 const char *regs_client_error_name(const struct regs_client *c)

@@ -37,7 +37,7 @@ static int in_group(const char *user, gid_t primary, const char *group)
 	return found;
 }
 
-static void resolve(struct caller_cache *cache, uid_t uid, struct caller *who)
+void caller_resolve(struct caller_cache *cache, uid_t uid, struct caller *who)
 {
 	struct passwd *pw = getpwuid(uid);
 	memset(who, 0, sizeof(*who));
@@ -71,7 +71,7 @@ int caller_identify(struct caller_cache *cache, DBusConnection *bus, DBusMessage
 		dbus_error_free(&err);
 		return -1;
 	}
-	resolve(cache, (uid_t)uid, out);
+	caller_resolve(cache, (uid_t)uid, out);
 	if (strlen(sender) < sizeof(slot->sender)) {
 		strcpy(slot->sender, sender);
 		slot->who = *out;

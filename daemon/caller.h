@@ -32,6 +32,8 @@ struct caller_cache {
  * Returns 0 on success, -1 when the bus cannot tell. */
 int caller_identify(struct caller_cache *cache, DBusConnection *bus, DBusMessage *msg,
                     struct caller *out);
+/* The caller with kernel-verified uid uid: its name and privileges from NSS. */
+void caller_resolve(struct caller_cache *cache, uid_t uid, struct caller *who);
 /* True when NSS knows the user name. */
 int caller_user_exists(const char *user);
 

@@ -5,6 +5,7 @@
 #include "base/config.h"
 #include "caller.h"
 #include "challenge.h"
+#include "direct.h"
 #include "mailer.h"
 #include "oob.h"
 #include "revocation.h"
@@ -22,8 +23,9 @@ struct daemon_data { /* the database and what protects it */
 	int64_t next_sweep;
 	int fatal; /* the database environment failed: stop after replying */
 };
-struct daemon_conn { /* the bus and who is calling */
+struct daemon_conn { /* the bus, the direct socket, and who is calling */
 	DBusConnection *bus;
+	struct direct direct;
 	struct caller_cache callers;
 };
 struct daemon_gate { /* the gate's rules and proofs (gate.c, stepup.c) */
@@ -68,6 +70,9 @@ struct request {
 /* Logs to syslog (and stderr with --stderr). Never pass a secret. */
 void regsd_log(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Sends reply to call's sender, on the bus or on its direct connection (not when the call asked
+ * for no reply). */
+void service_send(struct daemon *d, DBusMessage *call, DBusMessage *reply);
 /* The batch loop (service.c). Returns when asked to stop or the bus goes away. */
 int service_run(struct daemon *d, volatile int *stop);
 /* Periodic work: expired enrolments, audit retention. */

@@ -43,7 +43,7 @@ static DBusMessage *introspection_of(DBusMessage *msg, const char *path)
 	return reply;
 }
 
-int introspect_answer(DBusConnection *bus, DBusMessage *msg)
+int introspect_answer(struct daemon *d, DBusMessage *msg)
 {
 	const char *path = dbus_message_get_path(msg);
 	if (!dbus_message_is_method_call(msg, DBUS_INTERFACE_INTROSPECTABLE, "Introspect") || !path)
@@ -54,8 +54,7 @@ int introspect_answer(DBusConnection *bus, DBusMessage *msg)
 	else if (!(reply = introspection_of(msg, path)))
 		return 0; /* not our object: answered as any unknown object */
 	if (reply) {
-		if (!dbus_message_get_no_reply(msg))
-			dbus_connection_send(bus, reply, NULL);
+		service_send(d, msg, reply);
 		dbus_message_unref(reply);
 	}
 	return 1;

@@ -179,6 +179,7 @@ static void install_signals(void)
 
 static void shutdown_daemon(struct daemon *d)
 {
+	direct_stop(&d->conn.direct);
 	if (d->conn.bus) {
 		dbus_connection_close(d->conn.bus);
 		dbus_connection_unref(d->conn.bus);
@@ -226,15 +227,18 @@ static int start_and_serve(struct daemon *d)
 		regsd_log(LOG_ERR, "cannot start the Google / mobile-ID workers");
 		return -1;
 	}
-	if (claim_bus_name(d) != 0)
+	/* The bus name first: owning it proves no other regsd runs, so a socket left at the
+	 * direct path is a stale one. */
+	if (claim_bus_name(d) != 0 || direct_start(&d->conn.direct, d->cfg.direct_socket) != 0)
 		return -1;
-	regsd_log(LOG_INFO, "serving %s, database %s", REGS_BUS_NAME, d->cfg.state_dir);
+	regsd_log(LOG_INFO, "serving %s%s%s, database %s", REGS_BUS_NAME,
+	          *d->cfg.direct_socket ? " and " : "", d->cfg.direct_socket, d->cfg.state_dir);
 	return service_run(d, &stop_flag);
 }
 
 int main(int argc, char **argv)
 {
-	static struct daemon d;
+	static struct daemon d = {.conn.direct.listen_fd = -1};
 	struct options o = {0};
 	if (parse_args(argc, argv, &o) != 0)
 		return 2;

@@ -7,6 +7,7 @@
 #include "oobflow.h"
 #include "proto/bus.h"
 #include "reply.h"
+#include <poll.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -71,6 +72,25 @@ static const struct method *find_method(const char *name)
 	return NULL;
 }
 
+/* The caller: a direct connection's kernel credentials, or the bus's answer for the sender. */
+static int identify(struct daemon *d, DBusMessage *msg, struct caller *out)
+{
+	const char *sender = dbus_message_get_sender(msg);
+	if (direct_is_sender(sender))
+		return direct_caller(&d->conn.direct, &d->conn.callers, sender, out);
+	return caller_identify(&d->conn.callers, d->conn.bus, msg, out);
+}
+
+void service_send(struct daemon *d, DBusMessage *call, DBusMessage *reply)
+{
+	if (dbus_message_get_no_reply(call))
+		return;
+	if (direct_is_sender(dbus_message_get_sender(call)))
+		direct_send(&d->conn.direct, call, reply);
+	else
+		dbus_connection_send(d->conn.bus, reply, NULL);
+}
+
 /* Everything on our interface is dispatched; Introspect and Ping are answered before. */
 static void dispatch(struct request *r)
 {
@@ -86,7 +106,7 @@ static void dispatch(struct request *r)
 		            dbus_message_get_signature(r->msg));
 		return;
 	}
-	if (caller_identify(&r->d->conn.callers, r->d->conn.bus, r->msg, &r->caller) != 0) {
+	if (identify(r->d, r->msg, &r->caller) != 0) {
 		reply_error(r, REGS_E_ACCESS_DENIED, "caller cannot be identified");
 		return;
 	}
@@ -94,16 +114,24 @@ static void dispatch(struct request *r)
 }
 
 /* org.freedesktop.DBus.Peer.Ping, which the bus policy allows: an empty reply. */
-static int answer_ping(DBusConnection *bus, DBusMessage *msg)
+static int answer_ping(struct daemon *d, DBusMessage *msg)
 {
 	if (!dbus_message_is_method_call(msg, DBUS_INTERFACE_PEER, "Ping"))
 		return 0;
 	DBusMessage *reply = dbus_message_new_method_return(msg);
 	if (reply) {
-		dbus_connection_send(bus, reply, NULL);
+		service_send(d, msg, reply);
 		dbus_message_unref(reply);
 	}
 	return 1;
+}
+
+/* A caller's connection went away (an sshd session cut mid-login): its flows end. */
+static void forget_sender(void *ctx, const char *sender)
+{
+	struct daemon *d = ctx;
+	oob_forget_sender(&d->flows.oob, sender);
+	challenge_forget_sender(&d->cards.challenges, sender);
 }
 
 /* NameOwnerChanged(name, old, "") for a unique name: that connection left the bus. */
@@ -115,10 +143,8 @@ static int answer_name_gone(struct daemon *d, DBusMessage *msg)
 		return 0;
 	if (dbus_message_get_args(msg, NULL, DBUS_TYPE_STRING, &name, DBUS_TYPE_STRING, &old_owner,
 	                          DBUS_TYPE_STRING, &new_owner, DBUS_TYPE_INVALID) &&
-	    name[0] == ':' && !*new_owner) {
-		oob_forget_sender(&d->flows.oob, name);
-		challenge_forget_sender(&d->cards.challenges, name);
-	}
+	    name[0] == ':' && !*new_owner && !direct_is_sender(name))
+		forget_sender(d, name);
 	return 1;
 }
 
@@ -128,34 +154,65 @@ static int is_our_call(DBusMessage *msg)
 	       dbus_message_has_path(msg, REGS_BUS_PATH);
 }
 
-/* Collects up to BATCH_MAX calls already read from the socket. */
-static int take_batch(struct daemon *d, DBusMessage **batch)
+/* Hello on a direct connection: clients written for a bus (gdbus, jeepney's blocking connection)
+ * say it first; the answer is the connection's name, as a bus would give. */
+static int answer_hello(struct daemon *d, DBusMessage *msg)
 {
-	DBusConnection *bus = d->conn.bus;
-	int n = 0;
-	DBusMessage *msg;
-	while (n < BATCH_MAX && (msg = dbus_connection_pop_message(bus)) != NULL) {
-		if (answer_ping(bus, msg) || introspect_answer(bus, msg) ||
-		    answer_name_gone(d, msg)) {
-			dbus_message_unref(msg);
-			continue;
+	const char *sender = dbus_message_get_sender(msg);
+	if (!direct_is_sender(sender) ||
+	    !dbus_message_is_method_call(msg, DBUS_INTERFACE_DBUS, "Hello"))
+		return 0;
+	DBusMessage *reply = dbus_message_new_method_return(msg);
+	if (reply && dbus_message_append_args(reply, DBUS_TYPE_STRING, &sender, DBUS_TYPE_INVALID))
+		service_send(d, msg, reply);
+	if (reply)
+		dbus_message_unref(reply);
+	return 1;
+}
+
+/* Answers what is not ours to dispatch (Ping, Introspect, NameOwnerChanged, other objects);
+ * returns 1 when msg was such a message (and may be unref'd). */
+static int answer_aside(struct daemon *d, DBusMessage *msg)
+{
+	if (answer_ping(d, msg) || answer_hello(d, msg) || introspect_answer(d, msg) ||
+	    answer_name_gone(d, msg))
+		return 1;
+	if (is_our_call(msg))
+		return 0;
+	if (dbus_message_get_type(msg) == DBUS_MESSAGE_TYPE_METHOD_CALL) {
+		DBusMessage *err =
+		    dbus_message_new_error(msg, DBUS_ERROR_UNKNOWN_OBJECT, "no such object");
+		if (err) {
+			service_send(d, msg, err);
+			dbus_message_unref(err);
 		}
-		if (is_our_call(msg)) {
-			batch[n++] = msg;
-			continue;
-		}
-		if (dbus_message_get_type(msg) == DBUS_MESSAGE_TYPE_METHOD_CALL &&
-		    !dbus_message_get_no_reply(msg)) {
-			DBusMessage *err = dbus_message_new_error(msg, DBUS_ERROR_UNKNOWN_OBJECT,
-			                                          "no such object");
-			if (err) {
-				dbus_connection_send(bus, err, NULL);
-				dbus_message_unref(err);
-			}
-		}
-		dbus_message_unref(msg);
 	}
-	return n;
+	return 1;
+}
+
+/* Keeps the calls of in[0..n) that are ours in batch; returns how many. */
+static int keep_ours(struct daemon *d, DBusMessage **in, int n, DBusMessage **batch)
+{
+	int kept = 0;
+	for (int i = 0; i < n; i++) {
+		if (answer_aside(d, in[i]))
+			dbus_message_unref(in[i]);
+		else
+			batch[kept++] = in[i];
+	}
+	return kept;
+}
+
+/* Collects up to BATCH_MAX calls already read: from the bus, then from direct connections. */
+static int take_batch(struct daemon *d, const struct pollfd *fds, int nfds, DBusMessage **batch)
+{
+	DBusMessage *in[BATCH_MAX], *msg;
+	int n = 0, kept;
+	while (n < BATCH_MAX && (msg = dbus_connection_pop_message(d->conn.bus)) != NULL)
+		in[n++] = msg;
+	kept = keep_ours(d, in, n, batch);
+	n = direct_take(&d->conn.direct, fds, nfds, in, BATCH_MAX - kept, forget_sender, d);
+	return kept + keep_ours(d, in, n, batch + kept);
 }
 
 /* Nothing of the batch was kept (or it never started): every call that
@@ -188,8 +245,7 @@ static void send_replies(struct daemon *d, struct request *req, int n)
 	for (int i = 0; i < n; i++) {
 		if (req[i].reply) {
 			check_reply(&req[i]);
-			if (!dbus_message_get_no_reply(req[i].msg))
-				dbus_connection_send(d->conn.bus, req[i].reply, NULL);
+			service_send(d, req[i].msg, req[i].reply);
 			dbus_message_unref(req[i].reply);
 		}
 		dbus_message_unref(req[i].msg);
@@ -288,20 +344,36 @@ static void run_batch(struct daemon *d, DBusMessage **batch, int n)
 	send_replies(d, req, n + k);
 }
 
+/* Waits for the bus or a direct connection, at most wait_ms; fds gets the direct socket's
+ * descriptors (after the bus's) for direct_take. Returns their count. */
+static int wait_for_calls(struct daemon *d, struct pollfd *fds, int wait_ms)
+{
+	int bus_fd = -1;
+	dbus_connection_get_unix_fd(d->conn.bus, &bus_fd);
+	fds[0] = (struct pollfd){bus_fd, POLLIN, 0};
+	int n = 1 + direct_fill_poll(&d->conn.direct, fds + 1);
+	if (poll(fds, (nfds_t)n, wait_ms) < 0)
+		for (int i = 0; i < n; i++)
+			fds[i].revents = 0; /* a signal: the loop looks at the stop flag */
+	return n - 1;
+}
+
 int service_run(struct daemon *d, volatile int *stop)
 {
 	DBusMessage *batch[BATCH_MAX];
+	static struct pollfd fds[2 + DIRECT_CONNS_MAX];
 	while (!*stop) {
 		/* While mail or a network flow is out, look for finished work often. Calls
 		 * already read (a batch of more than BATCH_MAX, or read while a caller's uid
 		 * was asked of the bus) must not wait for new socket activity. */
 		int busy = mailer_in_flight(&d->mailer) || oob_active(&d->flows.oob);
-		int queued =
-		    dbus_connection_get_dispatch_status(d->conn.bus) == DBUS_DISPATCH_DATA_REMAINS;
-		int wait_ms = queued ? 0 : busy ? 20 : 1000;
-		if (!dbus_connection_read_write(d->conn.bus, wait_ms))
+		int queued = dbus_connection_get_dispatch_status(d->conn.bus) ==
+		                 DBUS_DISPATCH_DATA_REMAINS ||
+		             direct_pending(&d->conn.direct);
+		int nfds = wait_for_calls(d, fds, queued ? 0 : busy ? 20 : 1000);
+		if (!dbus_connection_read_write(d->conn.bus, 0))
 			return -1; /* disconnected from the bus */
-		int n = take_batch(d, batch);
+		int n = take_batch(d, fds + 1, nfds, batch);
 		if (n > 0 || busy || regs_now() >= d->data.next_sweep)
 			run_batch(d, batch, n);
 		if (d->data.fatal)

@@ -318,7 +318,7 @@ static int run_command(const struct regsctl_command *cmd, struct regsctl_context
 
 	if (!cmd->needs_regsd)
 		return cmd->run(ctx);
-	err = regs_client_open(REGSCTL_TIMEOUT_MS, &ctx->client);
+	err = regs_client_open_bus(REGSCTL_TIMEOUT_MS, &ctx->client);
 	if (err != RC_OK)
 		return regsctl_report_failure(NULL, err);
 	regsctl_use_account_language(ctx);

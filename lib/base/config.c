@@ -259,6 +259,7 @@ void regs_config_defaults(struct regs_config *cfg)
 	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", REGS_DEFAULT_STATE_DIR);
 	snprintf(cfg->seal_key_file, sizeof(cfg->seal_key_file), "%s/seal.key",
 	         REGS_DEFAULT_STATE_DIR);
+	snprintf(cfg->direct_socket, sizeof(cfg->direct_socket), "%s", REGS_DIRECT_SOCKET);
 	strcpy(cfg->issuer, "pam_regs");
 	cfg->lock_threshold = 3;
 	cfg->lock_minutes = 15;
@@ -314,6 +315,7 @@ static const char *const smtp_tls_modes[] = {"required", "optional", NULL};
 
 const struct opt_desc regs_config_options[] = {
     CFG_STRING(state_dir),
+    CFG_STRING(direct_socket),
     CFG_STRING(seal_key_file),
     CFG_STRING(issuer),
     CFG_STRING(admin_group),

@@ -55,6 +55,7 @@ enum regs_failmode { REGS_FAILMODE_SECURE = 0, REGS_FAILMODE_OPEN = 1 };
 struct regs_config {
 	char state_dir[256];       /* LMDB environment, mode 0700 */
 	char seal_key_file[256];   /* AES-256-GCM key, 0600 root */
+	char direct_socket[108];   /* pam_regs's peer-to-peer socket ("" = bus only) */
 	char issuer[64];           /* otpauth issuer shown in the app */
 	char admin_group[64];      /* may call admin methods ("" = root only) */
 	char verifier_group[64];   /* may verify for other accounts (web apps) */

@@ -9,7 +9,8 @@ where
   /etc/pam.d                            a directory with `cockpit` (the stack under
                                         test, the module by absolute path) and `other`
   /run                                  a tmpfs whose dbus/system_bus_socket is a
-                                        symlink to the harness's private bus
+                                        symlink to the harness's private bus, and
+                                        regsd/regsd.sock one to regsd's direct socket
   /var/log/{btmp,wtmp,lastlog}          /dev/null (cockpit-session logs logins there)
 and is started as `/usr/lib/cockpit/cockpit-ws --no-tls --port PORT --address
 127.0.0.1`. Nothing outside the namespace changes. Chromium (outside) reaches it
@@ -89,6 +90,8 @@ mount --bind "$d/pam.d" /etc/pam.d
 mount -t tmpfs -o mode=755 cockpit-test-run /run
 mkdir -p /run/dbus
 ln -s "$d/../bus" /run/dbus/system_bus_socket
+mkdir -p /run/regsd
+ln -s "$d/../regsd.sock" /run/regsd/regsd.sock
 for f in /var/log/btmp /var/log/wtmp /var/log/lastlog; do
     if [ -e "$f" ]; then mount --bind /dev/null "$f"; fi
 done

@@ -14,7 +14,8 @@ test time) and the documented stack of data/pam.d/sshd read from
 runs as root under `unshare -m --propagation private` with the test's own
 files bind-mounted over /etc/passwd, /etc/group, /etc/shadow and /etc/pam.d
 (the system's files are never touched and nothing leaks out of the
-namespace), and a tmpfs on /run/dbus whose system_bus_socket points at the
+namespace), a tmpfs on /run/regsd whose regsd.sock points at regsd's direct socket,
+and a tmpfs on /run/dbus whose system_bus_socket points at the
 test's private dbus-daemon, so pam_regs.so reaches regsd on the default
 system-bus path with no environment variable (sshd gives PAM a clean
 environment anyway). Under pam_wrapper + nss_wrapper instead, sshd's
@@ -248,7 +249,10 @@ class Sshd:
                   "mount --bind %s/pam.d /etc/pam.d" % self.dir,
                   "mkdir -p /run/dbus",
                   "mount -t tmpfs -o mode=0755,size=64k regs-test-dbus /run/dbus",
-                  "ln -s %s/bus /run/dbus/system_bus_socket" % t]
+                  "ln -s %s/bus /run/dbus/system_bus_socket" % t,
+                  "mkdir -p /run/regsd",
+                  "mount -t tmpfs -o mode=0755,size=64k regs-test-regsd /run/regsd",
+                  "ln -s %s/regsd.sock /run/regsd/regsd.sock" % t]
         mounts += ["mount --bind '%s' '%s'" % (s, d) for s, d in self.binds]
         for attempt in range(3):
             self.port = harness.free_port()

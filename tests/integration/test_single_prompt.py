@@ -375,7 +375,8 @@ def _server_env(env):
     for k in ("LD_PRELOAD", "DBUS_SESSION_BUS_ADDRESS", "PAM_WRAPPER"):
         e.pop(k, None)
     e.update({"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "LANGUAGE": "",
-              "DBUS_SYSTEM_BUS_ADDRESS": env.bus_address})
+              "DBUS_SYSTEM_BUS_ADDRESS": env.bus_address,
+              "REGS_DIRECT_SOCKET": env.direct_socket})
     return e
 
 

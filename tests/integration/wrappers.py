@@ -176,6 +176,8 @@ class Wrappers:
         })
         if getattr(self, "bus_address", None):
             e["DBUS_SYSTEM_BUS_ADDRESS"] = self.bus_address
+        if getattr(self, "tmp", None):
+            e["REGS_DIRECT_SOCKET"] = self.direct_socket
         return e
 
     def as_user(self, uid):
