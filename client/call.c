@@ -66,20 +66,27 @@ static enum regs_client_err append_args(struct regs_client *c, struct wire_call 
 	return rc;
 }
 
-/* Sends the call and waits for its answer (a method return or an error reply). A connection
- * that regsd closed since the last answer (regsd restarted) is opened again first: nothing was
- * in flight on it. */
-static enum regs_client_err send_and_wait(struct regs_client *c, struct regs_buf *msg,
-                                          struct wire_msg *answer)
+/* Builds the call for the connection it goes on (through the bus it names regsd) and sends
+ * it, then waits for its answer (a method return or an error reply). A connection that regsd
+ * closed since the last answer (regsd restarted) is opened again first: nothing was in flight
+ * on it. */
+static enum regs_client_err send_and_wait(struct regs_client *c, struct wire_call *w,
+                                          const char *method, struct wire_msg *answer)
 {
+	struct regs_buf msg = REGS_BUF_INIT(WIRE_MESSAGE_MAX);
 	int64_t deadline = transport_now_ms() + c->timeout_ms;
 	enum regs_client_err rc = RC_OK;
 
 	if (transport_closed(&c->t) && (rc = client_connect(c)) != RC_OK)
 		return rc;
-	if (transport_send(&c->t, msg, deadline) != 0)
-		return client_set_error(c, RC_UNREACHABLE, CLIENT_ERROR_DISCONNECTED, "%s",
-		                        c->t.why);
+	if (wire_call_finish(w, 1, c->t.on_bus ? REGS_BUS_NAME : NULL, REGS_BUS_PATH,
+	                     REGS_BUS_IFACE, method, &msg) != 0)
+		rc = client_set_error(c, RC_INVALID, CLIENT_ERROR_INVALID, "%s: too long", method);
+	else if (transport_send(&c->t, &msg, deadline) != 0)
+		rc = client_set_error(c, RC_UNREACHABLE, CLIENT_ERROR_DISCONNECTED, "%s", c->t.why);
+	regs_buf_free(&msg); /* wiped: it held the code or the PIN block */
+	if (rc != RC_OK)
+		return rc;
 	int got = transport_answer(&c->t, c->t.serial, deadline, answer);
 	if (got == -2)
 		return client_set_error(c, RC_UNREACHABLE, CLIENT_ERROR_NO_REPLY, "%s", c->t.why);
@@ -114,7 +121,6 @@ static enum regs_client_err client_call_va(struct regs_client *c, const char *me
                                            struct wire_iter *reply, va_list ap)
 {
 	struct wire_call w;
-	struct regs_buf msg = REGS_BUF_INIT(WIRE_MESSAGE_MAX);
 	struct wire_msg answer;
 	enum regs_client_err rc;
 
@@ -122,13 +128,9 @@ static enum regs_client_err client_call_va(struct regs_client *c, const char *me
 		return RC_UNREACHABLE;
 	wire_call_init(&w);
 	rc = append_args(c, &w, in_sig, ap);
-	if (rc == RC_OK && wire_call_finish(&w, 1, c->t.on_bus ? REGS_BUS_NAME : NULL,
-	                                    REGS_BUS_PATH, REGS_BUS_IFACE, method, &msg) != 0)
-		rc = client_set_error(c, RC_INVALID, CLIENT_ERROR_INVALID, "%s: too long", method);
-	wire_call_free(&w);
 	if (rc == RC_OK)
-		rc = send_and_wait(c, &msg, &answer);
-	regs_buf_free(&msg); /* wiped: it held the code or the PIN block */
+		rc = send_and_wait(c, &w, method, &answer);
+	wire_call_free(&w); /* wiped likewise */
 	if (rc == RC_OK)
 		rc = take_answer(c, method, reply_sig, &answer, reply);
 	return rc;

@@ -6,6 +6,7 @@
 #include "base/wipe.h"
 #include "proto/bus.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,6 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
-#include <fcntl.h>
 
 #define READ_CHUNK 4096
 #define AUTH_LINE_MAX 512
@@ -105,6 +105,21 @@ static int send_hello(struct transport *t, int64_t deadline_ms)
 	return rc;
 }
 
+/* The direct socket must be served by root, as only root may own regsd's name on the bus:
+ * the kernel tells who listens (SO_PEERCRED on the client's side). */
+static int served_by_root(struct transport *t)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	if (getsockopt(t->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
+		return fail(t, "credentials");
+	if (cred.uid != 0) {
+		errno = EPERM;
+		return fail(t, "the direct socket is not served by root");
+	}
+	return 0;
+}
+
 int transport_open(struct transport *t, int bus, int timeout_ms)
 {
 	struct sockaddr_un sa;
@@ -118,8 +133,8 @@ int transport_open(struct transport *t, int bus, int timeout_ms)
 		return fail(t, "no usable address");
 	}
 	int64_t deadline = transport_now_ms() + timeout_ms;
-	if (connect_unix(t, &sa, len, timeout_ms) != 0 || send_auth(t, deadline) != 0 ||
-	    (bus && send_hello(t, deadline) != 0)) {
+	if (connect_unix(t, &sa, len, timeout_ms) != 0 || (!bus && served_by_root(t) != 0) ||
+	    send_auth(t, deadline) != 0 || (bus && send_hello(t, deadline) != 0)) {
 		transport_close(t);
 		return -1;
 	}

@@ -8,12 +8,12 @@
 
 struct transport {
 	int fd;
-	int on_bus;     /* through dbus-daemon: calls name a destination; Hello was sent */
-	int authed;     /* the server's OK line was read */
-	uint32_t serial; /* of the last message sent */
-	struct regs_buf in;   /* bytes read and not yet taken (wiped: answers may hold secrets) */
-	size_t taken;         /* bytes at the start of in that the last answer used */
-	char why[128];        /* what went wrong, for the error message */
+	int on_bus;         /* through dbus-daemon: calls name a destination; Hello was sent */
+	int authed;         /* the server's OK line was read */
+	uint32_t serial;    /* of the last message sent */
+	struct regs_buf in; /* bytes read and not yet taken (wiped: answers may hold secrets) */
+	size_t taken;       /* bytes at the start of in that the last answer used */
+	char why[128];      /* what went wrong, for the error message */
 };
 
 /* Connects to regsd's direct socket ($REGS_DIRECT_SOCKET when the process is not set-id, else

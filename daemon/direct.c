@@ -1,9 +1,9 @@
 /* regsd's direct socket: listening, accepting within the limits, and routing answers back to
  * the connection a call came from. Reading and authentication: directconn.c. */
 #include "direct.h"
+#include "base/random.h"
 #include "daemon.h"
 #include "directconn.h"
-#include "base/random.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,7 +71,8 @@ int direct_start(struct direct *x, const char *path)
 	if (!*path)
 		return 0;
 	if (path[0] != '/' || strlen(path) >= sizeof(sa.sun_path)) {
-		regsd_log(LOG_ERR, "direct socket %s refused: not an absolute path that fits", path);
+		regsd_log(LOG_ERR, "direct socket %s refused: not an absolute path that fits",
+		          path);
 		return -1;
 	}
 	if (check_parent(path) != 0 || clear_stale(path) != 0)
@@ -109,8 +110,8 @@ int direct_fill_poll(struct direct *x, struct pollfd *fds)
 		return 0;
 	fds[n++] = (struct pollfd){x->listen_fd, POLLIN, 0};
 	for (unsigned i = 0; i < x->n; i++)
-		fds[n++] = (struct pollfd){x->conn[i]->fd,
-		                           (short)(POLLIN | (x->conn[i]->out.len ? POLLOUT : 0)), 0};
+		fds[n++] = (struct pollfd){
+		    x->conn[i]->fd, (short)(POLLIN | (x->conn[i]->out.len ? POLLOUT : 0)), 0};
 	return n;
 }
 
@@ -132,10 +133,11 @@ static void refuse(struct direct *x, int fd, uid_t uid)
 	if (ts.tv_sec - x->last_refusal_log < 60)
 		return;
 	x->last_refusal_log = ts.tv_sec;
-	regsd_log(LOG_WARNING,
-	          "direct socket: connection of uid %lu refused (%u open, at most %d per uid and %d "
-	          "in all)",
-	          (unsigned long)uid, x->n, DIRECT_PER_UID_MAX, DIRECT_CONNS_MAX);
+	regsd_log(
+	    LOG_WARNING,
+	    "direct socket: connection of uid %lu refused (%u open, at most %d per uid and %d "
+	    "in all)",
+	    (unsigned long)uid, x->n, DIRECT_PER_UID_MAX, DIRECT_CONNS_MAX);
 }
 
 static void accept_new(struct direct *x)
@@ -175,7 +177,7 @@ int direct_take(struct direct *x, const struct pollfd *fds, int nfds, DBusMessag
 	for (unsigned i = 0; i < x->n && got < max;) {
 		unsigned before = x->n;
 		short ev = revents_of(fds, nfds, x->conn[i]->fd);
-		if (ev || directconn_ready(x->conn[i]))
+		if (ev || x->conn[i]->broken || directconn_ready(x->conn[i]))
 			got += directconn_service(x, i, ev, out + got, max - got, gone, ctx);
 		if (x->n == before)
 			i++;

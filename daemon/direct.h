@@ -3,8 +3,8 @@
  * the uid the kernel gives for the socket (SO_PEERCRED), checked at authentication. */
 #ifndef REGSD_DIRECT_H
 #define REGSD_DIRECT_H
-#include "caller.h"
 #include "base/buf.h"
+#include "caller.h"
 #include "proto/sasl.h"
 #include <dbus/dbus.h>
 #include <poll.h>
@@ -26,6 +26,7 @@ struct direct_conn {
 	struct regs_buf in;  /* read, not yet taken (wiped: calls carry codes) */
 	struct regs_buf out; /* to send (the socket was full) */
 	uint32_t serial;     /* of the last message regsd sent on it */
+	int broken;          /* an answer could not be queued: dropped at the next look */
 	int caller_known;
 	struct caller who; /* resolved once per connection */
 };

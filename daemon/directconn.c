@@ -1,8 +1,8 @@
 /* One connection on regsd's direct socket: the authentication, whole messages in (checked by
  * libdbus's own demarshaller, as a bus message would be), answers out without blocking regsd. */
 #include "directconn.h"
-#include "daemon.h"
 #include "base/wipe.h"
+#include "daemon.h"
 #include "proto/wire.h"
 #include <errno.h>
 #include <inttypes.h>
@@ -61,8 +61,8 @@ static int flush_out(struct direct_conn *c)
 	if (!c->out.len)
 		return 0;
 	while (done < c->out.len) {
-		ssize_t n = send(c->fd, c->out.data + done, c->out.len - done,
-		                 MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n =
+		    send(c->fd, c->out.data + done, c->out.len - done, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			break;
 		if (n <= 0)
@@ -84,8 +84,9 @@ void directconn_send(struct direct *x, struct direct_conn *c, DBusMessage *reply
 		return; /* out of memory: the client's call times out, as on the bus */
 	regs_buf_append(&c->out, bytes, (size_t)len);
 	dbus_free(bytes);
-	if (c->out.err == REGS_OK)
-		flush_out(c); /* a broken connection is found and dropped by the next poll */
+	/* A client that does not read its answers, or a broken socket: dropped at the next look. */
+	if (c->out.err != REGS_OK || flush_out(c) != 0)
+		c->broken = 1;
 }
 
 /* The authentication lines at the start of in; the rest is messages. */
@@ -122,6 +123,8 @@ static DBusMessage *take_message(struct direct_conn *c, int *bad)
 	memmove(c->in.data, c->in.data + n, c->in.len - n);
 	regs_wipe(c->in.data + c->in.len - n, n);
 	c->in.len -= n;
+	if (c->in.len == 0 && c->in.cap > 2 * READ_CHUNK)
+		regs_buf_free(&c->in); /* a large call passed: its room goes back */
 	if (!m || dbus_message_get_type(m) != DBUS_MESSAGE_TYPE_METHOD_CALL ||
 	    dbus_message_contains_unix_fds(m) || !dbus_message_set_sender(m, c->sender)) {
 		if (m)
@@ -147,7 +150,7 @@ int directconn_service(struct direct *x, unsigned i, short revents, DBusMessage 
 {
 	struct direct_conn *c = x->conn[i];
 	int got = 0, bad = 0;
-	if ((revents & POLLOUT) && flush_out(c) != 0)
+	if (c->broken || ((revents & POLLOUT) && flush_out(c) != 0))
 		bad = 1;
 	if (!bad && (revents & (POLLIN | POLLHUP | POLLERR)) && read_in(c) != 0)
 		bad = 1;

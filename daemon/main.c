@@ -228,11 +228,16 @@ static int start_and_serve(struct daemon *d)
 		return -1;
 	}
 	/* The bus name first: owning it proves no other regsd runs, so a socket left at the
-	 * direct path is a stale one. */
-	if (claim_bus_name(d) != 0 || direct_start(&d->conn.direct, d->cfg.direct_socket) != 0)
+	 * direct path is a stale one. Without the socket pam_regs uses the bus: slower, the same
+	 * answers. */
+	if (claim_bus_name(d) != 0)
 		return -1;
-	regsd_log(LOG_INFO, "serving %s%s%s, database %s", REGS_BUS_NAME,
-	          *d->cfg.direct_socket ? " and " : "", d->cfg.direct_socket, d->cfg.state_dir);
+	if (direct_start(&d->conn.direct, d->cfg.direct_socket) != 0)
+		regsd_log(LOG_ERR, "direct socket %s not opened: serving on the bus only",
+		          d->cfg.direct_socket);
+	int direct = d->conn.direct.listen_fd >= 0;
+	regsd_log(LOG_INFO, "serving %s%s%s, database %s", REGS_BUS_NAME, direct ? " and " : "",
+	          direct ? d->cfg.direct_socket : "", d->cfg.state_dir);
 	return service_run(d, &stop_flag);
 }
 

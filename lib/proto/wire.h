@@ -52,9 +52,9 @@ struct wire_msg {
 	int type; /* enum wire_type */
 	uint8_t flags;
 	uint32_t serial;
-	uint32_t reply_serial; /* 0: none */
+	uint32_t reply_serial;                                                     /* 0: none */
 	const char *path, *interface, *member, *error_name, *destination, *sender; /* NULL: none */
-	const char *signature;                                                  /* "" none */
+	const char *signature;                                                     /* "" none */
 	const uint8_t *body;
 	size_t body_len;
 	int big_endian;

@@ -1,7 +1,7 @@
 /* Building a D-Bus method call (little-endian, protocol version 1): the body from basic values,
  * then the header with the fields that route it. */
-#include "proto/wire.h"
 #include "base/utf8.h"
+#include "proto/wire.h"
 #include <string.h>
 
 /* Header field codes and their types (specification, "Message Format"). */
@@ -121,8 +121,7 @@ int wire_put_bytes(struct wire_call *w, const uint8_t *data, size_t len)
 /* One header field: a struct (y code, v value) of a string-like type. */
 static int put_field(struct regs_buf *b, uint8_t code, const char *type, const char *value)
 {
-	if (pad_to(b, 8) != 0 || regs_buf_append(b, &code, 1) != REGS_OK ||
-	    put_sig(b, type) != 0)
+	if (pad_to(b, 8) != 0 || regs_buf_append(b, &code, 1) != REGS_OK || put_sig(b, type) != 0)
 		return -1;
 	return type[0] == 'g' ? put_sig(b, value) : put_str(b, value);
 }

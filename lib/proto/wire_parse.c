@@ -40,9 +40,8 @@ static int take_field(struct wire_msg *m, uint8_t code, char type, const uint8_t
 		return -1;
 	const char *text = (const char *)value + (type == 'g' ? 1 : 4);
 	uint32_t num = type == 'u' ? wire_get32(value, m->big_endian) : 0;
-	const char **slot[] = {NULL,          &m->path,       &m->interface,   &m->member,
-	                       &m->error_name, NULL,           &m->destination, &m->sender,
-	                       &m->signature};
+	const char **slot[] = {NULL, &m->path,        &m->interface, &m->member,   &m->error_name,
+	                       NULL, &m->destination, &m->sender,    &m->signature};
 	if (code == FIELD_REPLY_SERIAL)
 		m->reply_serial = num;
 	else if (code == FIELD_UNIX_FDS)
@@ -240,7 +239,7 @@ int wire_array_next(struct wire_iter *array, struct wire_iter *fields)
 		array->bad = 1;
 		return 0;
 	}
-	*fields = (struct wire_iter){array->data,     start, c.pos, array->sig + 1, elem_end - 1,
+	*fields = (struct wire_iter){array->data,       start, c.pos, array->sig + 1, elem_end - 1,
 	                             array->big_endian, 0};
 	array->pos = c.pos;
 	return 1;

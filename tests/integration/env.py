@@ -151,7 +151,9 @@ class Env(Wrappers, Bus, Clock, Mail, Regsctl):
         os.rename(tmp, self.path("regs.conf"))
 
     # -- regsd
-    def start_regsd(self, timeout=10):
+    def start_regsd(self, timeout=10, direct=True):
+        """Starts regsd and waits for its bus name and (direct: when configured) its direct
+        socket."""
         if self.regsd_proc and self.regsd_proc.poll() is None:
             raise RuntimeError("regsd already running")
         log = open(self.path("regsd.log"), "ab")
@@ -160,7 +162,7 @@ class Env(Wrappers, Bus, Clock, Mail, Regsctl):
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=self.base_env())
         log.close()
         deadline = time.monotonic() + slow(timeout)
-        direct = self.conf_values().get("direct_socket")
+        direct = direct and self.conf_values().get("direct_socket")
         while time.monotonic() < deadline:
             if self.name_has_owner() and (not direct or os.path.exists(direct)):
                 return

@@ -235,19 +235,58 @@ def test_R10_2_stale_socket_after_kill_is_replaced(env):
 
 
 def test_R9_4_socket_in_a_writable_directory_refused(env):
-    """Whoever may write the directory could put their own socket in its place."""
+    """Whoever may write the directory could put their own socket in its place: regsd does
+    not listen there, says so, and serves on the bus."""
+    user = "user8"
+    _enrolled(env, user)
     d = env.path("open-dir")
-    os.mkdir(d)
+    os.makedirs(d, exist_ok=True)
     os.chmod(d, 0o777)
     env.stop_regsd()
-    env.write_conf(direct_socket=os.path.join(d, "regsd.sock"))
+    sock = os.path.join(d, "regsd.sock")
+    env.write_conf(direct_socket=sock)
     try:
+        env.start_regsd(direct=False)
+        check(not os.path.exists(sock), "regsd listens in a world-writable directory")
+        check_in("not writable by group or others", env.regsd_log(), "no clear log line")
+        check_in("serving on the bus only", env.regsd_log(), "no clear log line")
+        with _pam_env(env, REGS_DIRECT_SOCKET=sock):
+            r = env.login(user, env.fresh_code(env.secrets[user]))
+        check(r.auth == "PAM_SUCCESS", "login over the bus refused", r, env.regsd_tail())
+    finally:
+        env.stop_regsd()
+        env.write_conf(direct_socket=env.direct_socket)
         env.start_regsd()
-        started = True
-    except RuntimeError:
-        started = False
-    check(not started, "regsd started with its socket in a world-writable directory")
-    check_in("not writable by group or others", env.regsd_log(), "no clear log line")
+
+
+def test_R9_4_module_refuses_a_direct_socket_not_served_by_root(env):
+    """Only root may own regsd's bus name; likewise only a root process is taken for regsd on
+    the direct socket. alice's impostor answering every call would be asked nothing."""
+    user = "user9"
+    _enrolled(env, user)
+    d = env.path("alice-dir")
+    os.makedirs(d, exist_ok=True)
+    os.chown(d, env.users["alice"], env.users["alice"])
+    fake = os.path.join(d, "fake.sock")
+    code = ("import socket,sys,os\ns=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])\n"
+            "os.chmod(sys.argv[1], 0o666); s.listen(8); print('up', flush=True)\n"
+            "while True:\n    c, _ = s.accept(); c.recv(4096)\n"
+            "    c.sendall(b'OK 0123456789abcdef0123456789abcdef\\r\\n')\n")
+    p = subprocess.Popen(env.as_user("alice") + ["/usr/bin/python3", "-c", code, fake],
+                         stdout=subprocess.PIPE, text=True, env=env.base_env())
+    try:
+        check(p.stdout.readline().strip() == "up", "impostor did not start")
+        with _pam_env(env, REGS_DIRECT_SOCKET=fake):
+            r = env.login(user, env.fresh_code(env.secrets[user]))
+        check(r.auth == "PAM_SUCCESS", "login did not go to the real regsd over the bus", r,
+              env.regsd_tail())
+        with _pam_env(env, REGS_DIRECT_SOCKET=fake,
+                      DBUS_SYSTEM_BUS_ADDRESS="unix:path=" + NOWHERE):
+            r = env.login(user, env.fresh_code(env.secrets[user]))
+        check(r.auth != "PAM_SUCCESS", "a login passed through alice's impostor", r)
+    finally:
+        p.kill()
+        p.wait()
 
 
 def test_R9_4_socket_is_root_s_and_open_to_all_callers(env):
