@@ -299,6 +299,7 @@ int service_run(struct daemon *d, volatile int *stop)
 		int queued =
 		    dbus_connection_get_dispatch_status(d->conn.bus) == DBUS_DISPATCH_DATA_REMAINS;
 		int wait_ms = queued ? 0 : busy ? 20 : 1000;
+		wait_ms = service_flush_idle(d, wait_ms); /* regsd(8), DURABILITY */
 		if (!dbus_connection_read_write(d->conn.bus, wait_ms))
 			return -1; /* disconnected from the bus */
 		int n = take_batch(d, batch);
