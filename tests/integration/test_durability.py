@@ -7,7 +7,9 @@ a failure count and a lock stand, a binding logs in, a code and a pending enrolm
 be redeemed, the activity-log row is listed, a setting is kept. regsd replies only after the
 batch's commit has returned (daemon/service.c, run_batch), and a commit has written every page,
 its meta page included, to the file before it returns: what the kernel holds survives the
-process. These tests prove that half.
+process. These tests prove that half; the card, Google and mobile bindings, which need those
+files' fixtures, have theirs in test_card.py, test_google.py and test_mobile.py
+(test_R3_card_binding_survives_kill_9 and its siblings).
 
 The other half, a power loss, is argued in regsd(8), DURABILITY, not tested: a commit's data
 pages are on the device when it returns, its meta page reaches the device with the next
