@@ -75,6 +75,9 @@ void regsd_log(int priority, const char *fmt, ...) __attribute__((format(printf,
 void service_send(struct daemon *d, DBusMessage *call, DBusMessage *reply);
 /* The batch loop (service.c). Returns when asked to stop or the bus goes away. */
 int service_run(struct daemon *d, volatile int *stop);
+/* Syncs the store when its last commit has waited long enough for a next one (idlesync.c);
+ * returns how long the loop may wait, at most wait_ms, before calling it again. */
+int service_flush_idle(struct daemon *d, int wait_ms);
 /* Periodic work: expired enrolments, audit retention. */
 void service_sweep(struct daemon *d, struct store_txn *txn, int64_t now);
 

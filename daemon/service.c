@@ -370,7 +370,9 @@ int service_run(struct daemon *d, volatile int *stop)
 		int queued = dbus_connection_get_dispatch_status(d->conn.bus) ==
 		                 DBUS_DISPATCH_DATA_REMAINS ||
 		             direct_pending(&d->conn.direct);
-		int nfds = wait_for_calls(d, fds, queued ? 0 : busy ? 20 : 1000);
+		int wait_ms = queued ? 0 : busy ? 20 : 1000;
+		wait_ms = service_flush_idle(d, wait_ms); /* regsd(8), DURABILITY */
+		int nfds = wait_for_calls(d, fds, wait_ms);
 		if (!dbus_connection_read_write(d->conn.bus, 0))
 			return -1; /* disconnected from the bus */
 		int n = take_batch(d, fds + 1, nfds, batch);

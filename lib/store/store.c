@@ -39,6 +39,11 @@ enum regs_err store_txn_error(const struct store_txn *t)
 	return (*(const struct store_ops *const *)t)->txn_error(t);
 }
 
+int store_flush_idle(struct store *s, int max_wait_ms, enum regs_err *err)
+{
+	return s->ops->flush_idle(s, max_wait_ms, err);
+}
+
 void store_close(struct store *s)
 {
 	if (s)

@@ -54,6 +54,7 @@ struct store_ops {
 	enum regs_err (*commit)(struct store_txn *t);
 	void (*abort)(struct store_txn *t);
 	enum regs_err (*txn_error)(const struct store_txn *t);
+	int (*flush_idle)(struct store *s, int max_wait_ms, enum regs_err *err);
 	void (*close)(struct store *s);
 };
 
@@ -64,7 +65,8 @@ struct store {
 struct store_options {
 	const char *dir; /* created 0700 if absent; must not be group/other accessible */
 	size_t map_size; /* bytes */
-	int durable;     /* fsync on every commit (production: 1) */
+	int durable;     /* every commit synced, its meta page by the next commit or by
+	                  * store_flush_idle (production: 1) */
 };
 
 /* Opens the LMDB environment and checks or writes the schema version. */
@@ -87,7 +89,16 @@ void store_scan(struct store_txn *t, enum store_table tb, struct store_val prefi
 enum regs_err store_commit(struct store_txn *t);
 void store_abort(struct store_txn *t);
 enum regs_err store_txn_error(const struct store_txn *t);
+/* Closes the store; a durable one is synced first, so a clean stop loses nothing. */
 void store_close(struct store *s);
+
+/* A durable store's commit returns once its data is on the device, but writes its meta page
+ * (what makes it the current state) without waiting for it: the next commit's sync carries it.
+ * When no next commit came within STORE_IDLE_SYNC_MS (store/idlesync.h), this syncs the store.
+ * Returns how long the caller may wait, at most max_wait_ms, before calling it again; *err is
+ * the sync's failure, REGS_OK otherwise (a failed sync is not retried: the next commit's sync
+ * makes its state durable, or fails that commit). */
+int store_flush_idle(struct store *s, int max_wait_ms, enum regs_err *err);
 
 static inline struct store_val store_str(const char *s)
 {

@@ -1,9 +1,11 @@
 /* The LMDB backend of the storage interface: one environment, one named database per table. */
+#include "store/idlesync.h"
 #include "store/store.h"
 #include <errno.h>
 #include <lmdb.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *const table_names[STORE_TABLE_COUNT] = {
@@ -15,6 +17,8 @@ struct lmdb_store {
 	struct store base;
 	MDB_env *env;
 	MDB_dbi dbi[STORE_TABLE_COUNT];
+	int durable;
+	struct store_idle idle; /* the last commit's meta page, not yet synced */
 };
 
 struct store_txn {
@@ -22,6 +26,7 @@ struct store_txn {
 	struct lmdb_store *s;
 	MDB_txn *txn;
 	enum regs_err err; /* sticky: the first failure */
+	int wrote;         /* a put or delete changed pages: the commit writes */
 };
 
 static enum regs_err map_mdb(int rc)
@@ -67,6 +72,13 @@ static struct store_val from_mdb(MDB_val m)
 
 static const struct store_ops lmdb_ops;
 
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static enum regs_err lmdb_begin(struct store *base, int write, struct store_txn **out)
 {
 	struct lmdb_store *s = (struct lmdb_store *)base;
@@ -107,7 +119,9 @@ static void lmdb_put(struct store_txn *t, enum store_table tb, struct store_val 
 	if (t->err != REGS_OK)
 		return;
 	MDB_val k = to_mdb(key), v = to_mdb(val);
-	txn_fail(t, mdb_put(t->txn, t->s->dbi[tb], &k, &v, 0));
+	int rc = mdb_put(t->txn, t->s->dbi[tb], &k, &v, 0);
+	t->wrote |= rc == MDB_SUCCESS;
+	txn_fail(t, rc);
 }
 
 static void lmdb_del(struct store_txn *t, enum store_table tb, struct store_val key)
@@ -116,6 +130,7 @@ static void lmdb_del(struct store_txn *t, enum store_table tb, struct store_val 
 		return;
 	MDB_val k = to_mdb(key);
 	int rc = mdb_del(t->txn, t->s->dbi[tb], &k, NULL);
+	t->wrote |= rc == MDB_SUCCESS;
 	if (rc != MDB_NOTFOUND)
 		txn_fail(t, rc);
 }
@@ -167,6 +182,8 @@ static enum regs_err lmdb_commit(struct store_txn *t)
 		err = map_mdb(mdb_txn_commit(t->txn));
 	else
 		mdb_txn_abort(t->txn);
+	if (err == REGS_OK && t->wrote && t->s->durable)
+		store_idle_committed(&t->s->idle, monotonic_ms());
 	free(t);
 	return err;
 }
@@ -182,16 +199,32 @@ static enum regs_err lmdb_txn_error(const struct store_txn *t)
 	return t->err;
 }
 
+/* With MDB_NOMETASYNC the commit wrote its meta page without syncing it; a forced sync makes
+ * it durable (one fdatasync of the data file). */
+static int lmdb_flush_idle(struct store *base, int max_wait_ms, enum regs_err *err)
+{
+	struct lmdb_store *s = (struct lmdb_store *)base;
+	int64_t now = monotonic_ms();
+	*err = REGS_OK;
+	if (store_idle_due(&s->idle, now)) {
+		*err = map_mdb(mdb_env_sync(s->env, 1));
+		store_idle_synced(&s->idle);
+	}
+	return store_idle_wait_ms(&s->idle, now, max_wait_ms);
+}
+
 static void lmdb_close(struct store *base)
 {
 	struct lmdb_store *s = (struct lmdb_store *)base;
+	if (s->idle.pending) /* a clean stop: the last meta page reaches the device */
+		mdb_env_sync(s->env, 1);
 	mdb_env_close(s->env);
 	free(s);
 }
 
 static const struct store_ops lmdb_ops = {
-    lmdb_begin,  lmdb_get,   lmdb_put,       lmdb_del,   lmdb_scan,
-    lmdb_commit, lmdb_abort, lmdb_txn_error, lmdb_close,
+    lmdb_begin,  lmdb_get,   lmdb_put,       lmdb_del,        lmdb_scan,
+    lmdb_commit, lmdb_abort, lmdb_txn_error, lmdb_flush_idle, lmdb_close,
 };
 
 /* The state directory must be ours and closed to everyone else. */
@@ -242,6 +275,15 @@ static enum regs_err check_schema(struct lmdb_store *s)
 	return err;
 }
 
+/* Durable: one device sync per commit, of its data pages; its meta page is synced by the next
+ * commit or by lmdb_flush_idle. LMDB keeps atomicity and consistency either way, and a system
+ * crash can undo at most that last commit (lmdb.h, MDB_NOMETASYNC). Never MDB_NOSYNC or
+ * MDB_MAPASYNC for a durable store: on power loss they can lose more, or corrupt the file. */
+static unsigned open_sync_flags(int durable)
+{
+	return durable ? MDB_NOMETASYNC : MDB_NOSYNC;
+}
+
 enum regs_err store_lmdb_open(const struct store_options *opt, struct store **out)
 {
 	enum regs_err err = check_state_dir(opt->dir);
@@ -251,14 +293,15 @@ enum regs_err store_lmdb_open(const struct store_options *opt, struct store **ou
 	if (!s)
 		return REGS_ERR_NOMEM;
 	s->base.ops = &lmdb_ops;
+	s->durable = opt->durable;
 	int rc = mdb_env_create(&s->env);
 	if (rc == MDB_SUCCESS)
 		rc = mdb_env_set_maxdbs(s->env, STORE_TABLE_COUNT);
 	if (rc == MDB_SUCCESS)
 		rc = mdb_env_set_mapsize(s->env, opt->map_size);
 	if (rc == MDB_SUCCESS)
-		rc = mdb_env_open(s->env, opt->dir, MDB_NOTLS | (opt->durable ? 0 : MDB_NOSYNC),
-		                  0600);
+		rc =
+		    mdb_env_open(s->env, opt->dir, MDB_NOTLS | open_sync_flags(opt->durable), 0600);
 	err = map_mdb(rc);
 	if (err == REGS_OK)
 		err = open_tables(s);

@@ -109,10 +109,13 @@ def crl_lines(text, url):
                       % re.escape(url), text, re.M)
 
 
-def restart_regsd(env, timeout=90):
-    """Restarts regsd and waits until its first fetch reported on every URL; returns the
-    log written since the start."""
-    env.stop_regsd()
+def restart_regsd(env, timeout=90, kill=False):
+    """Restarts regsd (stopped, or killed with SIGKILL) and waits until its first fetch
+    reported on every URL; returns the log written since the start."""
+    if kill:
+        env.kill_regsd()
+    else:
+        env.stop_regsd()
     start = len(env.regsd_log())
     env.start_regsd()
     deadline = time.monotonic() + timeout
@@ -880,6 +883,15 @@ def test_R3_6_bind_through_regsctl_bind_card(env):
     insert("citizen2")
     succeeded(env, card_login(env, "erin"), "login with the card bound by regsctl")
 
+
+def test_R3_card_binding_survives_kill_9(env):
+    """regsd(8), DURABILITY: a binding regsd answered is kept over kill -9."""
+    baseline(env, "dave")
+    ensure_bound(env, "dave", "citizen")
+    restart_regsd(env, kill=True)
+    check(env.get_account("dave")[0] & F_CARD_BOUND, "the card binding was lost over kill -9")
+    insert()
+    succeeded(env, card_login(env, "dave"), "card login after kill -9")
 
 # ------------------------------------------------------------------ set-up
 

@@ -474,6 +474,16 @@ def test_R5_5_tls_certificate_verified(env):
         env.restart_regsd()
 
 
+def test_R5_google_binding_survives_kill_9(env):
+    """regsd(8), DURABILITY: a binding regsd answered is kept over kill -9."""
+    use(env)
+    bound(env, "bob")
+    env.kill_regsd()
+    env.start_regsd()
+    check(env.get_account("bob")[0] & F_GOOGLE_BOUND, "the Google binding was lost over kill -9")
+    r = google_login(env, "bob", [approve_then(sub("bob"))])
+    check(r.ok, "Google + OTP login after kill -9", r, env.regsd_tail())
+
 def _setup():
     S.tmp = tempfile.mkdtemp(prefix="regs-oidc-")
     S.op = oidc_provider.OidcProvider(S.tmp, clock=clock)

@@ -799,6 +799,15 @@ def test_R4_id_numbers_never_logged_or_stored(env):
             check(id_num.encode() not in data, "%s holds the ID number %s" % (name, id_num))
 
 
+def test_R4_mobile_binding_survives_kill_9(env):
+    """regsd(8), DURABILITY: a binding regsd answered is kept over kill -9."""
+    use(env, "bob")
+    env.kill_regsd()
+    env.start_regsd()
+    check(env.get_account("bob")[0] & F_MOBILE_BOUND, "the mobile binding was lost over kill -9")
+    r = mobile_login(env, "bob", [approve_then()])
+    check(r.ok, "mobile login after kill -9", r, env.regsd_tail())
+
 def _setup():
     S.tmp = tempfile.mkdtemp(prefix="regs-mobileid-")
     S.svc = mobileid_server.MobileIdService(S.tmp, clock=clock)
