@@ -115,8 +115,10 @@ static enum regs_err cardqr_check_path(const char *path, uid_t owner, char *why,
 		return saved == ENOENT ? REGS_ERR_NOT_FOUND
 		                       : (saved == ELOOP ? REGS_ERR_PERM : REGS_ERR_IO);
 	}
-	int dirlen = (int)(strrchr(path, '/') - path);
-	snprintf(dirpath, sizeof(dirpath), "%.*s", dirlen > 0 ? dirlen : 1, path);
+	const char *slash = strrchr(path, '/'); /* cardqr_plugin_path gives one */
+	int dirlen = slash != NULL ? (int)(slash - path) : 0;
+	snprintf(dirpath, sizeof(dirpath), "%.*s", dirlen > 0 ? dirlen : 1,
+	         slash != NULL ? path : ".");
 	enum regs_err err = REGS_ERR_IO;
 	if (fstat(fd, &file) != 0 || stat(dirpath, &dir) != 0)
 		regs_explain(why, whylen, "cannot stat: %s", strerror(errno));
