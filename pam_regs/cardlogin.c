@@ -2,11 +2,11 @@
  * the certificate is read from the card only when regsd does not hold it for this card. */
 #include "base/wipe.h"
 #include "card/card.h"
+#include "cardqr_flow.h"
 #include "conv.h"
 #include "flows.h"
 #include "messages.h"
 #include "proto/bus.h"
-#include <openssl/sha.h>
 #include <security/pam_ext.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +14,20 @@
 
 #define CARD_WAIT_MS 30000
 
+/* The card in the reader: its serial, and its certificate unless regsd holds it for this card. */
+struct card_session {
+	const struct cardqr_table *code; /* the plugin's card code */
+	struct card *card;
+	char serial[CARD_SERIAL_HEX_SIZE];
+	uint8_t *cert; /* NULL: regsd holds it (CardKnown), so it was not read */
+	size_t cert_len;
+};
+
 /* Says why the card cannot be used; never reached after a PIN was sent to a locked card. */
-static int card_refused(struct flow *f, enum card_status st)
+static int card_refused(struct flow *f, const struct card_session *s, enum card_status st)
 {
-	pam_syslog(f->pamh, LOG_NOTICE, "card login of %s: %s", f->user, card_status_text(st));
+	pam_syslog(f->pamh, LOG_NOTICE, "card login of %s: %s", f->user,
+	           s->code->card_status_text(st));
 	conv_show(f->pamh, PAM_ERROR_MSG, msg_card_status(st));
 	return PAM_AUTH_ERR;
 }
@@ -45,43 +55,35 @@ static int wrong_pin(struct flow *f, int tries_left)
 }
 
 /* Asks for the PIN once tries-left is known, and sends it at most once (R3.3). */
-static int unlock_card(struct flow *f, struct card *card)
+static int unlock_card(struct flow *f, const struct card_session *s)
 {
 	int tries = -1;
 	char prompt[256], *pin = NULL;
-	enum card_status st = card_pin_tries(card, &tries);
+	enum card_status st = s->code->card_pin_tries(s->card, &tries);
 	if (st != CARD_OK)
-		return card_refused(f, st); /* CARD_LOCKED: no PIN is ever sent */
+		return card_refused(f, s, st); /* CARD_LOCKED: no PIN is ever sent */
 	msg_pin_prompt(prompt, sizeof(prompt), tries);
 	if (conv_ask(f->pamh, NULL, prompt, 0, &pin) != PAM_SUCCESS)
 		return PAM_AUTH_ERR;
-	st = card_verify_pin(card, pin, &tries);
+	st = s->code->card_verify_pin(s->card, pin, &tries);
 	conv_free_answer(pin);
 	if (st == CARD_WRONG_PIN)
 		return wrong_pin(f, tries);
-	return st == CARD_OK ? PAM_SUCCESS : card_refused(f, st);
+	return st == CARD_OK ? PAM_SUCCESS : card_refused(f, s, st);
 }
-
-/* The card in the reader: its serial, and its certificate unless regsd holds it for this card. */
-struct card_session {
-	struct card *card;
-	char serial[CARD_SERIAL_HEX_SIZE];
-	uint8_t *cert; /* NULL: regsd holds it (CardKnown), so it was not read */
-	size_t cert_len;
-};
 
 /* R3: the certificate is read from the card only when regsd does not hold it for this card
  * serial; the card proves possession of the key at every login anyway (sign_challenge). */
 static enum card_status identify_card(struct flow *f, struct card_session *s)
 {
 	int known = 0;
-	enum card_status st = card_read_serial(s->card, s->serial);
+	enum card_status st = s->code->card_read_serial(s->card, s->serial);
 	if (st != CARD_OK)
 		return st;
 	if (*s->serial && f->client &&
 	    regs_card_known(f->client, f->user, s->serial, &known) == RC_OK && known)
 		return CARD_OK;
-	return card_read_certificate(s->card, &s->cert, &s->cert_len);
+	return s->code->card_read_certificate(s->card, &s->cert, &s->cert_len);
 }
 
 /* regsd's verdict on the signed challenge; *cert_needed when regsd turned out not to hold this
@@ -112,7 +114,7 @@ static int finish_login(struct flow *f, const struct card_session *s,
 static int sign_challenge(struct flow *f, const struct card_session *s, int *cert_needed)
 {
 	struct regs_card_challenge ch;
-	uint8_t digest[SHA256_DIGEST_LENGTH], sig[256];
+	uint8_t digest[CARD_DIGEST_LEN], sig[CARD_SIGNATURE_LEN];
 	size_t sig_len = 0;
 	enum regs_client_err err = regs_card_challenge(f->client, f->user, REGS_CARD_LOGIN, &ch);
 	if (err == RC_TOO_SOON) { /* R12.2: too many card logins at once; nothing was counted */
@@ -121,10 +123,10 @@ static int sign_challenge(struct flow *f, const struct card_session *s, int *cer
 	}
 	if (err != RC_OK)
 		return flow_call_failed(f, err);
-	SHA256(ch.nonce, ch.nonce_len, digest);
-	enum card_status st = card_sign_sha256(s->card, digest, sig, &sig_len);
+	s->code->sha256(ch.nonce, ch.nonce_len, digest);
+	enum card_status st = s->code->card_sign_sha256(s->card, digest, sig, &sig_len);
 	if (st != CARD_OK)
-		return card_refused(f, st);
+		return card_refused(f, s, st);
 	return finish_login(f, s, &ch, sig, sig_len, cert_needed);
 }
 
@@ -133,26 +135,38 @@ static int sign_challenge(struct flow *f, const struct card_session *s, int *cer
 static int sign_with_certificate(struct flow *f, struct card_session *s)
 {
 	int cert_needed = 0;
-	enum card_status st = card_read_certificate(s->card, &s->cert, &s->cert_len);
+	enum card_status st = s->code->card_read_certificate(s->card, &s->cert, &s->cert_len);
 	if (st != CARD_OK)
-		return card_refused(f, st);
+		return card_refused(f, s, st);
 	return sign_challenge(f, s, &cert_needed);
+}
+
+/* The login with the plugin's card code loaded. */
+static int card_login(struct flow *f, struct card_session *s)
+{
+	int cert_needed = 0;
+	conv_show(f->pamh, PAM_TEXT_INFO, msg_insert_card());
+	enum card_status st = s->code->card_open(CARD_WAIT_MS, NULL, &s->card);
+	if (st == CARD_OK)
+		st = identify_card(f, s);
+	int rc = st == CARD_OK ? unlock_card(f, s) : card_refused(f, s, st);
+	if (rc == PAM_SUCCESS)
+		rc = sign_challenge(f, s, &cert_needed);
+	if (cert_needed)
+		rc = sign_with_certificate(f, s);
+	free(s->cert);
+	s->code->card_close(s->card);
+	return rc;
 }
 
 int flow_card_login(struct flow *f)
 {
-	struct card_session s = {0};
-	int cert_needed = 0;
-	conv_show(f->pamh, PAM_TEXT_INFO, msg_insert_card());
-	enum card_status st = card_open(CARD_WAIT_MS, NULL, &s.card);
-	if (st == CARD_OK)
-		st = identify_card(f, &s);
-	int rc = st == CARD_OK ? unlock_card(f, s.card) : card_refused(f, st);
-	if (rc == PAM_SUCCESS)
-		rc = sign_challenge(f, &s, &cert_needed);
-	if (cert_needed)
-		rc = sign_with_certificate(f, &s);
-	free(s.cert);
-	card_close(s.card);
+	struct cardqr plugin;
+	int rc = flow_card_code(f, &plugin); /* fail closed: no card code, no card login */
+	if (rc != PAM_SUCCESS)
+		return rc;
+	struct card_session s = {.code = plugin.code};
+	rc = card_login(f, &s);
+	cardqr_release(&plugin);
 	return rc;
 }

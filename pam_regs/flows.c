@@ -2,11 +2,11 @@
 #include "flows.h"
 #include "base/config.h"
 #include "base/wipe.h"
+#include "cardqr_flow.h"
 #include "conv.h"
 #include "messages.h"
 #include "plaintext.h"
 #include "proto/bus.h"
-#include "ui/qr.h"
 #include <security/pam_ext.h>
 #include <stdlib.h>
 #include <string.h>
@@ -443,7 +443,7 @@ static char *enrol_info(const struct flow *f, const struct regs_enrolment *e)
 		plaintext_group_key(e->secret, key, sizeof(key));
 		msg_enrol_info_typed(info, ENROL_INFO_MAX, key, e->expires_in);
 		regs_wipe(key, sizeof(key));
-	} else if (info && qr_render_utf8(e->uri, 1, &qr) == REGS_OK)
+	} else if (info && (qr = flow_qr(f, e->uri)) != NULL)
 		msg_enrol_info(info, ENROL_INFO_MAX, qr, e->secret, e->uri, e->expires_in);
 	else if (info)
 		msg_enrol_info(info, ENROL_INFO_MAX, "", e->secret, e->uri, e->expires_in);

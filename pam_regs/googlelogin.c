@@ -1,12 +1,12 @@
 /* Google account + OTP (R5.3): the device flow shown as URL, code and QR with a countdown, then
  * the OTP; regsd checks both in one call. */
 #include "base/wipe.h"
+#include "cardqr_flow.h"
 #include "conv.h"
 #include "flows.h"
 #include "messages.h"
 #include "ooblogin.h"
 #include "proto/bus.h"
-#include "ui/qr.h"
 #include <stdlib.h>
 
 #define GOOGLE_INFO_MAX 16384
@@ -15,7 +15,7 @@ static char *google_info(const struct flow *f, const struct regs_oob_start *s)
 {
 	char *qr = NULL, *info = malloc(GOOGLE_INFO_MAX);
 	const char *target = *s->uri_complete ? s->uri_complete : s->uri;
-	if (info && !flow_plain(f) && qr_render_utf8(target, 1, &qr) == REGS_OK)
+	if (info && !flow_plain(f) && (qr = flow_qr(f, target)) != NULL)
 		msg_google_info(info, GOOGLE_INFO_MAX, s->uri, s->user_code, qr, s->expires_in);
 	else if (info)
 		msg_google_info(info, GOOGLE_INFO_MAX, s->uri, s->user_code, "", s->expires_in);

@@ -144,6 +144,12 @@ const char *msg_enrol_expired(void)
 	         "one: the QR code is valid for one binding only.");
 }
 
+const char *msg_card_support_missing(void)
+{
+	return _("Card login is not available: card support is not installed on this computer, "
+	         "or was refused as unsafe. Ask the administrator.");
+}
+
 const char *msg_card_busy(void)
 {
 	return _("Too many card logins are in progress for this account. Try again in a minute.");

@@ -38,6 +38,8 @@ const char *msg_clock_hint(void);
 const char *msg_user_name_too_long(void);
 /* R12.2: regsd refused a new card challenge (account, caller or table at its limit). */
 const char *msg_card_busy(void);
+/* The card code (the plugin) is absent or refused: the card login is refused. */
+const char *msg_card_support_missing(void);
 /* "Account locked ... Try again in N minutes." */
 void msg_locked(char *buf, size_t size, uint32_t lock_seconds);
 /* The prompt after a refusal that ends the login (R11.1). */

@@ -1,10 +1,10 @@
 /* Waiting for an out-of-band approval (R4.3: a visible countdown), and the refusals. */
 #include "ooblogin.h"
 #include "base/wipe.h"
+#include "cardqr_flow.h"
 #include "conv.h"
 #include "messages.h"
 #include "proto/bus.h"
-#include "ui/qr.h"
 #include <security/pam_ext.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +18,7 @@ static char *qr_info(struct flow *f, const char *handle)
 {
 	char *ticket = NULL, *qr = NULL, *info = malloc(QR_INFO_MAX);
 	if (info && !flow_plain(f) && regs_mobile_qr(f->client, handle, &ticket) == RC_OK &&
-	    qr_render_utf8(ticket, 1, &qr) == REGS_OK)
+	    (qr = flow_qr(f, ticket)) != NULL)
 		msg_mobile_qr(info, QR_INFO_MAX, qr);
 	else if (info)
 		snprintf(info, QR_INFO_MAX, "%s", msg_qr_unavailable());

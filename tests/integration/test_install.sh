@@ -10,7 +10,7 @@ MAKE=${MAKE:-make}
 TAP_NAME=install
 . "$here/tap.sh"
 
-echo "1..5"
+echo "1..6"
 
 D=$T/root
 conf_of() { find "$D" -path '*/regs/regs.conf' -not -path '*/doc/*' | head -n 1; }
@@ -87,4 +87,25 @@ if $MAKE -s -C "$B" install-dist_dbusinterfacesDATA DESTDIR="$D" >"$T/xml.log" 2
 	fi
 else
 	notok "install the bus contract into DESTDIR" "$T/xml.log"
+fi
+
+# 6 the module and its card and QR plugin go where the installed module looks for them
+# (pam_regs(8), FILES): the paths compiled into pam_regs.so, under DESTDIR
+strings -a "$B/.libs/pam_regs.so" >"$T/strings" 2>&1
+plugin=$(grep -m1 '^/.*/cardqr\.so$' "$T/strings")
+module=$(grep -m1 '^/.*/pam_regs\.so$' "$T/strings")
+if [ -z "$plugin" ] || [ -z "$module" ]; then
+	notok "the module names its installed path and its plugin's" "$T/strings"
+elif ! $MAKE -s -C "$B" install-pammodLTLIBRARIES install-pkglibLTLIBRARIES \
+	install-data-hook install-exec-hook \
+	DESTDIR="$D" >"$T/lib.log" 2>&1; then
+	notok "install the module and its plugin into DESTDIR" "$T/lib.log"
+elif [ ! -f "$D$module" ] || [ ! -f "$D$plugin" ] || [ -e "${D}${plugin%.so}.la" ]; then
+	ls -lR "$D" >"$T/tree" 2>&1
+	notok "module at $module and plugin at $plugin (no .la beside it)" "$T/tree"
+elif [ -n "$(find "$D$plugin" -perm /022)" ]; then
+	ls -l "$D$plugin" >"$T/mode" 2>&1
+	notok "the installed plugin is not writable by group or others" "$T/mode"
+else
+	ok "the module installed as $module and its plugin as $plugin"
 fi
