@@ -109,9 +109,8 @@ else
 fi
 
 # 8 the module needs only libc and libpam (issue 12): the card and QR libraries are its
-# plugin's (cardqr.so), loaded when a login uses them.
-# Integrator: set to 1 once client/ no longer links libdbus; libdbus then fails this test too.
-DBUS_FAILS=0
+# plugin's (cardqr.so), loaded when a login uses them; the regsd client speaks the D-Bus wire
+# format itself (no libdbus, and so no libsystemd, libgcrypt, liblzma... behind it).
 if [ ! -f "$MOD" ]; then
 	notok "module needs only libc and libpam: module built at $MOD"
 else
@@ -121,13 +120,6 @@ else
 	while read -r lib; do
 		case $lib in
 		libc.so.* | libpam.so.* | libdl.so.*) ;; # libdl: glibc before 2.34 (dlopen)
-		libdbus-1.so.*)
-			if [ "$DBUS_FAILS" = 1 ]; then
-				echo "$lib" >>"$T/extra"
-			else
-				echo "$lib (being removed by the client rewrite)" >>"$T/notes"
-			fi
-			;;
 		*) echo "$lib" >>"$T/extra" ;;
 		esac
 	done <"$T/needed"
