@@ -115,6 +115,17 @@ static void test_R12_6_no_usable_address_refused(void **state)
 		assert_null(parse_path(none[i], &sa));
 }
 
+/* The keys of one address end at its ';': a path= of the next, non-unix, address is not the
+ * unix address's. */
+static void test_R12_6_keys_read_within_their_own_address(void **state)
+{
+	struct sockaddr_un sa;
+	(void)state;
+	assert_null(parse_path("unix:tmpdir=/tmp;tcp:host=h,path=/not_unix", &sa));
+	assert_string_equal(parse_path("unix:tmpdir=/tmp;tcp:host=h,path=/n;unix:path=/u", &sa),
+	                    "/u");
+}
+
 static void test_direct_socket_from_environment(void **state)
 {
 	struct sockaddr_un sa;
@@ -182,6 +193,7 @@ int main(void)
 	    cmocka_unit_test(test_R12_6_invalid_escapes_refused),
 	    cmocka_unit_test(test_R12_6_paths_too_long_refused),
 	    cmocka_unit_test(test_R12_6_no_usable_address_refused),
+	    cmocka_unit_test(test_R12_6_keys_read_within_their_own_address),
 	    cmocka_unit_test(test_direct_socket_from_environment),
 	    cmocka_unit_test(test_R12_6_direct_socket_relative_or_too_long_refused),
 	    cmocka_unit_test(test_system_bus_from_environment_or_default),
