@@ -43,7 +43,9 @@ static int parse_one(const char *a, struct sockaddr_un *sa, socklen_t *len)
 {
 	if (strncmp(a, "unix:", 5) != 0)
 		return -1;
-	for (const char *k = a + 5; *k && *k != ';'; k = strchr(k, ',') ? strchr(k, ',') + 1 : "") {
+	/* Its keys end at its ';': the next address's are not its own. */
+	const char *end = a + strcspn(a, ";");
+	for (const char *k = a + 5; k < end; k += strcspn(k, ",;") + 1) {
 		int abstract = strncmp(k, "abstract=", 9) == 0;
 		if (!abstract && strncmp(k, "path=", 5) != 0)
 			continue;

@@ -369,10 +369,66 @@ def der_seeds():
             write("der", name, f.read()[skip:])
 
 
+# ---- D-Bus messages (jeepney), authentication lines and addresses, as fuzz_wire takes them
+
+def wire_message(endian, mtype, fields, sig, body, serial=9):
+    """fields: [(code, (type, value))] in order, any code; the SIGNATURE field is added."""
+    import struct
+    from jeepney.low_level import _header_fields_type, padding, parse_signature
+    code = endian.struct_code()
+    body_buf = parse_signature(list("(%s)" % sig)).serialise(body, 0, endian) if sig else b""
+    if sig:
+        fields = fields + [(8, ("g", sig))]
+    head = struct.pack(code + "cBBBII", endian.dbus_code(), mtype, 0, 1, len(body_buf), serial)
+    head += _header_fields_type.serialise(fields, 12, endian)
+    return head + b"\0" * padding(len(head), 8) + body_buf
+
+
+def wire_seeds():
+    from jeepney.low_level import Endianness
+    le, be = Endianness.little, Endianness.big
+    call = [(1, ("o", "/tw/regs/Daemon1")), (2, ("s", "tw.regs.Daemon1")), (3, ("s", "VerifyOtp"))]
+    reply = [(5, ("u", 7))]
+    rows = [(1700000000, "alice", "login", "ok", "sshd", "", "otp", 100),
+            (1700000001, "bob", "login", "fail", "sshd", "", "card", 101)]
+    msgs = {
+        "call_sutbay": wire_message(le, 1, call + [(6, ("s", "tw.regs.Daemon1"))], "sutbay",
+                                    ("alice", 123456, 2**63 + 5, True, b"\x00\x01\xff")),
+        "be_call_sutbay": wire_message(be, 1, call, "sutbay", ("王小明", 1, 2, False, b"")),
+        "return_uuu": wire_message(le, 2, reply, "uuu", (1, 2, 0xDEADBEEF)),
+        "be_error_su": wire_message(be, 3, reply + [(4, ("s", "tw.regs.Error.TooSoon"))], "su",
+                                    ("wait", 30)),
+        "return_log": wire_message(le, 2, reply, "a(tssssssu)", (rows,)),
+        "be_return_log": wire_message(be, 2, reply, "a(tssssssu)", (rows,)),
+        "return_nested": wire_message(le, 2, reply, "a(sa(ub))aasay",
+                                      ([("x", [(1, True)]), ("y", [])], [["a"], []], b"z")),
+        "unknown_field_variant": wire_message(le, 2, reply + [(42, ("s", "later"))], "sva{sv}",
+                                              ("x", ("as", ["a"]), {"k": ("u", 5)})),
+        "signal": wire_message(le, 4, call, "", ()),
+    }
+    for name, data in msgs.items():
+        write("wire", name, data)
+    auth = b"\0AUTH EXTERNAL 31303030\r\nBEGIN\r\n"
+    write("wire", "sasl_then_call", auth + msgs["call_sutbay"])
+    write("wire", "sasl_data_fd_begin", b"\0AUTH EXTERNAL\r\nDATA\r\nNEGOTIATE_UNIX_FD\r\n"
+          b"BEGIN\r\n" + msgs["return_uuu"])
+    write("wire", "sasl_rejected", b"\0AUTH ANONYMOUS\r\nAUTH EXTERNAL 30\r\nCANCEL\r\nBEGIN\r\n")
+    write("wire", "sasl_no_cr", b"\0AUTH EXTERNAL 31303030\nBEGIN\r\n")
+    write("wire", "address_list", b"tcp:host=localhost,port=4711;unix:abstract=/tmp/dbus-%41,"
+          b"guid=0123456789abcdef0123456789abcdef;unix:path=/run/x")
+    write("wire", "address_escapes", b"unix:path=%2frun%2Fregsd%20x%2c%3b,guid=01")
+    # address_parse took the path= of the tcp address after a unix one without a path
+    write("wire", "address_key_of_next_address", b"unix:tmpdir=/tmp;tcp:host=h,path=/not_unix")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--builddir", default=SRC, help="where the harnesses were built")
+    ap.add_argument("--only", help="one corpus only: wire")
     a = ap.parse_args()
+    if a.only == "wire":
+        wire_seeds()
+        return 0
     crl_seeds()
     x509_seeds()
     jwt_seeds()
@@ -385,6 +441,7 @@ def main():
     card_seeds(a.builddir)
     record_seeds(a.builddir)
     der_seeds()
+    wire_seeds()
     return 0
 
 

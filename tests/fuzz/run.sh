@@ -27,6 +27,7 @@ dict() {
 	case $1 in
 	jwt | jwks | oidc | strictjson | mobileid) echo "-dict=$srcdir/tests/fuzz/json.dict" ;;
 	config) echo "-dict=$srcdir/tests/fuzz/config.dict" ;;
+	wire) echo "-dict=$srcdir/tests/fuzz/wire.dict" ;;
 	esac
 }
 
