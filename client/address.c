@@ -1,20 +1,10 @@
 /* Where the regsd client connects: the direct socket's path, and the system bus address parsed
  * from the D-Bus address syntax ("unix:path=/x,guid=...;tcp:..."). */
 #include "address.h"
+#include "base/hex.h"
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Decodes the value that runs from v to its end (',' ';' or NUL) into out. Its length, or -1. */
 static int unescape(const char *v, char *out, size_t size)
@@ -23,7 +13,7 @@ static int unescape(const char *v, char *out, size_t size)
 	for (; *v && *v != ',' && *v != ';'; v++) {
 		int c = (unsigned char)*v;
 		if (c == '%') {
-			int hi = hex(v[1]), lo = hi < 0 ? -1 : hex(v[2]);
+			int hi = regs_hex_digit(v[1]), lo = hi < 0 ? -1 : regs_hex_digit(v[2]);
 			if (lo < 0)
 				return -1;
 			c = hi * 16 + lo;

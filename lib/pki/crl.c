@@ -2,6 +2,7 @@
 #include "pki/crl.h"
 #include "base/der.h"
 #include "base/fileio.h"
+#include "base/hex.h"
 #include "base/trustedfile.h"
 
 #include <errno.h>
@@ -344,17 +345,6 @@ int crl_is_revoked_bytes(const struct crl_set *s, const uint8_t *serial, size_t 
 	return bsearch(key, s->serials, s->count, CRL_SERIAL_WIDTH, crl_serial_cmp) != NULL;
 }
 
-static int crl_hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int crl_is_revoked(const struct crl_set *s, const char *serial_hex)
 {
 	int negative = serial_hex[0] == '-';
@@ -372,13 +362,13 @@ int crl_is_revoked(const struct crl_set *s, const char *serial_hex)
 	size_t len = (digits + 1) / 2;
 	size_t i = 0, b = 0;
 	if (digits % 2 == 1) { /* an odd count: the first digit alone is the first byte */
-		int v = crl_hex_digit(h[i++]);
+		int v = regs_hex_digit(h[i++]);
 		if (v < 0)
 			return -1;
 		mag[b++] = (uint8_t)v;
 	}
 	for (; i < digits; i += 2) {
-		int hi = crl_hex_digit(h[i]), lo = crl_hex_digit(h[i + 1]);
+		int hi = regs_hex_digit(h[i]), lo = regs_hex_digit(h[i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		mag[b++] = (uint8_t)(hi << 4 | lo);

@@ -2,6 +2,7 @@
  * The uid the client claims must be the one the kernel gives for the socket (SO_PEERCRED); an
  * empty claim means "the one you see". */
 #include "proto/sasl.h"
+#include "base/hex.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -10,17 +11,6 @@ void sasl_server_init(struct sasl_server *s, uid_t peer_uid, const char *guid)
 	memset(s, 0, sizeof(*s));
 	s->peer_uid = peer_uid;
 	snprintf(s->guid, sizeof(s->guid), "%s", guid);
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* The EXTERNAL identity: hex digits of the uid's decimal text; "" accepts the peer's own. */
@@ -33,7 +23,7 @@ static int identity_ok(const struct sasl_server *s, const char *hex)
 	if (n % 2 || n / 2 >= sizeof(text))
 		return 0;
 	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+		int hi = regs_hex_digit(hex[2 * i]), lo = regs_hex_digit(hex[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return 0;
 		text[i] = (char)(hi * 16 + lo);
