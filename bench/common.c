@@ -1,45 +1,14 @@
-/* Shared by the benchmark programs: user names, deterministic secrets, codes, sampling and
- * percentiles. */
+/* Shared by the benchmark programs: user names, sampling and percentiles (no crypto: the secrets
+ * and codes are in bench/code.c, which bench/pambench does not link). */
 #include "common.h"
-#include "otp/totp.h"
 #include <errno.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 void bench_user(char out[BENCH_NAME_MAX], unsigned index)
 {
 	snprintf(out, BENCH_NAME_MAX, "u%07u", index);
-}
-
-void bench_secret(const char *seed, const char *user, uint8_t out[BENCH_SECRET_BYTES])
-{
-	unsigned int len = BENCH_SECRET_BYTES;
-	if (!HMAC(EVP_sha1(), seed, (int)strlen(seed), (const unsigned char *)user, strlen(user),
-	          out, &len) ||
-	    len != BENCH_SECRET_BYTES) {
-		fprintf(stderr, "bench: HMAC-SHA1 failed\n");
-		exit(1);
-	}
-}
-
-int bench_code(const char *seed, const char *user, char out[7])
-{
-	uint8_t secret[BENCH_SECRET_BYTES];
-	bench_secret(seed, user, secret);
-	return totp_code(secret, sizeof(secret), totp_step_at((int64_t)time(NULL)), out) == REGS_OK
-	           ? 0
-	           : -1;
-}
-
-int64_t bench_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 /* xorshift64*: reproducible sampling from a seed. */

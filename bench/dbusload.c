@@ -1,24 +1,14 @@
 /* regsd throughput: C concurrent client processes, each on its own bus connection, send VerifyOtp
  * for distinct users with correct codes. */
-#include "base/fileio.h"
 #include "client.h"
 #include "common.h"
+#include "fanout.h"
 #include "proto/bus.h"
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-#define MAX_CLIENTS 64
-
-/* What one client sends back: its window on the monotonic clock and its latencies. */
-struct client_report {
-	int64_t start_ns, end_ns;
-	uint64_t ok, failed;
-};
 
 /* pam_regs' pattern for one login: a new private connection, GetAccount, VerifyOtp, close. */
 static enum regs_client_err pam_pattern_call(const char *user, const char *code,
@@ -36,128 +26,65 @@ static enum regs_client_err pam_pattern_call(const char *user, const char *code,
 	return err;
 }
 
-/* The child: connect, say ready, wait for the start, run the calls, report. */
-static void run_client(const char *seed, const unsigned *users, size_t calls, int pam_pattern,
-                       int ready_fd, int go_fd, int report_fd)
+/* One round's clients: client k calls for users[k * calls ..]; conn is the child's own. */
+struct load {
+	const char *seed;
+	const unsigned *users;
+	size_t calls;
+	int pam_pattern;
+	struct regs_client *conn;
+};
+
+static int load_prepare(void *ctx, unsigned k)
 {
-	struct regs_client *c;
-	struct client_report rep = {0, 0, 0, 0};
-	int64_t *lat = malloc(sizeof(int64_t) * (calls ? calls : 1));
-	char byte = 'r';
-	if (!lat || regs_client_open(10000, &c) != RC_OK) {
+	struct load *l = ctx;
+	(void)k;
+	if (regs_client_open(10000, &l->conn) != RC_OK) {
 		fprintf(stderr, "dbusload: cannot connect to the bus\n");
-		_exit(1);
+		return -1;
 	}
-	if (regs_write_all(ready_fd, &byte, 1) != 0)
-		_exit(1);
-	if (read(go_fd, &byte, 1) < 0) /* EOF: go */
-		_exit(1);
-	rep.start_ns = bench_now_ns();
+	return 0;
+}
+
+static uint64_t load_run(void *ctx, unsigned k, size_t calls, int64_t *lat)
+{
+	struct load *l = ctx;
+	uint64_t failed = 0;
 	for (size_t i = 0; i < calls; i++) {
 		char user[BENCH_NAME_MAX], code[7];
 		struct regs_verdict v;
-		bench_user(user, users[i]);
-		if (bench_code(seed, user, code) != 0)
+		bench_user(user, l->users[(size_t)k * calls + i]);
+		if (bench_code(l->seed, user, code) != 0)
 			_exit(1);
 		int64_t t0 = bench_now_ns();
-		enum regs_client_err err = pam_pattern
-		                               ? pam_pattern_call(user, code, &v)
-		                               : regs_verify_otp(c, user, code, "bench", "", &v);
+		enum regs_client_err err =
+		    l->pam_pattern ? pam_pattern_call(user, code, &v)
+		                   : regs_verify_otp(l->conn, user, code, "bench", "", &v);
 		lat[i] = bench_now_ns() - t0;
-		if (err == RC_OK && v.result == REGS_R_OK) {
-			rep.ok++;
-		} else {
-			if (rep.failed++ < 3)
+		if (err != RC_OK || v.result != REGS_R_OK) {
+			if (failed++ < 3)
 				fprintf(stderr, "dbusload: %s: %s\n", user,
-				        err == RC_OK  ? regs_result_name(v.result)
-				        : pam_pattern ? "D-Bus error"
-				                      : regs_client_error_message(c));
+				        err == RC_OK     ? regs_result_name(v.result)
+				        : l->pam_pattern ? "D-Bus error"
+				                         : regs_client_error_message(l->conn));
 		}
 	}
-	rep.end_ns = bench_now_ns();
-	regs_client_close(c);
-	if (regs_write_all(report_fd, &rep, sizeof(rep)) != 0 ||
-	    regs_write_all(report_fd, lat, sizeof(int64_t) * calls) != 0)
-		_exit(1);
-	_exit(0);
+	return failed;
 }
 
-struct round_result {
-	double calls_per_s;
-	int64_t p50_ns, p99_ns;
-	uint64_t ok, failed;
-};
+static void load_finish(void *ctx, unsigned k)
+{
+	struct load *l = ctx;
+	(void)k;
+	regs_client_close(l->conn);
+}
 
 static int run_round(const char *seed, const unsigned *users, unsigned clients, size_t calls,
-                     int pam_pattern, struct round_result *out)
+                     int pam_pattern, struct fanout_result *out)
 {
-	int ready[2], go[2], report[MAX_CLIENTS][2];
-	pid_t pid[MAX_CLIENTS];
-	int64_t *lat = malloc(sizeof(int64_t) * clients * (calls ? calls : 1));
-	int64_t first = INT64_MAX, last = 0;
-	int rc = 0;
-	memset(out, 0, sizeof(*out));
-	if (!lat || pipe(ready) != 0 || pipe(go) != 0)
-		return -1;
-	for (unsigned k = 0; k < clients; k++) {
-		if (pipe(report[k]) != 0)
-			return -1;
-		pid[k] = fork();
-		if (pid[k] < 0)
-			return -1;
-		if (pid[k] == 0) {
-			close(ready[0]);
-			close(go[1]);
-			close(report[k][0]);
-			run_client(seed, users + (size_t)k * calls, calls, pam_pattern, ready[1],
-			           go[0], report[k][1]);
-		}
-		close(report[k][1]);
-	}
-	close(ready[1]);
-	close(go[0]);
-	for (unsigned k = 0; k < clients; k++) {
-		char byte;
-		if (regs_read_exact(ready[0], &byte, 1) != 0) {
-			fprintf(stderr, "dbusload: a client did not connect\n");
-			rc = -1;
-			break;
-		}
-	}
-	close(go[1]); /* all start together */
-	for (unsigned k = 0; k < clients; k++) {
-		struct client_report rep;
-		if (rc == 0 && (regs_read_exact(report[k][0], &rep, sizeof(rep)) != 0 ||
-		                regs_read_exact(report[k][0], lat + (size_t)k * calls,
-		                                sizeof(int64_t) * calls) != 0)) {
-			fprintf(stderr, "dbusload: client %u died\n", k);
-			rc = -1;
-		}
-		close(report[k][0]);
-		if (rc == 0) {
-			first = rep.start_ns < first ? rep.start_ns : first;
-			last = rep.end_ns > last ? rep.end_ns : last;
-			out->ok += rep.ok;
-			out->failed += rep.failed;
-		}
-	}
-	close(ready[0]);
-	for (unsigned k = 0; k < clients; k++) {
-		int status;
-		while (waitpid(pid[k], &status, 0) < 0 && errno == EINTR)
-			;
-		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-			rc = -1;
-	}
-	if (rc == 0) {
-		size_t n = (size_t)clients * calls;
-		bench_sort(lat, n);
-		out->p50_ns = bench_percentile(lat, n, 50);
-		out->p99_ns = bench_percentile(lat, n, 99);
-		out->calls_per_s = (double)n / ((double)(last - first) / 1e9);
-	}
-	free(lat);
-	return rc;
+	struct load l = {seed, users, calls, pam_pattern, NULL};
+	struct fanout_client client = {load_prepare, load_run, load_finish, &l};
+	return fanout_run(&client, clients, calls, out);
 }
 
 static void usage(void)
@@ -218,8 +145,8 @@ int main(int argc, char **argv)
 	for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
 		unsigned n = (unsigned)bench_parse_ulong("--clients", tok);
-		struct round_result r;
-		if (n == 0 || n > MAX_CLIENTS)
+		struct fanout_result r;
+		if (n == 0 || n > FANOUT_MAX_CLIENTS)
 			usage();
 		unsigned *pick = bench_pick_users(users, (size_t)n * calls, used, rng_seed++);
 		if (!pick || run_round(seed, pick, n, calls, pam_pattern, &r) != 0) {
