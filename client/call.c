@@ -66,6 +66,24 @@ static enum regs_client_err append_args(struct regs_client *c, struct wire_call 
 	return rc;
 }
 
+/* Sends the call on the connection there is and waits for its answer: 0, -1 or -2 as
+ * transport_answer, or 1 with rc set when it could not be sent. */
+static int try_call(struct regs_client *c, struct wire_call *w, const char *method,
+                    struct wire_msg *answer, enum regs_client_err *rc)
+{
+	struct regs_buf msg = REGS_BUF_INIT(WIRE_MESSAGE_MAX);
+	int64_t deadline = transport_now_ms() + c->timeout_ms;
+	*rc = RC_OK;
+	if (wire_call_finish(w, 1, c->t.on_bus ? REGS_BUS_NAME : NULL, REGS_BUS_PATH,
+	                     REGS_BUS_IFACE, method, &msg) != 0)
+		*rc = client_set_error(c, RC_INVALID, CLIENT_ERROR_INVALID, "%s: too long", method);
+	else if (transport_send(&c->t, &msg, deadline) != 0)
+		*rc =
+		    client_set_error(c, RC_UNREACHABLE, CLIENT_ERROR_DISCONNECTED, "%s", c->t.why);
+	regs_buf_free(&msg); /* wiped: it held the code or the PIN block */
+	return *rc != RC_OK ? 1 : transport_answer(&c->t, c->t.serial, deadline, answer);
+}
+
 /* Builds the call for the connection it goes on (through the bus it names regsd) and sends
  * it, then waits for its answer (a method return or an error reply). A connection that regsd
  * closed since the last answer (regsd restarted) is opened again first: nothing was in flight
@@ -73,21 +91,20 @@ static enum regs_client_err append_args(struct regs_client *c, struct wire_call 
 static enum regs_client_err send_and_wait(struct regs_client *c, struct wire_call *w,
                                           const char *method, struct wire_msg *answer)
 {
-	struct regs_buf msg = REGS_BUF_INIT(WIRE_MESSAGE_MAX);
-	int64_t deadline = transport_now_ms() + c->timeout_ms;
 	enum regs_client_err rc = RC_OK;
 
 	if (transport_closed(&c->t) && (rc = client_connect(c)) != RC_OK)
 		return rc;
-	if (wire_call_finish(w, 1, c->t.on_bus ? REGS_BUS_NAME : NULL, REGS_BUS_PATH,
-	                     REGS_BUS_IFACE, method, &msg) != 0)
-		rc = client_set_error(c, RC_INVALID, CLIENT_ERROR_INVALID, "%s: too long", method);
-	else if (transport_send(&c->t, &msg, deadline) != 0)
-		rc = client_set_error(c, RC_UNREACHABLE, CLIENT_ERROR_DISCONNECTED, "%s", c->t.why);
-	regs_buf_free(&msg); /* wiped: it held the code or the PIN block */
-	if (rc != RC_OK)
+	int got = try_call(c, w, method, answer, &rc);
+	if (got == -1 && c->t.shut_out) {
+		/* regsd closed the direct socket before authenticating (at its limit): it did
+		 * nothing of the call, which goes by the bus instead. */
+		if ((rc = client_connect_bus(c)) != RC_OK)
+			return rc;
+		got = try_call(c, w, method, answer, &rc);
+	}
+	if (got == 1)
 		return rc;
-	int got = transport_answer(&c->t, c->t.serial, deadline, answer);
 	if (got == -2)
 		return client_set_error(c, RC_UNREACHABLE, CLIENT_ERROR_NO_REPLY, "%s", c->t.why);
 	if (got != 0) {

@@ -34,6 +34,8 @@ client_set_error(struct regs_client *c, enum regs_client_err err, const char *na
 enum regs_client_err client_record_error_reply(struct regs_client *c, const struct wire_msg *reply);
 /* (Re)connects: the direct socket first unless bus_only, else the system bus. */
 enum regs_client_err client_connect(struct regs_client *c);
+/* (Re)connects through the system bus. */
+enum regs_client_err client_connect_bus(struct regs_client *c);
 
 /* The calls. Each takes the method as REGS_METHOD(REGS_M_...) (its name, in and out
  * signatures from the bus contract), then the arguments of the in signature: 's' const char *,

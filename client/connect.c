@@ -95,6 +95,12 @@ enum regs_client_err client_connect(struct regs_client *c)
 	transport_close(&c->t);
 	if (!c->bus_only && transport_open(&c->t, 0, c->timeout_ms) == 0)
 		return RC_OK;
+	return client_connect_bus(c);
+}
+
+enum regs_client_err client_connect_bus(struct regs_client *c)
+{
+	transport_close(&c->t);
 	if (transport_open(&c->t, 1, c->timeout_ms) == 0)
 		return RC_OK;
 	return client_set_error(c, RC_UNREACHABLE, CLIENT_ERROR_NO_SERVER, "%s", c->t.why);

@@ -219,6 +219,8 @@ static int read_auth(struct transport *t, int64_t deadline_ms)
 		if (t->in.len > AUTH_LINE_MAX)
 			return errno = EPROTO, fail(t, "authentication");
 		int rc = read_more(t, deadline_ms);
+		if (rc == -1 && t->in.len == 0)
+			t->shut_out = 1; /* regsd at its limit: it read nothing of ours */
 		if (rc != 0)
 			return rc;
 	}

@@ -10,6 +10,7 @@ struct transport {
 	int fd;
 	int on_bus;         /* through dbus-daemon: calls name a destination; Hello was sent */
 	int authed;         /* the server's OK line was read */
+	int shut_out;       /* closed before it authenticated: nothing sent on it was done */
 	uint32_t serial;    /* of the last message sent */
 	struct regs_buf in; /* bytes read and not yet taken (wiped: answers may hold secrets) */
 	size_t taken;       /* bytes at the start of in that the last answer used */

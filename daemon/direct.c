@@ -123,8 +123,8 @@ static unsigned count_uid(const struct direct *x, uid_t uid)
 	return k;
 }
 
-/* Over a limit: the connection is closed at once (its client sees regsd unreachable and falls
- * back to the bus); logged at most once a minute. */
+/* Over a limit: the connection is closed at once, before authentication, so nothing it sent
+ * was done, and its client goes to the bus instead; logged at most once a minute. */
 static void refuse(struct direct *x, int fd, uid_t uid)
 {
 	struct timespec ts;
@@ -136,8 +136,8 @@ static void refuse(struct direct *x, int fd, uid_t uid)
 	regsd_log(
 	    LOG_WARNING,
 	    "direct socket: connection of uid %lu refused (%u open, at most %d per uid and %d "
-	    "in all)",
-	    (unsigned long)uid, x->n, DIRECT_PER_UID_MAX, DIRECT_CONNS_MAX);
+	    "in all, the last %d for root); its client uses the bus",
+	    (unsigned long)uid, x->n, DIRECT_PER_UID_MAX, DIRECT_CONNS_MAX, DIRECT_ROOT_RESERVE);
 }
 
 static void accept_new(struct direct *x)
@@ -153,7 +153,8 @@ static void accept_new(struct direct *x)
 			continue;
 		}
 		if (x->n >= DIRECT_CONNS_MAX ||
-		    (cred.uid != 0 && count_uid(x, cred.uid) >= DIRECT_PER_UID_MAX) ||
+		    (cred.uid != 0 && (x->n >= DIRECT_CONNS_MAX - DIRECT_ROOT_RESERVE ||
+		                       count_uid(x, cred.uid) >= DIRECT_PER_UID_MAX)) ||
 		    directconn_add(x, fd, cred.uid) != 0)
 			refuse(x, fd, cred.uid);
 	}

@@ -13,6 +13,8 @@
 
 #define DIRECT_CONNS_MAX 512  /* connections at once */
 #define DIRECT_PER_UID_MAX 32 /* for each uid but root: one user cannot crowd out sshd */
+/* Kept for root (sshd, login, su): all other users together never take the last of them. */
+#define DIRECT_ROOT_RESERVE 64
 #define DIRECT_MESSAGE_MAX (1u << 20)
 /* A direct caller's sender name; the bus never gives out such a name (its are ":1.N"). */
 #define DIRECT_SENDER_PREFIX ":regsd-direct."

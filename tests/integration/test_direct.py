@@ -223,6 +223,37 @@ def test_R12_2_one_user_cannot_crowd_out_logins(env):
         p.wait()
 
 
+def test_R10_2_full_direct_socket_sends_the_login_to_the_bus(env):
+    """At regsd's limit a new direct connection is closed before it authenticates, so
+    nothing it sent was done: the module sends the call over the bus instead."""
+    user = "user10"
+    _enrolled(env, user)
+    held = []
+    try:
+        for _ in range(600):
+            s = _raw(env)
+            try:
+                if not _auth(s).startswith(b"OK "):
+                    s.close()
+                    break
+            except OSError:
+                s.close()
+                break
+            held.append(s)
+        check(len(held) == 512, "regsd took %d direct connections (512 at most)" % len(held))
+        with _pam_env(env, DBUS_SYSTEM_BUS_ADDRESS="unix:path=" + NOWHERE):
+            r = env.login(user, env.fresh_code(env.secrets[user]))
+        check(r.auth != "PAM_SUCCESS", "a login passed a full direct socket without the bus", r)
+        check_in(UNREACHABLE, r.out + r.err, "no clear message", r)
+        r = env.login(user, env.fresh_code(env.secrets[user]))
+        check(r.auth == "PAM_SUCCESS", "the login did not go over the bus", r,
+              env.regsd_tail())
+        check_in("its client uses the bus", env.regsd_log(), "the refusal was not logged")
+    finally:
+        for s in held:
+            s.close()
+
+
 def test_R10_2_stale_socket_after_kill_is_replaced(env):
     user = "user7"
     _enrolled(env, user)
