@@ -1,4 +1,4 @@
-/* regsd throughput: C concurrent client processes, each on its own bus connection, send VerifyOtp
+/* regsd throughput: C concurrent client processes, each on its own connection, send VerifyOtp
  * for distinct users with correct codes. */
 #include "client.h"
 #include "common.h"
@@ -10,13 +10,22 @@
 #include <string.h>
 #include <unistd.h>
 
+/* --bus: the system bus only; otherwise the client's own choice, as the module's: regsd's
+ * direct socket when there is one. */
+static int bus_only;
+
+static enum regs_client_err open_client(struct regs_client **c)
+{
+	return bus_only ? regs_client_open_bus(10000, c) : regs_client_open(10000, c);
+}
+
 /* pam_regs' pattern for one login: a new private connection, GetAccount, VerifyOtp, close. */
 static enum regs_client_err pam_pattern_call(const char *user, const char *code,
                                              struct regs_verdict *v)
 {
 	struct regs_client *c;
 	struct regs_account_info info;
-	enum regs_client_err err = regs_client_open(10000, &c);
+	enum regs_client_err err = open_client(&c);
 	if (err != RC_OK)
 		return err;
 	err = regs_get_account(c, user, &info);
@@ -39,8 +48,8 @@ static int load_prepare(void *ctx, unsigned k)
 {
 	struct load *l = ctx;
 	(void)k;
-	if (regs_client_open(10000, &l->conn) != RC_OK) {
-		fprintf(stderr, "dbusload: cannot connect to the bus\n");
+	if (open_client(&l->conn) != RC_OK) {
+		fprintf(stderr, "dbusload: cannot connect to regsd\n");
 		return -1;
 	}
 	return 0;
@@ -89,11 +98,13 @@ static int run_round(const char *seed, const unsigned *users, unsigned clients, 
 
 static void usage(void)
 {
-	fprintf(stderr, "Usage: dbusload --users N --calls M [--clients 1,2,4,8] [--used FILE] "
-	                "[--rng-seed S] [--pam-pattern]\n"
-	                "Each client process makes M VerifyOtp calls for distinct users on one\n"
-	                "connection; --pam-pattern makes each call what pam_regs does per login:\n"
-	                "new connection, GetAccount, VerifyOtp, close.\n");
+	fprintf(stderr,
+	        "Usage: dbusload --users N --calls M [--clients 1,2,4,8] [--used FILE] "
+	        "[--rng-seed S] [--pam-pattern]\n"
+	        "Each client process makes M VerifyOtp calls for distinct users on one\n"
+	        "connection; --pam-pattern makes each call what pam_regs does per login:\n"
+	        "new connection, GetAccount, VerifyOtp, close. --bus: through the system bus\n"
+	        "only (otherwise as the module: regsd's direct socket when there is one).\n");
 	exit(2);
 }
 
@@ -106,6 +117,7 @@ int main(int argc, char **argv)
 	    {"used", required_argument, NULL, 'u'},
 	    {"rng-seed", required_argument, NULL, 'r'},
 	    {"pam-pattern", no_argument, NULL, 'p'},
+	    {"bus", no_argument, NULL, 'b'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *clients_arg = "1,2,4,8", *used = NULL, *seed = getenv("BENCH_SEED");
@@ -133,6 +145,9 @@ int main(int argc, char **argv)
 		case 'p':
 			pam_pattern = 1;
 			break;
+		case 'b':
+			bus_only = 1;
+			break;
 		default:
 			usage();
 		}
@@ -153,11 +168,12 @@ int main(int argc, char **argv)
 			fprintf(stderr, "dbusload: round with %u clients failed\n", n);
 			return 1;
 		}
-		printf("RESULT pattern=%s clients=%u calls=%llu failures=%llu calls_per_s=%.0f "
+		printf("RESULT pattern=%s%s clients=%u calls=%llu failures=%llu calls_per_s=%.0f "
 		       "p50_us=%.0f "
 		       "p99_us=%.0f\n",
-		       pam_pattern ? "pam" : "verify", n, (unsigned long long)(r.ok + r.failed),
-		       (unsigned long long)r.failed, r.calls_per_s, r.p50_ns / 1e3, r.p99_ns / 1e3);
+		       pam_pattern ? "pam" : "verify", bus_only ? "-bus" : "", n,
+		       (unsigned long long)(r.ok + r.failed), (unsigned long long)r.failed,
+		       r.calls_per_s, r.p50_ns / 1e3, r.p99_ns / 1e3);
 		fflush(stdout);
 		if (r.failed * 1000 > (r.ok + r.failed) * 5) {
 			fprintf(stderr, "dbusload: %llu of %llu calls failed (> 0.5%%)\n",

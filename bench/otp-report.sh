@@ -163,13 +163,15 @@ CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 		done
 	done
 	echo
-	echo "regsd throughput on the bus (bench/dbusload): correct codes, distinct users, $(fmt_n "$LARGEST") accounts"
+	echo "regsd throughput (bench/dbusload): correct codes, distinct users, $(fmt_n "$LARGEST") accounts;"
+	echo "the client's own connection (as the module's: the direct socket), and the bus for comparison"
 	printf '%-38s | %-7s | %-9s | %-8s | %-9s | %-9s\n' "per call" clients calls "calls/s" \
 		"p50/call" "p99/call"
 	echo "---------------------------------------+---------+-----------+----------+-----------+----------"
 	while read -r _ pat c calls fails cps p50 p99; do
 		case "${pat#pattern=}" in
 		pam) pat="new connection+GetAccount+VerifyOtp" ;;
+		verify-bus) pat="VerifyOtp, kept connection, bus" ;;
 		*) pat="VerifyOtp on a kept connection" ;;
 		esac
 		printf '%-38s | %-7s | %-9s | %-8s | %-9s | %-9s\n' "$pat" "${c#clients=}" \

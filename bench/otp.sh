@@ -174,12 +174,13 @@ for n in "${SIZES[@]}"; do
 	fi
 done
 
-# regsd throughput on the bus alone: 1, 2, 4, 8 client processes with one connection each, then
-# the old pam_regs per-login pattern (new connection + GetAccount + VerifyOtp) with 1 and 8.
+# regsd throughput alone: 1, 2, 4, 8 client processes with one connection each (the client's own
+# choice, as the module's: the direct socket), then pam_regs' per-login pattern (new connection +
+# GetAccount + VerifyOtp) with 1 and 8, then kept connections through the bus with 1 and 8.
 # Every round makes the same number of calls in total, split over its clients.
 DL_TOTAL=4000
 DL_PAM_TOTAL=2000
-dl_need() { echo $((4 * DL_TOTAL + 2 * DL_PAM_TOTAL)); }
+dl_need() { echo $((6 * DL_TOTAL + 2 * DL_PAM_TOTAL)); }
 avail=$((LARGEST - $(cat "$W/used.regs" 2>/dev/null | wc -l)))
 if [ "$(dl_need)" -gt "$avail" ]; then
 	# Too few unused accounts: every account can log in again in the next TOTP step.
@@ -192,9 +193,13 @@ if [ "$(dl_need)" -gt "$avail" ]; then
 	done
 fi
 : >"$W/dbusload.out"
-for round in 1:$DL_TOTAL 2:$DL_TOTAL 4:$DL_TOTAL 8:$DL_TOTAL pam1:$DL_PAM_TOTAL pam8:$DL_PAM_TOTAL; do
+for round in 1:$DL_TOTAL 2:$DL_TOTAL 4:$DL_TOTAL 8:$DL_TOTAL pam1:$DL_PAM_TOTAL pam8:$DL_PAM_TOTAL \
+	bus1:$DL_TOTAL bus8:$DL_TOTAL; do
 	clients=${round%%:*} total=${round#*:} extra=
-	case "$clients" in pam*) clients=${clients#pam} extra=--pam-pattern ;; esac
+	case "$clients" in
+	pam*) clients=${clients#pam} extra=--pam-pattern ;;
+	bus*) clients=${clients#bus} extra=--bus ;;
+	esac
 	log "regsd throughput: $clients client(s) $extra, $total calls over $LARGEST accounts"
 	if ! env -u DBUS_SESSION_BUS_ADDRESS DBUS_SYSTEM_BUS_ADDRESS="$BUS_ADDR" \
 		"$DBUSLOAD" --users "$LARGEST" --calls $((total / clients)) --clients "$clients" \
