@@ -41,6 +41,9 @@ PACKAGES=(
 	# targets (tests/fuzz): clang with its sanitizer and libFuzzer runtimes; llvm for
 	# llvm-symbolizer, which names the frames in a report
 	clang libclang-rt-14-dev llvm
+	# R10: the fleet store (libpq for regsd), and real PostgreSQL servers (primary and
+	# synchronous standby) that the tests start themselves with initdb/pg_ctl, no system service
+	libpq-dev postgresql-15
 	# R11.3 single-prompt clients: the real FreeRADIUS (rlm_pam) queried with radclient,
 	# the real apache2 with mod_authnz_pam queried with curl (tests/integration/test_single_prompt.py)
 	freeradius freeradius-utils apache2 libapache2-mod-authnz-pam curl

@@ -299,6 +299,8 @@ const char *regs_config_language(const struct regs_config *cfg)
 	return cfg->language >= 0 ? regs_languages[cfg->language] : "";
 }
 
+static const char *const store_kinds[] = {"lmdb", "postgresql", NULL};
+
 static const char *const crl_policies[] = {"deny", "allow", NULL};
 
 static const char *const smtp_tls_modes[] = {"required", "optional", NULL};
@@ -314,6 +316,9 @@ static const char *const smtp_tls_modes[] = {"required", "optional", NULL};
 	}
 
 const struct opt_desc regs_config_options[] = {
+    {"store", OPT_ENUM, offsetof(struct regs_config, store), sizeof(int), 0, 0, store_kinds},
+    CFG_STRING(postgresql),
+    CFG_STRING(host_name),
     CFG_STRING(state_dir),
     CFG_STRING(direct_socket),
     CFG_STRING(seal_key_file),

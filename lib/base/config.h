@@ -51,8 +51,13 @@ enum regs_err config_read_file_safely(const char *path, char **out, opt_report_f
 
 /* The daemon's configuration (regs.conf). */
 enum regs_failmode { REGS_FAILMODE_SECURE = 0, REGS_FAILMODE_OPEN = 1 };
+/* Where the database lives (R10): the embedded LMDB, or one PostgreSQL shared by a fleet. */
+enum regs_store_kind { REGS_STORE_LMDB = 0, REGS_STORE_POSTGRESQL = 1 };
 
 struct regs_config {
+	int store;                 /* enum regs_store_kind (lmdb) */
+	char postgresql[1024];     /* libpq connection string for store = postgresql (R10) */
+	char host_name[64];        /* names this host in the activity log ("" = gethostname) */
 	char state_dir[256];       /* LMDB environment, mode 0700 */
 	char seal_key_file[256];   /* AES-256-GCM key, 0600 root */
 	char direct_socket[108];   /* pam_regs's peer-to-peer socket ("" = bus only) */

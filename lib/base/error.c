@@ -33,6 +33,8 @@ const char *regs_strerror(enum regs_err err)
 		return "bad configuration";
 	case REGS_ERR_FATAL:
 		return "database environment failed (regsd must restart)";
+	case REGS_ERR_UNAVAILABLE:
+		return "database unreachable";
 	}
 	return "unknown error";
 }

@@ -62,6 +62,10 @@ struct store {
 	const struct store_ops *ops;
 };
 
+/* Checks what a host must agree on with its database (the seal key, R10.4) in a write
+ * transaction, at open and at every reconnect; an error refuses the store. */
+typedef enum regs_err (*store_attach_fn)(void *ctx, struct store_txn *t, char *why, size_t whysz);
+
 struct store_options {
 	const char *dir; /* created 0700 if absent; must not be group/other accessible */
 	size_t map_size; /* bytes */
