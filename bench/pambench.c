@@ -1,7 +1,7 @@
 /* Times whole PAM transactions (pam_start + pam_authenticate + pam_end, password-less OTP) for
  * distinct random users of a PAM service: in this process, in C concurrent client processes
  * (--clients), or in a fresh process per login (--exec bench/pamonce); prints p50/p99 in
- * microseconds. */
+ * microseconds. --sockets spreads the clients over several regsd hosts. */
 #include "codesrc.h"
 #include "common.h"
 #include "fanout.h"
@@ -17,7 +17,7 @@
 #define SHOW_FAILURES 5
 
 struct options {
-	const char *service, *used, *label, *exec, *passwd, *samples, *codes;
+	const char *service, *used, *label, *exec, *passwd, *samples, *codes, *sockets;
 	unsigned users, clients;
 	size_t count, warmup;
 	uint64_t rng_seed;
@@ -35,10 +35,13 @@ static void usage(void)
 	    stderr,
 	    "Usage: pambench --service NAME --users N --count K [--warmup W] [--used FILE]\n"
 	    "                [--label TEXT] [--rng-seed S] [--samples FILE] [--no-code]\n"
-	    "                [--codes PAMCODES] [--clients C | --exec PAMONCE [--passwd FILE]]\n"
+	    "                [--codes PAMCODES] [--clients C [--sockets P1,P2...] |\n"
+	    "                 --exec PAMONCE [--passwd FILE]]\n"
 	    "W untimed logins first; all users are distinct and unused. Timed: pam_start +\n"
 	    "pam_authenticate + pam_end. --clients: C processes with K logins each, started\n"
-	    "together. --exec: fork+exec PAMONCE SERVICE USER CODE per login, timed from fork to\n"
+	    "together; --sockets: client k sets REGS_DIRECT_SOCKET to the (k mod n)-th path,\n"
+	    "so the clients spread over n regsd hosts. --exec: fork+exec PAMONCE SERVICE USER CODE "
+	    "per login, timed from fork to\n"
 	    "waitpid; --passwd rewrites FILE (an nss_wrapper passwd) with that user first.\n"
 	    "--samples appends \"whole_us auth_us\" per timed login. --no-code: the stack does "
 	    "not\n"
@@ -51,13 +54,21 @@ static void usage(void)
 static void parse(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
-	    {"service", required_argument, NULL, 's'}, {"users", required_argument, NULL, 'n'},
-	    {"count", required_argument, NULL, 'k'},   {"used", required_argument, NULL, 'u'},
-	    {"label", required_argument, NULL, 'l'},   {"rng-seed", required_argument, NULL, 'r'},
-	    {"warmup", required_argument, NULL, 'w'},  {"clients", required_argument, NULL, 'c'},
-	    {"exec", required_argument, NULL, 'e'},    {"passwd", required_argument, NULL, 'p'},
-	    {"samples", required_argument, NULL, 'S'}, {"codes", required_argument, NULL, 'C'},
-	    {"no-code", no_argument, NULL, 'N'},       {NULL, 0, NULL, 0},
+	    {"service", required_argument, NULL, 's'},
+	    {"users", required_argument, NULL, 'n'},
+	    {"count", required_argument, NULL, 'k'},
+	    {"used", required_argument, NULL, 'u'},
+	    {"label", required_argument, NULL, 'l'},
+	    {"rng-seed", required_argument, NULL, 'r'},
+	    {"warmup", required_argument, NULL, 'w'},
+	    {"clients", required_argument, NULL, 'c'},
+	    {"exec", required_argument, NULL, 'e'},
+	    {"passwd", required_argument, NULL, 'p'},
+	    {"samples", required_argument, NULL, 'S'},
+	    {"codes", required_argument, NULL, 'C'},
+	    {"no-code", no_argument, NULL, 'N'},
+	    {"sockets", required_argument, NULL, 'D'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 	memset(o, 0, sizeof(*o));
@@ -103,13 +114,16 @@ static void parse(int argc, char **argv, struct options *o)
 		case 'C':
 			o->codes = optarg;
 			break;
+		case 'D':
+			o->sockets = optarg;
+			break;
 		default:
 			usage();
 		}
 	}
 	if (optind != argc || !o->service || !o->users || !o->count ||
 	    o->clients > FANOUT_MAX_CLIENTS || (o->clients && o->exec) ||
-	    (!o->codes && !o->no_code))
+	    (!o->codes && !o->no_code) || (o->sockets && !o->clients))
 		usage();
 	if (!o->label)
 		o->label = o->service;
@@ -185,11 +199,34 @@ struct clients_ctx {
 	const unsigned *users;
 };
 
+/* Client k's host: REGS_DIRECT_SOCKET = the (k mod n)-th of the n comma-separated paths. */
+static void pick_socket(const char *list, unsigned k)
+{
+	char path[4096];
+	size_t n = 1;
+	for (const char *p = list; *p; p++)
+		n += *p == ',';
+	const char *at = list;
+	for (size_t i = 0; i < k % n; i++)
+		at = strchr(at, ',') + 1;
+	size_t len = strcspn(at, ",");
+	if (len == 0 || len >= sizeof(path)) {
+		fprintf(stderr, "pambench: --sockets: an empty or too long path\n");
+		exit(2);
+	}
+	memcpy(path, at, len);
+	path[len] = '\0';
+	if (setenv("REGS_DIRECT_SOCKET", path, 1) != 0)
+		exit(1);
+}
+
 static int clients_prepare(void *ctx, unsigned k)
 {
 	struct clients_ctx *c = ctx;
 	struct sample s;
 	size_t failed = 0, base = (size_t)k * (c->o->warmup + c->o->count);
+	if (c->o->sockets)
+		pick_socket(c->o->sockets, k);
 	if (!c->o->no_code)
 		codesrc_open(&c->src, c->o->codes);
 	for (size_t i = 0; i < c->o->warmup; i++)

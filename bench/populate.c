@@ -1,10 +1,12 @@
-/* Bulk-loads benchmark users: regsd's LMDB store (sealed exactly as regsd seals), Google
- * bindings in it, google-authenticator files, a pam_oath usersfile, a passwd file. */
+/* Bulk-loads benchmark users: regsd's LMDB store or the fleet's PostgreSQL store (sealed exactly
+ * as regsd seals), Google bindings in LMDB, google-authenticator files, a pam_oath usersfile, a
+ * passwd file. */
 #include "account/record.h"
 #include "common.h"
 #include "otp/base32.h"
 #include "store/seal.h"
 #include "store/store.h"
+#include "store/store_pg.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/sha.h>
@@ -19,15 +21,17 @@
 
 static void usage(void)
 {
-	fprintf(stderr,
-	        "Usage: populate regs STATE_DIR SEAL_KEY FROM TO [MAP_MB]\n"
-	        "       populate google STATE_DIR FROM TO ISSUER  (Google bindings: sub "
-	        "bench-sub-USER)\n"
-	        "       populate ga DIR FROM TO        (DIR/USER: ~/.google_authenticator format)\n"
-	        "       populate oath FILE FROM TO     (pam_oath usersfile, appended)\n"
-	        "       populate passwd FILE FROM TO HOME (passwd lines, appended; uid 100000+i)\n"
-	        "Users are u0000001.. (FROM..TO inclusive); each secret is\n"
-	        "HMAC-SHA1($BENCH_SEED or \"" BENCH_DEFAULT_SEED "\", user).\n");
+	fprintf(
+	    stderr,
+	    "Usage: populate regs STATE_DIR SEAL_KEY FROM TO [MAP_MB]\n"
+	    "       populate regs-pg CONNINFO SEAL_KEY FROM TO  (the fleet's PostgreSQL store)\n"
+	    "       populate google STATE_DIR FROM TO ISSUER  (Google bindings: sub "
+	    "bench-sub-USER)\n"
+	    "       populate ga DIR FROM TO        (DIR/USER: ~/.google_authenticator format)\n"
+	    "       populate oath FILE FROM TO     (pam_oath usersfile, appended)\n"
+	    "       populate passwd FILE FROM TO HOME (passwd lines, appended; uid 100000+i)\n"
+	    "Users are u0000001.. (FROM..TO inclusive); each secret is\n"
+	    "HMAC-SHA1($BENCH_SEED or \"" BENCH_DEFAULT_SEED "\", user).\n");
 	exit(2);
 }
 
@@ -85,17 +89,12 @@ static int fsync_data(const char *dir)
 	return 0;
 }
 
-/* Loads with MDB_NOSYNC and batched commits, then fsyncs the data file once. */
-static int populate_regs(const char *dir, const char *key_path, unsigned from, unsigned to,
-                         unsigned long map_mb)
+/* Accounts from..to into s, BATCH per transaction, sealed under the key at key_path (made when
+ * absent, as regsd makes it). */
+static void load_accounts(struct store *s, const char *key_path, unsigned from, unsigned to)
 {
-	struct store *s;
 	struct seal_key key;
-	struct store_options so = {dir, (size_t)map_mb << 20, 0};
-	enum regs_err err = store_lmdb_open(&so, &s);
-	if (err != REGS_OK)
-		die_regs(dir, err);
-	err = seal_key_load(key_path, 1, &key);
+	enum regs_err err = seal_key_load(key_path, 1, &key);
 	if (err != REGS_OK)
 		die_regs(key_path, err);
 	int64_t now = (int64_t)time(NULL);
@@ -110,9 +109,38 @@ static int populate_regs(const char *dir, const char *key_path, unsigned from, u
 		if (err != REGS_OK)
 			die_regs("commit", err);
 	}
-	store_close(s);
 	seal_key_wipe(&key);
+}
+
+/* Loads with MDB_NOSYNC and batched commits, then fsyncs the data file once. */
+static int populate_regs(const char *dir, const char *key_path, unsigned from, unsigned to,
+                         unsigned long map_mb)
+{
+	struct store *s;
+	struct store_options so = {dir, (size_t)map_mb << 20, 0};
+	enum regs_err err = store_lmdb_open(&so, &s);
+	if (err != REGS_OK)
+		die_regs(dir, err);
+	load_accounts(s, key_path, from, to);
+	store_close(s);
 	return fsync_data(dir);
+}
+
+/* Through store_pg.h as regsd writes (its schema, its batch lock; no attach): each commit is
+ * one durable PostgreSQL commit. */
+static int populate_regs_pg(const char *conninfo, const char *key_path, unsigned from, unsigned to)
+{
+	struct store *s;
+	char why[700] = "";
+	struct store_pg_options po = {.conninfo = conninfo};
+	enum regs_err err = store_pg_open(&po, &s, why, sizeof(why));
+	if (err != REGS_OK) {
+		fprintf(stderr, "populate: PostgreSQL: %s\n", *why ? why : regs_strerror(err));
+		return 1;
+	}
+	load_accounts(s, key_path, from, to);
+	store_close(s);
+	return 0;
 }
 
 /* What a Google binding leaves (daemon/oobstore.c google_save): the record under the user and
@@ -231,6 +259,12 @@ int main(int argc, char **argv)
 		unsigned long map_mb = argc == 7 ? bench_parse_ulong("MAP_MB", argv[6]) : 4096;
 		umask(077);
 		return populate_regs(argv[2], argv[3], from, to, map_mb);
+	}
+	if (strcmp(mode, "regs-pg") == 0 && argc == 6) {
+		unsigned from = (unsigned)bench_parse_ulong("FROM", argv[4]);
+		unsigned to = (unsigned)bench_parse_ulong("TO", argv[5]);
+		umask(077);
+		return populate_regs_pg(argv[2], argv[3], from, to);
 	}
 	if (strcmp(mode, "google") == 0 && argc == 6) {
 		unsigned from = (unsigned)bench_parse_ulong("FROM", argv[3]);
