@@ -156,7 +156,7 @@ TWO_HOSTS=(--sockets "$W/a/regsd.sock,$W/b/regsd.sock")
 # a under `strace -c -w -f` of its regsd (where its wall time goes), and one with PostgreSQL
 # logging each statement's server time (log_min_duration_statement = 0), summed by kind; both to
 # $W/fleet/probe-*.txt and stderr.
-fleet_probe() {
+probe_strace() {
 	local spid
 	log "probe: strace -c -w -f on host a's regsd (pid ${HOST_REGSD[a]}) over one 8-client round"
 	strace -c -w -f -p "${HOST_REGSD[a]}" -o "$W/fleet/probe-strace.txt" &
@@ -166,30 +166,41 @@ fleet_probe() {
 	kill -INT "$spid"
 	wait "$spid" || true
 	head -25 "$W/fleet/probe-strace.txt" >&2
-	log "probe: log_min_duration_statement = 0 over one 8-client round"
+}
+probe_statements() {
+	log "probe: log_min_duration_statement = 0 and pg_stat_wal over one 8-client round"
 	psql_at "$W/pg" "ALTER SYSTEM SET log_min_duration_statement = 0" &&
-		psql_at "$W/pg" "SELECT pg_reload_conf()" >/dev/null
+		psql_at "$W/pg" "ALTER SYSTEM SET track_wal_io_timing = on" &&
+		psql_at "$W/pg" "SELECT pg_reload_conf(), pg_stat_reset_shared('wal')" >/dev/null
 	sleep 0.5
-	local from=$(($(wc -l <"$W/pg/log") + 1))
+	local from=$(($(wc -l <"$W/pg/log") + 1)) logins=$((CL_TOTAL + 3 * CL_CLIENTS))
 	clients_round pg1 "$LARGEST" "$CL_CLIENTS"
+	psql_at "$W/pg" "SELECT format('WAL per login: %s records, %s full-page images, %s bytes; %s
+		syncs in all (%s per login), %s ms mean per sync', round(wal_records / $logins.0, 1),
+		round(wal_fpi / $logins.0, 1), round(wal_bytes / $logins.0), wal_sync,
+		round(wal_sync / $logins.0, 2), round((wal_sync_time / greatest(wal_sync, 1))::numeric,
+		2)) FROM pg_stat_wal" >"$W/fleet/probe-wal.txt"
 	psql_at "$W/pg" "ALTER SYSTEM RESET log_min_duration_statement" &&
+		psql_at "$W/pg" "ALTER SYSTEM RESET track_wal_io_timing" &&
 		psql_at "$W/pg" "SELECT pg_reload_conf()" >/dev/null
-	tail -n +"$from" "$W/pg/log" | awk -v logins=$((CL_TOTAL + 3 * CL_CLIENTS)) '
+	tail -n +"$from" "$W/pg/log" | awk -v logins="$logins" '
 		/duration: [0-9.]+ ms/ {
 			match($0, /duration: [0-9.]+ ms/); d = substr($0, RSTART + 10, RLENGTH - 13) + 0
 			s = substr($0, RSTART + RLENGTH + 2)
-			if (s ~ /^execute [a-z_]+/) { split(s, w, /[ :]/); k = "execute " w[2] }
+			if (s ~ /^(parse|bind|execute) [a-z_]+:/) { split(s, w, /[ :]/); k = w[1] " " w[2] }
 			else if (s ~ /pg_advisory_xact_lock/) k = "BEGIN + batch lock"
 			else if (s ~ /^statement: BEGIN ISOLATION/) k = "BEGIN read only"
 			else if (s ~ /^statement: (INSERT|DELETE).*COMMIT/) k = "writes + COMMIT"
 			else { split(s, w, /[ ;]/); k = w[2] }
 			n[k]++; t[k] += d; all += d; cnt++ }
-		END { printf "%-22s | %7s | %9s | %s\n", "statement", "count", "per login", "mean server ms"
+		END { printf "%-22s | %7s | %9s | %s\n", "statement (server side)", "count", "per login", "mean ms"
 			for (k in n) printf "%-22s | %7d | %9.2f | %.3f\n", k, n[k], n[k] / logins, t[k] / n[k]
 			printf "all: %d statements, %.1f per login, server time %.2f ms per login\n", cnt, cnt / logins, all / logins }' \
 		>"$W/fleet/probe-statements.txt"
+	cat "$W/fleet/probe-wal.txt" >&2
 	cat "$W/fleet/probe-statements.txt" >&2
 }
+fleet_probe() { probe_strace && probe_statements; }
 
 # ------------------------------------------------------------------ the run
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
