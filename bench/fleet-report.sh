@@ -27,7 +27,6 @@ in_cell() {
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b > 0) printf "%.2f", a / b; else print "-" }'; }
-yes_if() { if awk "BEGIN { exit !($1) }"; then echo yes; else echo no; fi; }
 
 in_row() { # LABEL KEY [LMDB_KEY]
 	local lm=-
@@ -77,21 +76,13 @@ targets() {
 	done
 }
 
-MEM_GB=$(awk '/^MemTotal/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)
-CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 {
-	echo "pam_regs fleet store benchmark (issue 13), $(date -u '+%Y-%m-%d %H:%M UTC'), $(($(date +%s) - T0)) s"
-	echo "machine: $(nproc) cores ($CPU), ${MEM_GB} GiB RAM, $(uname -sr)"
-	echo "work dir: $W on $STATE_DEV ($STATE_FS, $STATE_OPTS); 4 KiB O_DSYNC write: ${DSYNC_MS} ms"
-	echo "load average (1, 5, 15 min) at the start of the measurements: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "/dev/log: a sink that accepts and drops messages (bench/logsink) for every process; $DEVLOG_NOTE"
+	run_header "pam_regs fleet store benchmark (issue 13)" "work dir: $W"
 	echo "PostgreSQL $PG_VERSION as nobody in the work dir, Unix socket only ($PG_SETTINGS);"
 	echo "  database at the end: $PG_DB_MB MiB (LMDB data.mdb: $LMDB_MB MiB); bulk load through store_pg.h,"
 	echo "  10,000 accounts per commit: $(for n in "${FLEET_SIZES[@]}"; do printf '%s in %s s; ' "$(fmt_n "$n")" "${PG_LOAD_S[$n]}"; done)"
 	echo "hosts: a, b (store = postgresql, one connection string, seal key and database) and lmdb"
 	echo "  (store = lmdb); each a private bus, the production regsd and its direct socket"
-	[ -z "${BENCH_REGSD_CONF_EXTRA:-}${BENCH_MODULE_ENV:-}${BENCH_REGS_MODULE_ARGS:-}" ] ||
-		echo "variant: BENCH_REGSD_CONF_EXTRA='${BENCH_REGSD_CONF_EXTRA:-}' BENCH_MODULE_ENV='${BENCH_MODULE_ENV:-}' BENCH_REGS_MODULE_ARGS='${BENCH_REGS_MODULE_ARGS:-}'"
 	echo
 	echo "Whole PAM transaction in process (pam_start + pam_authenticate + pam_end), pam_regs otp,"
 	echo "distinct random users, $ROUNDS rounds interleaved postgresql / lmdb: p50 / p99 (logins timed),"
@@ -116,9 +107,5 @@ CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 	targets
 	echo "targets met: $MET of $TARGETS"
 } >"$W/table.txt"
-cat "$W/table.txt"
-if [ "$FAILED" != 0 ]; then
-	echo "bench/run: some measurements FAILED (see above)" >&2
-	exit 1
-fi
+print_table
 exit 0

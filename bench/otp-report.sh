@@ -55,7 +55,6 @@ ratio_row() {
 	[ "$met" = yes ] && MET=$((MET + 1))
 	printf '%-42s | %-9s | %-20s | %-5s | %-40s | %s\n' "$fig" "$rs" "$as" "$ratio" "$target" "$met"
 }
-yes_if() { if awk "BEGIN { exit !($1) }"; then echo yes; else echo no; fi; }
 
 ratios() {
 	local n k b ga_v mode c r g first last
@@ -111,16 +110,8 @@ in_process_rows() {
 	done
 }
 
-MEM_GB=$(awk '/^MemTotal/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)
-CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 {
-	echo "pam_regs benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(($(date +%s) - T0)) s"
-	echo "machine: $(nproc) cores ($CPU), ${MEM_GB} GiB RAM, $(uname -sr)"
-	echo "state dir: $W/state on $STATE_DEV ($STATE_FS, $STATE_OPTS); 4 KiB O_DSYNC write: ${DSYNC_MS} ms"
-	echo "load average (1, 5, 15 min) at the start of the measurements: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "/dev/log: a sink that accepts and drops messages (bench/logsink) for every process; $DEVLOG_NOTE"
-	[ -z "${BENCH_REGSD_CONF_EXTRA:-}${BENCH_MODULE_ENV:-}${BENCH_REGS_MODULE_ARGS:-}" ] ||
-		echo "variant: BENCH_REGSD_CONF_EXTRA='${BENCH_REGSD_CONF_EXTRA:-}' BENCH_MODULE_ENV='${BENCH_MODULE_ENV:-}' BENCH_REGS_MODULE_ARGS='${BENCH_REGS_MODULE_ARGS:-}'"
+	run_header "pam_regs benchmark" "state dir: $W/state"
 	echo
 	echo "Whole PAM transaction in process (pam_start + pam_authenticate + pam_end), password-less OTP,"
 	echo "distinct random users, $ROUNDS interleaved rounds: p50 / p99 (logins timed)"
@@ -189,8 +180,4 @@ CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 	ratios
 	echo "targets met: $MET of $TARGETS"
 } >"$W/table.txt"
-cat "$W/table.txt"
-if [ "$FAILED" != 0 ]; then
-	echo "bench/run: some measurements FAILED (see above)" >&2
-	exit 1
-fi
+print_table

@@ -99,3 +99,29 @@ clients_round() {
 	[ -n "${CPS[$key]}" ] || { FAILED=1; FAILS[$key]=FAILED; }
 	log "$key: $(sed 's/^RESULT //' <<<"$out")"
 }
+
+# run_header TITLE WHERE: a table's first lines: what and when, the machine, the disk (WHERE: "state
+# dir: PATH" or the like), the load, /dev/log, and the variant switches when set.
+run_header() {
+	local mem cpu
+	mem=$(awk '/^MemTotal/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)
+	cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+	echo "$1, $(date -u '+%Y-%m-%d %H:%M UTC'), $(($(date +%s) - T0)) s"
+	echo "machine: $(nproc) cores ($cpu), ${mem} GiB RAM, $(uname -sr)"
+	echo "$2 on $STATE_DEV ($STATE_FS, $STATE_OPTS); 4 KiB O_DSYNC write: ${DSYNC_MS} ms"
+	echo "load average (1, 5, 15 min) at the start of the measurements: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "/dev/log: a sink that accepts and drops messages (bench/logsink) for every process; $DEVLOG_NOTE"
+	[ -z "${BENCH_REGSD_CONF_EXTRA:-}${BENCH_MODULE_ENV:-}${BENCH_REGS_MODULE_ARGS:-}" ] ||
+		echo "variant: BENCH_REGSD_CONF_EXTRA='${BENCH_REGSD_CONF_EXTRA:-}' BENCH_MODULE_ENV='${BENCH_MODULE_ENV:-}' BENCH_REGS_MODULE_ARGS='${BENCH_REGS_MODULE_ARGS:-}'"
+}
+
+# print_table: the table to stdout; exit 1 when a measurement failed.
+print_table() {
+	cat "$W/table.txt"
+	if [ "$FAILED" != 0 ]; then
+		echo "bench/run: some measurements FAILED (see above)" >&2
+		exit 1
+	fi
+}
+
+yes_if() { if awk "BEGIN { exit !($1) }"; then echo yes; else echo no; fi; } # AWK_CONDITION
