@@ -51,13 +51,13 @@ MET=0 TARGETS=0
 target_row() { # FIGURE VALUE_TEXT TARGET_TEXT RATIO MET
 	TARGETS=$((TARGETS + 1))
 	[ "$5" = yes ] && MET=$((MET + 1))
-	printf '%-50s | %-10s | %-17s | %-5s | %s\n' "$1" "$2" "$3" "$4" "$5"
+	printf '%-52s | %-10s | %-17s | %-5s | %s\n' "$1" "$2" "$3" "$4" "$5"
 }
 
 targets() {
 	local n k r t label first=${P50[in:pg:1000]:-} last=${P50[in:pg:$LARGEST]:-}
-	printf '%-50s | %-10s | %-17s | %-5s | %s\n' figure value "target (issue 13)" ratio met
-	echo "---------------------------------------------------+------------+-------------------+-------+----"
+	printf '%-52s | %-10s | %-17s | %-5s | %s\n' figure value "target (issue 13)" ratio met
+	echo "-----------------------------------------------------+------------+-------------------+-------+----"
 	for k in "pg:1000:" "pg:$LARGEST:" "pgsync:$LARGEST: + sync standby"; do
 		IFS=: read -r t n label <<<"$k"
 		r=${P50[in:$t:$n]:-}
