@@ -89,6 +89,7 @@ class Load:
 
     def _run(self):
         conn = rawbus.connect(self.host)
+        self.host.advance(30)  # past the step of the enrolment's code
         try:
             while not self.stop.is_set() and self.rounds < MAX_ROUNDS:
                 done, self.lost = set(), set()
