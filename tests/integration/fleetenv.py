@@ -14,7 +14,7 @@ Fresh state per test, as Env's (tap.run): snapshot() also keeps a copy of the da
 import os
 import shutil
 
-from env import Env
+from env import Env, SetUpAndCleanUp
 from pgserver import DBNAME, ROLE, PgServer, available
 import tap
 
@@ -69,7 +69,7 @@ class FleetHost(Env):
         os.chmod(dst, 0o600)
 
 
-class Fleet:
+class Fleet(SetUpAndCleanUp):
     """PostgreSQL and the hosts; a context manager like Env. fsync=False makes a quick
     server for tests that do not crash it; standby=True adds a synchronous streaming standby
     (fleet.standby) and gives regsd the connection string of both, read-write first."""
@@ -107,19 +107,6 @@ class Fleet:
         c = {"store": "postgresql", "postgresql": self.conninfo(), "host_name": name}
         c.update(self.conf)
         return c
-
-    # -- context manager
-    def __enter__(self):
-        try:
-            self.setup()
-        except BaseException:
-            self.cleanup()
-            raise
-        return self
-
-    def __exit__(self, *exc):
-        self.cleanup()
-        return False
 
     def setup(self):
         self.pg = PgServer(fsync=self.fsync)
