@@ -11,6 +11,7 @@ nothing is counted; regsd reconnects by itself.
 """
 
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -23,7 +24,9 @@ from harness import F_CARD_BOUND, F_LOCKED, check, check_in  # noqa: E402
 import rawbus  # noqa: E402
 import test_card as card  # noqa: E402
 import test_concurrency as race  # noqa: E402
+import test_google as google  # noqa: E402
 import test_lifecycle as lifecycle  # noqa: E402
+import test_mobile as mobile  # noqa: E402
 
 THRESHOLD = 3  # lock_threshold (regs.conf default)
 ROUNDS = 5
@@ -33,9 +36,9 @@ E_STEP_UP = "tw.regs.Error.StepUpRequired"
 
 
 class _State:
-    crl = None   # the CRL server of the card tests
-    tmp = None   # the test PKI's directory
-    conf = {}    # regs.conf lines of both hosts (anchors, CRL URLs)
+    crl = None    # the CRL server of the card tests
+    tmp = None    # the test PKI's directory
+    missing = {}  # binding kind -> why its provider could not be set up
 
 
 S = _State()
@@ -299,8 +302,7 @@ def bind_race(fleet, users, name):
 
 
 def test_R10_1_R3_6_one_card_bound_at_both_hosts_at_once_binds_one_account(env):
-    if not S.crl:
-        harness.skip("the test PKI could not be made: " + str(S.conf))
+    needs("card")
     for h in env.hosts:
         card.restart_regsd(h)  # each host has fetched the CRLs
     users = ("user11", "user12")
@@ -319,6 +321,33 @@ def test_R10_1_R3_6_one_card_bound_at_both_hosts_at_once_binds_one_account(env):
         env.b.call_ok("Reset", "string:" + winner, "string:card")
         check(not env.a.get_account(winner)[0] & F_CARD_BOUND, "the card unbound on B is "
               "still bound on A")
+
+
+def test_R10_1_R5_2_google_account_bound_on_a_is_refused_to_another_account_on_b(env):
+    needs("google")
+    google.use(env.a, "alice")
+    rc, out, err = google.bind_google(env.b, "bob", google.sub("alice"))
+    check(rc == 7, "binding on host B the Google account bound to alice on host A: exit 7, "
+          "got %d" % rc, out, err, env.regsd_tail())
+    check(not any(on_both(env, lambda h: h.get_account("bob")[0] & harness.F_GOOGLE_BOUND)),
+          "bob got alice's Google account")
+    google.bound(env.b, "bob")  # his own is fine
+    r = google.google_login(env.a, "bob", [google.approve_then(google.sub("bob"))])
+    check(r.ok, "bob's Google account bound on B logs him in on A", r, env.regsd_tail())
+
+
+def test_R10_1_R4_phone_bound_on_a_is_refused_to_another_account_on_b(env):
+    needs("mobile")
+    mobile.use(env.a, "alice")
+    rc, out, err = mobile.bind_mobile(env.b, "bob", mobile.IDS["alice"])
+    check(rc == mobile.EXIT_ALREADY_BOUND, "binding on host B the phone bound to alice on "
+          "host A: exit %d, got %d" % (mobile.EXIT_ALREADY_BOUND, rc), out, err,
+          env.regsd_tail())
+    check_in("bound to another account", err, "says why", out, err)
+    check(not any(on_both(env, lambda h: h.get_account("bob")[0] & harness.F_MOBILE_BOUND)),
+          "bob got alice's phone")
+    r = mobile.mobile_login(env.b, "alice", [mobile.approve_then()])
+    check(r.ok, "alice's phone bound on A logs her in on B", r, env.regsd_tail())
 
 
 # ---------------------------------------------------------------- R10.2
@@ -354,7 +383,7 @@ def test_R10_2_database_down_refuses_login_counts_nothing_and_reconnects(env):
 
 def _card_setup():
     """The test PKI and a CRL server for both hosts (test_card.py's, with no card reader:
-    cards are bound over the bus); regs.conf lines naming the anchors and CRLs."""
+    cards are bound over the bus); returns the regs.conf lines naming anchors and CRLs."""
     import crl_server  # tests/fixtures, on sys.path through test_card
     S.tmp = tempfile.mkdtemp(prefix="regs-fleet-pki-")
     os.chmod(S.tmp, 0o755)
@@ -367,22 +396,63 @@ def _card_setup():
         pki=card.pki.make(os.path.join(S.tmp, "pki"), crl_port=S.crl.port))
     card.publish()
     card.S.urls = [S.crl.url("moica.crl"), S.crl.url("xca.crl")]
-    S.conf = card.pki.anchor_conf(cardenv.current.pki["certs"], S.tmp, card.S.urls)
+    return card.pki.anchor_conf(cardenv.current.pki["certs"], S.tmp, card.S.urls)
+
+
+def _card_teardown():
+    if S.crl:
+        S.crl.stop()
+    if S.tmp:
+        shutil.rmtree(S.tmp, ignore_errors=True)
+
+
+def _google_setup():
+    google._setup()
+    return google.S.conf
+
+
+def _google_teardown():
+    if google.S.op:
+        google.S.op.stop()
+    if google.S.tmp:
+        shutil.rmtree(google.S.tmp, ignore_errors=True)
+
+
+def _mobile_setup():
+    mobile._setup()
+    return mobile.S.conf
+
+
+def _mobile_teardown():
+    if mobile.S.svc:
+        mobile.S.svc.stop()
+    if mobile.S.tmp:
+        shutil.rmtree(mobile.S.tmp, ignore_errors=True)
+
+
+# what each binding kind needs besides the fleet: its set-up returns regs.conf lines
+PROVIDERS = {"card": (_card_setup, _card_teardown), "google": (_google_setup, _google_teardown),
+             "mobile": (_mobile_setup, _mobile_teardown)}
+
+
+def needs(kind):
+    """Skips the test when the provider of a binding kind could not be set up."""
+    if kind in S.missing:
+        harness.skip("the %s fixture could not be set up: %s" % (kind, S.missing[kind]))
 
 
 def main():
-    import shutil
+    conf = {}
     try:
-        _card_setup()
-    except Exception as e:  # only the card test needs it
-        S.crl, S.conf = None, "%s: %s" % (type(e).__name__, e)
-    try:
-        fleetenv.main(globals(), conf=S.conf if S.crl else {}, smtp=True)
+        for kind, (setup, _) in PROVIDERS.items():
+            try:
+                conf.update(setup())
+            except Exception as e:  # only the tests of that kind need it
+                S.missing[kind] = "%s: %s" % (type(e).__name__, e)
+        fleetenv.main(globals(), conf=conf, smtp=True)
     finally:
-        if S.crl:
-            S.crl.stop()
-        if S.tmp:
-            shutil.rmtree(S.tmp, ignore_errors=True)
+        for _, teardown in PROVIDERS.values():
+            teardown()
 
 
 if __name__ == "__main__":
