@@ -6,6 +6,7 @@
 #include "proto/bus.h"
 #include "ratelimit.h"
 #include "secrets.h"
+#include "storeopen.h"
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -87,19 +88,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 	return -1;
 }
 
-/* The database first: it creates the state directory the key may live in. */
+/* The state directory first (the key may live in it), then the key, then what the database
+ * must agree on with it (storeopen.c). */
 static int open_state(struct daemon *d, int check_only)
 {
 	enum regs_err err;
-	if (!check_only) {
-		struct store_options so = {d->cfg.state_dir, (size_t)d->cfg.map_size_mb << 20, 1};
-		err = store_lmdb_open(&so, &d->data.store);
-		if (err != REGS_OK) {
-			regsd_log(LOG_ERR, "database in %s cannot be opened: %s", d->cfg.state_dir,
-			          regs_strerror(err));
-			return -1;
-		}
-	}
+	if (check_only ? storeopen_check_config(&d->cfg) != 0 : storeopen_prepare(d) != 0)
+		return -1;
 	err = seal_key_load(d->cfg.seal_key_file, !check_only, &d->data.key);
 	if (check_only && err == REGS_ERR_NOT_FOUND)
 		return 0; /* created at first start */
@@ -111,7 +106,7 @@ static int open_state(struct daemon *d, int check_only)
 		    d->cfg.seal_key_file, regs_strerror(err));
 		return -1;
 	}
-	return 0;
+	return check_only ? 0 : storeopen_attach(d);
 }
 
 static int claim_bus_name(struct daemon *d)
