@@ -313,15 +313,16 @@ def test_R10_1_step_up_proof_stays_on_its_host(env):
 
 
 def bind_race(fleet, users, name):
-    """users[0] on host A and users[1] on host B bind certificate name at once (each its own
-    challenge and connection); returns their results."""
+    """users[0] on host A and users[1] on host B bind certificate name at once: each gets its
+    challenge on its own connection, then both BindCard calls are released together; returns
+    their results."""
     results = [None, None]
     barrier = threading.Barrier(2)
 
     def run(i):
         try:
-            barrier.wait(30)
-            results[i] = card.bus_bind(fleet.hosts[i], users[i], name)
+            results[i] = card.bus_bind(fleet.hosts[i], users[i], name,
+                                       between=lambda: barrier.wait(30))
         except Exception as e:  # judged below
             results[i] = e
 
