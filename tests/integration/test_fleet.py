@@ -261,36 +261,40 @@ def test_R10_1_reset_code_requested_on_a_redeemed_on_b(env):
     check(rc != 0, "the code redeemed on host B was taken again on host A", out, err)
 
 
-def test_R10_1_log_on_either_host_shows_the_whole_fleet(env):
-    user = "user9"
+def logins_on_both_hosts(env, user):
+    """user enrolled, logged in on A then on B (rhost "from-<host>.example"); returns, per
+    host, (its name, the rows of `regsctl log --json --user user` read there, the output)."""
     env.a.enrol(user)
-    env.a.login_ok(user, rhost="seen-on-a.example")
-    env.b.login_ok(user, rhost="seen-on-b.example")
+    for h in env.hosts:
+        h.login_ok(user, rhost="from-%s.example" % h.conf_values()["host_name"])
+    seen = []
     for h in env.hosts:
         name = h.conf_values()["host_name"]
         rc, out, err = h.regsctl(["log", "--json", "--user", user])
         check(rc == 0, "regsctl log on %s: exit %d" % (name, rc), out, err)
-        rows = [str(r) for r in harness.json_records(harness.load_json(out, "log --json"))]
-        for rhost, made_on in (("seen-on-a.example", "host-a"), ("seen-on-b.example", "host-b")):
-            mine = [r for r in rows if rhost in r]
-            check(mine, "regsctl log on %s misses the login made on %s" % (name, made_on), out)
+        seen.append((name, harness.json_records(harness.load_json(out, "log --json")), out))
+    return seen
+
+
+def test_R10_1_log_on_either_host_shows_the_whole_fleet(env):
+    user = "user9"
+    for name, rows, out in logins_on_both_hosts(env, user):
+        for made_on in env.host_names:
+            check([r for r in rows if r.get("rhost") == "from-%s.example" % made_on],
+                  "regsctl log on %s misses the login made on %s" % (name, made_on), out)
+    for h in env.hosts:
         rc, out, err = h.regsctl(["list", "--json"], uid="carol", input="")
-        check(rc == 0 and user in out, "regsctl list on %s misses %s" % (name, user), out, err)
+        check(rc == 0 and user in out, "regsctl list on %s misses %s"
+              % (h.conf_values()["host_name"], user), out, err)
 
 
 def test_R10_1_log_names_the_host_of_each_event(env):
-    user = "user14"
-    env.a.enrol(user)
-    env.a.login_ok(user, rhost="made-on-a.example")
-    env.b.login_ok(user, rhost="made-on-b.example")
-    for h in env.hosts:
-        rc, out, err = h.regsctl(["log", "--json", "--user", user])
-        check(rc == 0, "regsctl log: exit %d" % rc, out, err)
-        rows = harness.json_records(harness.load_json(out, "log --json"))
-        for rhost, made_on in (("made-on-a.example", "host-a"), ("made-on-b.example", "host-b")):
-            mine = [r for r in rows if r.get("rhost") == rhost]
-            check(mine and made_on in mine[-1].values(), "the activity log row of a login "
-                  "made on %s does not name that host" % made_on, mine, out)
+    for name, rows, out in logins_on_both_hosts(env, "user14"):
+        for made_on in env.host_names:
+            mine = [r for r in rows if r.get("rhost") == "from-%s.example" % made_on]
+            check(mine and made_on in mine[-1].values(), "the activity log read on %s: the "
+                  "row of a login made on %s does not name that host" % (name, made_on),
+                  mine, out)
 
 
 def test_R10_1_step_up_proof_stays_on_its_host(env):
@@ -392,6 +396,7 @@ def test_R10_2_database_down_refuses_login_counts_nothing_and_reconnects(env):
     r = env.a.login(user, env.a.wrong_code(secret))
     check(r.auth != "PAM_SUCCESS", "a wrong code let a login in", r)
     check_account_on_both(env, user, False, 1, "one wrong code before the outage")
+    pids = on_both(env, lambda h: h.regsd_proc.pid)
     env.pg.stop()
     try:
         attempts = [(env.a, env.a.wrong_code(secret)), (env.b, env.b.fresh_code(secret)),
@@ -404,7 +409,8 @@ def test_R10_2_database_down_refuses_login_counts_nothing_and_reconnects(env):
                      "unavailable", r, env.regsd_tail())
     finally:
         env.pg.start(create_db=False)
-    check(all(on_both(env, lambda h: h.regsd_running())), "a regsd ended with the database")
+    check(all(on_both(env, lambda h: h.regsd_running())) and
+          on_both(env, lambda h: h.regsd_proc.pid) == pids, "a regsd ended with the database")
     for h in env.hosts:
         wait_reconnected(h, user)
     check_account_on_both(env, user, False, 1,
@@ -441,33 +447,24 @@ def _card_teardown():
         shutil.rmtree(S.tmp, ignore_errors=True)
 
 
-def _google_setup():
-    google._setup()
-    return google.S.conf
+def _provider(module, server):
+    """The set-up and teardown of a test file's provider (test_google.py's OpenID provider
+    S.op, test_mobile.py's mobile-ID service S.svc): its _setup(), S.conf, S.tmp."""
+    def setup():
+        module._setup()
+        return module.S.conf
 
-
-def _google_teardown():
-    if google.S.op:
-        google.S.op.stop()
-    if google.S.tmp:
-        shutil.rmtree(google.S.tmp, ignore_errors=True)
-
-
-def _mobile_setup():
-    mobile._setup()
-    return mobile.S.conf
-
-
-def _mobile_teardown():
-    if mobile.S.svc:
-        mobile.S.svc.stop()
-    if mobile.S.tmp:
-        shutil.rmtree(mobile.S.tmp, ignore_errors=True)
+    def teardown():
+        if getattr(module.S, server):
+            getattr(module.S, server).stop()
+        if module.S.tmp:
+            shutil.rmtree(module.S.tmp, ignore_errors=True)
+    return setup, teardown
 
 
 # what each binding kind needs besides the fleet: its set-up returns regs.conf lines
-PROVIDERS = {"card": (_card_setup, _card_teardown), "google": (_google_setup, _google_teardown),
-             "mobile": (_mobile_setup, _mobile_teardown)}
+PROVIDERS = {"card": (_card_setup, _card_teardown), "google": _provider(google, "op"),
+             "mobile": _provider(mobile, "svc")}
 
 
 def needs(kind):
