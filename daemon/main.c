@@ -1,4 +1,5 @@
 /* regsd: start-up (options, config, seal key, database, bus name), signals, and the main loop. */
+#include "audit.h"
 #include "base/error.h"
 #include "base/wipe.h"
 #include "daemon.h"
@@ -205,7 +206,7 @@ static int start_and_serve(struct daemon *d)
 	d->conn.callers.admin_group = d->cfg.admin_group;
 	d->conn.callers.verifier_group = d->cfg.verifier_group;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	d->data.audit_seq = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	d->data.audit_seq = audit_seq_start(&ts);
 	install_signals();
 	dbus_threads_init_default(); /* the mail worker shares nothing with libdbus, but be safe */
 	if (load_card_trust(d) != 0)

@@ -23,7 +23,7 @@ static void explain_conn(char *why, size_t whysz, const char *what, PGconn *conn
 	char msg[512];
 	snprintf(msg, sizeof(msg), "%s", conn ? PQerrorMessage(conn) : "out of memory");
 	for (char *p = msg; *p; p++)
-		if (*p == '\n')
+		if (*p == '\n' || *p == '\t')
 			*p = p[1] ? ' ' : '\0';
 	regs_explain(why, whysz, "%s: %s", what, msg);
 }

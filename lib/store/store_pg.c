@@ -68,7 +68,8 @@ enum regs_err pg_txn_begin_connected(struct pg_store *s, int write, struct store
 	struct store_txn *t = calloc(1, sizeof(*t));
 	if (!t)
 		return REGS_ERR_NOMEM;
-	enum regs_err err = run(s, write ? "BEGIN; SELECT pg_advisory_xact_lock(" PG_BATCH_LOCK ")"
+	enum regs_err err = run(s, write ? "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT "
+	                                   "pg_advisory_xact_lock(" PG_BATCH_LOCK ")"
 	                                 : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
 	if (err != REGS_OK) {
 		if (s->conn)
@@ -153,6 +154,10 @@ static enum regs_err pg_get(struct store_txn *t, enum store_table tb, struct sto
 	size_t at;
 	if (t->err != REGS_OK)
 		return t->err;
+	if (key.len == 0) { /* as LMDB: no empty key */
+		fail(t, REGS_ERR_STORAGE);
+		return t->err;
+	}
 	if (pg_writes_find(&t->writes, (uint16_t)tb, key, &at)) {
 		if (t->writes.w[at].del)
 			return REGS_ERR_NOT_FOUND;
@@ -188,8 +193,8 @@ static void set(struct store_txn *t, enum store_table tb, struct store_val key,
 {
 	if (t->err != REGS_OK)
 		return;
-	if (!t->write) {
-		fail(t, REGS_ERR_INVALID);
+	if (!t->write || key.len == 0) { /* as LMDB: no empty key */
+		fail(t, t->write ? REGS_ERR_STORAGE : REGS_ERR_INVALID);
 		return;
 	}
 	fail(t, pg_writes_set(&t->writes, (uint16_t)tb, key, val));
