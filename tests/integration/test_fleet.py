@@ -11,6 +11,7 @@ nothing is counted; regsd reconnects by itself.
 """
 
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -316,26 +317,34 @@ def test_R10_1_step_up_proof_stays_on_its_host(env):
 # ---------------------------------------------------------------- one-to-one indexes
 
 
-def bind_race(fleet, users, name):
-    """users[0] on host A and users[1] on host B bind certificate name at once: each gets its
-    challenge on its own connection, then both BindCard calls are released together; returns
-    their results."""
+def at_once(fleet, users, barrier, bind):
+    """bind(host, user) for users[0] on host A and users[1] on host B, each in its own
+    thread, bind waiting on barrier where the race is; returns their results (the exception
+    where a bind failed to run, the barrier then broken so the other does not wait)."""
     results = [None, None]
-    barrier = threading.Barrier(2)
 
     def run(i):
         try:
-            results[i] = card.bus_bind(fleet.hosts[i], users[i], name,
-                                       between=lambda: barrier.wait(30))
-        except Exception as e:  # judged below
+            results[i] = bind(fleet.hosts[i], users[i])
+        except Exception as e:  # judged by the caller
+            barrier.abort()
             results[i] = e
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
     for t in threads:
         t.start()
     for t in threads:
-        t.join(60)
+        t.join(120)
     return results
+
+
+def bind_race(fleet, users, name):
+    """users[0] on host A and users[1] on host B bind certificate name at once: each gets its
+    challenge on its own connection, then both BindCard calls are released together; returns
+    their results."""
+    barrier = threading.Barrier(2)
+    return at_once(fleet, users, barrier, lambda h, u: card.bus_bind(
+        h, u, name, between=lambda: barrier.wait(30)))
 
 
 def test_R10_1_R3_6_one_card_bound_at_both_hosts_at_once_binds_one_account(env):
@@ -371,6 +380,49 @@ def test_R10_1_R5_2_google_account_bound_on_a_is_refused_to_another_account_on_b
     google.bound(env.b, "bob")  # his own is fine
     r = google.google_login(env.a, "bob", [google.approve_then(google.sub("bob"))])
     check(r.ok, "bob's Google account bound on B logs him in on A", r, env.regsd_tail())
+
+
+def google_bind_race(env, users, shared_sub):
+    """users[0] on host A and users[1] on host B run `regsctl bind google` at once; each
+    approves its own device flow as shared_sub, and both press Enter together. Returns
+    [(rc, out, err)] per user."""
+    for u in users:
+        google.ensure_otp(env.a, u)
+    env.a.advance(30)  # a step no enrolment code used
+    barrier = threading.Barrier(2, action=lambda: env.a.advance(6))  # the poll interval
+
+    def approve_mine(out):
+        m = re.search(r"enter the code ([A-Z0-9-]+)", out)
+        check(m, "regsctl bind google showed no user code", out)
+        google.S.op.approve(user_code=m.group(1), sub=shared_sub)
+        barrier.wait(60)
+        return ""
+
+    return at_once(env, users, barrier, lambda h, u: h.regsctl_dialog(
+        ["bind", "google"], uid=h.users[u], timeout=90,
+        steps=[(google.STEP_UP, lambda _o: h.totp(h.secrets[u])),
+               (google.ENTER, approve_mine)]))
+
+
+def test_R10_1_R5_2_one_google_account_bound_at_both_hosts_at_once_binds_one_account(env):
+    needs("google")
+    google.use(env.a)
+    users = ("user15", "user16")
+    results = google_bind_race(env, users, "sub-shared")
+    for r in results:
+        check(isinstance(r, tuple), "a regsctl bind google failed to run: %r" % (r,))
+    rcs = [r[0] for r in results]
+    harness._diag("one Google account bound as %s on A and %s on B at once: exit %r"
+                  % (users[0], users[1], rcs))
+    check(sorted(rcs) == [0, 7], "want one bound (exit 0) and one 'already bound to another "
+          "account' (exit 7), got %r" % rcs, *[r[1] + r[2] for r in results])
+    winner = users[rcs.index(0)]
+    loser = results[rcs.index(7)]
+    check_in("bound to another account", loser[1] + loser[2], "the loser is told why", loser)
+    for u in users:
+        bound = on_both(env, lambda h: bool(h.get_account(u)[0] & harness.F_GOOGLE_BOUND))
+        check(bound == [u == winner] * 2, "%s Google-bound per host: %r (the winner is %s)"
+              % (u, bound, winner))
 
 
 def test_R10_1_R4_phone_bound_on_a_is_refused_to_another_account_on_b(env):
