@@ -409,19 +409,27 @@ def test_R10_1_R5_2_one_google_account_bound_at_both_hosts_at_once_binds_one_acc
     google.use(env.a)
     users = ("user15", "user16")
     results = google_bind_race(env, users, "sub-shared")
+    one_bound(env, users, results, "Google account", harness.F_GOOGLE_BOUND)
+
+
+def one_bound(env, users, results, what, flag, exit_bound=7):
+    """results of `regsctl bind` by users[0] on A and users[1] on B at once: one bound (exit
+    0), the other told "already bound to another account" (exit_bound); the flag set for the
+    winner only, as both hosts see it."""
     for r in results:
-        check(isinstance(r, tuple), "a regsctl bind google failed to run: %r" % (r,))
+        check(isinstance(r, tuple), "a regsctl bind failed to run: %r" % (r,))
     rcs = [r[0] for r in results]
-    harness._diag("one Google account bound as %s on A and %s on B at once: exit %r"
-                  % (users[0], users[1], rcs))
-    check(sorted(rcs) == [0, 7], "want one bound (exit 0) and one 'already bound to another "
-          "account' (exit 7), got %r" % rcs, *[r[1] + r[2] for r in results])
+    harness._diag("one %s bound as %s on A and %s on B at once: exit %r"
+                  % (what, users[0], users[1], rcs))
+    check(sorted(rcs) == [0, exit_bound], "want one bound (exit 0) and one 'already bound to "
+          "another account' (exit %d), got %r" % (exit_bound, rcs),
+          *[r[1] + r[2] for r in results])
     winner = users[rcs.index(0)]
-    loser = results[rcs.index(7)]
+    loser = results[rcs.index(exit_bound)]
     check_in("bound to another account", loser[1] + loser[2], "the loser is told why", loser)
     for u in users:
-        bound = on_both(env, lambda h: bool(h.get_account(u)[0] & harness.F_GOOGLE_BOUND))
-        check(bound == [u == winner] * 2, "%s Google-bound per host: %r (the winner is %s)"
+        bound = on_both(env, lambda h: bool(h.get_account(u)[0] & flag))
+        check(bound == [u == winner] * 2, "%s bound per host: %r (the winner is %s)"
               % (u, bound, winner))
 
 
@@ -437,6 +445,29 @@ def test_R10_1_R4_phone_bound_on_a_is_refused_to_another_account_on_b(env):
           "bob got alice's phone")
     r = mobile.mobile_login(env.b, "alice", [mobile.approve_then()])
     check(r.ok, "alice's phone bound on A logs her in on B", r, env.regsd_tail())
+
+
+def test_R10_1_R4_one_phone_bound_at_both_hosts_at_once_binds_one_account(env):
+    needs("mobile")
+    svc = mobile.use(env.a)
+    users = ("user17", "user18")
+    for u in users:
+        mobile.ensure_otp(env.a, u)
+    mobile.new_window(env.a)  # past the enrolments' steps and any rate limit
+    before = len(svc.transactions())
+
+    def approve_both():
+        svc.wait_transaction(count=before + 2)
+        for t in svc.transactions()[before:]:
+            check(svc.approve("push", transaction_id=t["id"]) == "0", "approval of %r" % t)
+        env.a.advance(mobile.POLL)
+
+    barrier = threading.Barrier(2, action=approve_both)
+    results = at_once(env, users, barrier, lambda h, u: h.regsctl_dialog(
+        ["bind", "mobile", mobile.IDS["alice"]], uid=h.users[u], timeout=90,
+        steps=[(mobile.STEP_UP, lambda _o: h.totp(h.secrets[u])),
+               (mobile.ENTER, lambda _o: barrier.wait(60) or "")]))
+    one_bound(env, users, results, "phone", harness.F_MOBILE_BOUND, mobile.EXIT_ALREADY_BOUND)
 
 
 # ---------------------------------------------------------------- R10.2
