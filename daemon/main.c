@@ -2,6 +2,7 @@
 #include "base/error.h"
 #include "base/wipe.h"
 #include "daemon.h"
+#include "keycheck.h"
 #include "mail/mail.h"
 #include "proto/bus.h"
 #include "ratelimit.h"
@@ -87,6 +88,25 @@ static int parse_args(int argc, char **argv, struct options *o)
 	return -1;
 }
 
+/* R10.4: the database is new and takes this host's seal key, or was sealed with it. */
+static int check_seal_key_matches(struct daemon *d)
+{
+	char why[512] = "";
+	struct store_txn *t = NULL;
+	enum regs_err err = store_begin(d->data.store, 1, &t);
+	if (err == REGS_OK)
+		err = keycheck_attach(d, t, why, sizeof(why));
+	if (t != NULL && err == REGS_OK)
+		err = store_commit(t);
+	else if (t != NULL)
+		store_abort(t);
+	if (err == REGS_OK)
+		return 0;
+	regsd_log(LOG_ERR, "seal key %s refused by the database in %s: %s", d->cfg.seal_key_file,
+	          d->cfg.state_dir, *why ? why : regs_strerror(err));
+	return -1;
+}
+
 /* The database first: it creates the state directory the key may live in. */
 static int open_state(struct daemon *d, int check_only)
 {
@@ -111,7 +131,7 @@ static int open_state(struct daemon *d, int check_only)
 		    d->cfg.seal_key_file, regs_strerror(err));
 		return -1;
 	}
-	return 0;
+	return check_only ? 0 : check_seal_key_matches(d);
 }
 
 static int claim_bus_name(struct daemon *d)
