@@ -51,19 +51,29 @@ static int teardown(void **state)
 	return 0;
 }
 
+static void seal_with(const struct seal_key *key, uint8_t sealed[PLAIN_LEN + SEAL_OVERHEAD])
+{
+	assert_int_equal(seal_encrypt(key, (const uint8_t *)PLAIN, PLAIN_LEN, AAD, AAD_LEN, sealed,
+	                              PLAIN_LEN + SEAL_OVERHEAD),
+	                 REGS_OK);
+}
+
 static void seal_plain(const struct fixture *f, uint8_t sealed[PLAIN_LEN + SEAL_OVERHEAD])
 {
-	assert_int_equal(seal_encrypt(&f->key, (const uint8_t *)PLAIN, PLAIN_LEN, AAD, AAD_LEN,
-	                              sealed, PLAIN_LEN + SEAL_OVERHEAD),
-	                 REGS_OK);
+	seal_with(&f->key, sealed);
+}
+
+static enum regs_err unseal_with(const struct seal_key *key, const uint8_t *sealed, const char *aad)
+{
+	uint8_t out[PLAIN_LEN];
+	size_t outlen = 0;
+	return seal_decrypt(key, sealed, PLAIN_LEN + SEAL_OVERHEAD, aad, strlen(aad), out,
+	                    sizeof(out), &outlen);
 }
 
 static enum regs_err unseal(const struct fixture *f, const uint8_t *sealed, const char *aad)
 {
-	uint8_t out[PLAIN_LEN];
-	size_t outlen = 0;
-	return seal_decrypt(&f->key, sealed, PLAIN_LEN + SEAL_OVERHEAD, aad, strlen(aad), out,
-	                    sizeof(out), &outlen);
+	return unseal_with(&f->key, sealed, aad);
 }
 
 static void test_seal_roundtrip(void **state)
@@ -232,18 +242,12 @@ static void test_seal_other_key_id_refused(void **state)
 {
 	struct fixture *f = *state;
 	uint8_t sealed[PLAIN_LEN + SEAL_OVERHEAD];
-	uint8_t out[PLAIN_LEN];
-	size_t outlen = 0;
 	/* A blob sealed under another key names that key's id: refused as such. */
 	struct seal_key other = f->key;
 	other.key[0] ^= 0x80;
-	assert_int_equal(seal_encrypt(&other, (const uint8_t *)PLAIN, PLAIN_LEN, AAD, AAD_LEN,
-	                              sealed, sizeof(sealed)),
-	                 REGS_OK);
+	seal_with(&other, sealed);
 	assert_int_equal(unseal(f, sealed, AAD), REGS_ERR_CRYPTO);
-	assert_int_equal(
-	    seal_decrypt(&other, sealed, sizeof(sealed), AAD, AAD_LEN, out, sizeof(out), &outlen),
-	    REGS_OK);
+	assert_int_equal(unseal_with(&other, sealed, AAD), REGS_OK);
 	seal_key_wipe(&other);
 }
 
@@ -251,23 +255,17 @@ static void test_seal_key_id_swap_refused(void **state)
 {
 	struct fixture *f = *state;
 	uint8_t sealed[PLAIN_LEN + SEAL_OVERHEAD];
-	uint8_t out[PLAIN_LEN];
-	size_t outlen = 0;
 	struct seal_key other = f->key;
 	other.key[0] ^= 0x80;
 	/* Sealed under other, then relabelled with this key's id: the id is in the AAD. */
-	assert_int_equal(seal_encrypt(&other, (const uint8_t *)PLAIN, PLAIN_LEN, AAD, AAD_LEN,
-	                              sealed, sizeof(sealed)),
-	                 REGS_OK);
+	seal_with(&other, sealed);
 	assert_int_equal(seal_key_id(&f->key, sealed + 1), REGS_OK);
 	assert_int_equal(unseal(f, sealed, AAD), REGS_ERR_CRYPTO);
 	/* And this key's blob relabelled with another id is refused by both keys. */
 	seal_plain(f, sealed);
 	assert_int_equal(seal_key_id(&other, sealed + 1), REGS_OK);
 	assert_int_equal(unseal(f, sealed, AAD), REGS_ERR_CRYPTO);
-	assert_int_equal(
-	    seal_decrypt(&other, sealed, sizeof(sealed), AAD, AAD_LEN, out, sizeof(out), &outlen),
-	    REGS_ERR_CRYPTO);
+	assert_int_equal(unseal_with(&other, sealed, AAD), REGS_ERR_CRYPTO);
 	seal_key_wipe(&other);
 }
 
