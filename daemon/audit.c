@@ -1,6 +1,7 @@
 /* The activity log: records keyed by time (all accounts) with a per-account index. */
 #include "audit.h"
 #include "account/record.h"
+#include "base/random.h"
 #include "base/text.h"
 #include <string.h>
 #include <syslog.h>
@@ -36,6 +37,15 @@ void audit_host_default(struct regs_config *cfg)
 	rec_copy(cfg->host_name, sizeof(cfg->host_name), name);
 }
 
+uint64_t audit_seq_start(const struct timespec *now)
+{
+	uint16_t host = 0;
+	uint64_t ns = (uint64_t)now->tv_sec * 1000000000u + (uint64_t)now->tv_nsec;
+	if (regs_random_bytes(&host, sizeof(host)) != REGS_OK)
+		host = (uint16_t)getpid();
+	return (ns & ~(AUDIT_SEQ_STEP - 1)) | host;
+}
+
 void audit_record(struct request *r, const struct audit_event *e)
 {
 	struct audit_rec rec;
@@ -50,7 +60,8 @@ void audit_record(struct request *r, const struct audit_event *e)
 	text_sanitize(e->service, rec.service, sizeof(rec.service));
 	text_sanitize(e->rhost, rec.rhost, sizeof(rec.rhost));
 	text_sanitize(r->d->cfg.host_name, rec.host, sizeof(rec.host));
-	audit_key(key, r->now, r->d->data.audit_seq++);
+	audit_key(key, r->now, r->d->data.audit_seq);
+	r->d->data.audit_seq += AUDIT_SEQ_STEP;
 	struct store_val k = {key, AUDIT_KEY}, v = {buf, audit_rec_encode(&rec, buf)};
 	store_put(r->txn, STORE_AUDIT, k, v);
 	struct store_val ik = {ikey, index_key(ikey, rec.user, key)}, empty = {"", 0};
