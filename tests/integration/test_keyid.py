@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import os
+import shutil
 import subprocess
 import sys
 
@@ -92,6 +93,7 @@ def test_R10_4_host_with_another_seal_key_refuses_to_start(env):
     before = {t: dump_table(env, t) for t in ("meta", "accounts", "otp")}
     other_key = os.urandom(32)
     write_key(env, other_key)
+    seen = len(env.regsd_log())
     try:
         env.start_regsd()
         started = True
@@ -101,7 +103,7 @@ def test_R10_4_host_with_another_seal_key_refuses_to_start(env):
           env.regsd_tail())
     check(env.regsd_proc.returncode not in (0, None),
           "regsd exited with %r" % env.regsd_proc.returncode)
-    log = env.regsd_log()
+    log = env.regsd_log()[seen:]
     check_in("is not the one the database was sealed with", log, "the log names no key mismatch")
     check_in(key_check(other_key)[:4].hex(), log, "the log does not name this host's key id")
     check_in(key_check(fleet_key)[:4].hex(), log, "the log does not name the database's key id")
@@ -135,6 +137,72 @@ def test_R10_4_old_sealed_records_still_open(env):
     r = env.login(user, env.wrong_code(env.secrets[user]))
     check(r.auth != "PAM_SUCCESS", "a wrong code was accepted with a version 1 record", r)
 
+
+
+PG_BIN = "/usr/lib/postgresql/15/bin"
+
+
+class Postgres:
+    """A throwaway PostgreSQL (run as nobody, Unix socket only) for one test."""
+
+    def __init__(self, env):
+        self.dir = env.path("pg")
+        self.port = harness.free_port()
+        os.makedirs(self.dir, exist_ok=True)
+        shutil.chown(self.dir, "nobody", "nogroup")
+
+    def run(self, *args):
+        subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                        os.path.join(PG_BIN, args[0])] + list(args[1:]), check=True,
+                       capture_output=True, cwd=self.dir)
+
+    def __enter__(self):
+        data = os.path.join(self.dir, "data")
+        self.run("initdb", "-D", data, "-A", "trust", "-U", "regs", "--no-sync")
+        self.run("pg_ctl", "-D", data, "-l", os.path.join(self.dir, "log"), "-w", "-o",
+                 "-k %s -p %d -c listen_addresses=''" % (self.dir, self.port), "start")
+        return self
+
+    def __exit__(self, *exc):
+        self.run("pg_ctl", "-D", os.path.join(self.dir, "data"), "-m", "immediate", "-w", "stop")
+
+    @property
+    def conninfo(self):
+        return "host=%s port=%d user=regs dbname=postgres" % (self.dir, self.port)
+
+
+def test_R10_4_postgresql_host_with_another_seal_key_refuses_to_start(env):
+    """The fleet's database keeps the first host's key check value; a host with another key
+    is refused at connection and says which keys differ."""
+    if not os.path.exists(os.path.join(PG_BIN, "initdb")):
+        harness.skip("PostgreSQL 15 server binaries not installed")
+    env.stop_regsd()
+    fleet_key = read_key(env)
+    with Postgres(env) as pg:
+        env.write_conf(store="postgresql", postgresql=pg.conninfo)
+        seen = len(env.regsd_log())
+        env.start_regsd()
+        env.stop_regsd()
+        check_in("storage: PostgreSQL connected", env.regsd_log()[seen:],
+                 "regsd did not use PostgreSQL")
+        other_key = os.urandom(32)
+        write_key(env, other_key)
+        seen = len(env.regsd_log())
+        try:
+            env.start_regsd()
+            started = True
+        except RuntimeError:
+            started = False
+        check(not started, "regsd started on PostgreSQL with another seal key",
+              env.regsd_tail())
+        log = env.regsd_log()[seen:]
+        check_in("PostgreSQL refused", log, "not refused by PostgreSQL")
+        check_in("is not the one the database was sealed with", log, "no key mismatch logged")
+        check_in("id %s" % key_check(other_key)[:4].hex(), log, "this host's key id not logged")
+        check_in("id %s" % key_check(fleet_key)[:4].hex(), log, "the fleet's key id not logged")
+        write_key(env, fleet_key)
+        env.start_regsd()
+        env.stop_regsd()
 
 if __name__ == "__main__":
     harness.main(globals())
