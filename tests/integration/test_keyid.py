@@ -7,12 +7,12 @@ import base64
 import hashlib
 import hmac
 import os
-import shutil
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
+import pgserver  # noqa: E402
 from harness import check, check_in  # noqa: E402
 
 CHECK_LABEL = b"pam_regs seal key check"
@@ -146,47 +146,18 @@ def test_R10_4_old_sealed_records_still_open(env):
 
 
 
-PG_BIN = "/usr/lib/postgresql/15/bin"
-
-
-class Postgres:
-    """A throwaway PostgreSQL (run as nobody, Unix socket only) for one test."""
-
-    def __init__(self, env):
-        self.dir = env.path("pg")
-        self.port = harness.free_port()
-        os.makedirs(self.dir, exist_ok=True)
-        shutil.chown(self.dir, "nobody", "nogroup")
-
-    def run(self, *args):
-        subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                        os.path.join(PG_BIN, args[0])] + list(args[1:]), check=True,
-                       capture_output=True, cwd=self.dir)
-
-    def __enter__(self):
-        data = os.path.join(self.dir, "data")
-        self.run("initdb", "-D", data, "-A", "trust", "-U", "regs", "--no-sync")
-        self.run("pg_ctl", "-D", data, "-l", os.path.join(self.dir, "log"), "-w", "-o",
-                 "-k %s -p %d -c listen_addresses=''" % (self.dir, self.port), "start")
-        return self
-
-    def __exit__(self, *exc):
-        self.run("pg_ctl", "-D", os.path.join(self.dir, "data"), "-m", "immediate", "-w", "stop")
-
-    @property
-    def conninfo(self):
-        return "host=%s port=%d user=regs dbname=postgres" % (self.dir, self.port)
-
-
 def test_R10_4_postgresql_host_with_another_seal_key_refuses_to_start(env):
     """The fleet's database keeps the first host's key check value; a host with another key
     is refused at connection and says which keys differ."""
-    if not os.path.exists(os.path.join(PG_BIN, "initdb")):
-        harness.skip("PostgreSQL 15 server binaries not installed")
+    why = pgserver.available()
+    if why:
+        harness.skip(why)
     env.stop_regsd()
     fleet_key = read_key(env)
-    with Postgres(env) as pg:
-        env.write_conf(store="postgresql", postgresql=pg.conninfo)
+    pg = pgserver.PgServer(fsync=False, name="keyid")
+    try:
+        pg.start()
+        env.write_conf(store="postgresql", postgresql=pg.conninfo())
         seen = len(env.regsd_log())
         env.start_regsd()
         env.stop_regsd()
@@ -197,6 +168,8 @@ def test_R10_4_postgresql_host_with_another_seal_key_refuses_to_start(env):
         write_key(env, fleet_key)
         env.start_regsd()
         env.stop_regsd()
+    finally:
+        pg.cleanup()
 
 if __name__ == "__main__":
     harness.main(globals())
