@@ -50,6 +50,20 @@ void store_close(struct store *s)
 		s->ops->close(s);
 }
 
+int store_key_compare(struct store_val a, struct store_val b)
+{
+	size_t n = a.len < b.len ? a.len : b.len;
+	int c = n ? memcmp(a.data, b.data, n) : 0;
+	if (c != 0)
+		return c;
+	return (a.len > b.len) - (a.len < b.len);
+}
+
+int store_has_prefix(struct store_val key, struct store_val prefix)
+{
+	return key.len >= prefix.len && memcmp(key.data, prefix.data, prefix.len) == 0;
+}
+
 void store_be64(uint8_t out[8], uint64_t v)
 {
 	for (int i = 7; i >= 0; i--) {
