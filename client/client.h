@@ -24,6 +24,7 @@ enum regs_client_err {
 	RC_TOO_SOON,             /* resend cooldown, rate limit */
 	RC_PROVIDER_UNREACHABLE, /* tw.regs.Error.ServiceUnreachable: OIDC / mobile-ID service */
 	RC_NOT_CONFIGURED,       /* the method is not set up in regs.conf */
+	RC_UNAVAILABLE,          /* tw.regs.Error.Unavailable: regsd's database is unreachable */
 };
 
 struct regs_client;

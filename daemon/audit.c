@@ -1,9 +1,11 @@
 /* The activity log: records keyed by time (all accounts) with a per-account index. */
 #include "audit.h"
 #include "account/record.h"
+#include "base/random.h"
 #include "base/text.h"
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #define AUDIT_KEY 16
 
@@ -22,6 +24,15 @@ static size_t index_key(uint8_t *out, const char *user, const uint8_t key[AUDIT_
 	return len + AUDIT_KEY;
 }
 
+uint64_t audit_seq_start(const struct timespec *now)
+{
+	uint16_t host = 0;
+	uint64_t ns = (uint64_t)now->tv_sec * 1000000000u + (uint64_t)now->tv_nsec;
+	if (regs_random_bytes(&host, sizeof(host)) != REGS_OK)
+		host = (uint16_t)getpid();
+	return (ns & ~(AUDIT_SEQ_STEP - 1)) | host;
+}
+
 void audit_record(struct request *r, const struct audit_event *e)
 {
 	struct audit_rec rec;
@@ -35,7 +46,8 @@ void audit_record(struct request *r, const struct audit_event *e)
 	rec_copy(rec.method, sizeof(rec.method), e->method);
 	text_sanitize(e->service, rec.service, sizeof(rec.service));
 	text_sanitize(e->rhost, rec.rhost, sizeof(rec.rhost));
-	audit_key(key, r->now, r->d->data.audit_seq++);
+	audit_key(key, r->now, r->d->data.audit_seq);
+	r->d->data.audit_seq += AUDIT_SEQ_STEP;
 	struct store_val k = {key, AUDIT_KEY}, v = {buf, audit_rec_encode(&rec, buf)};
 	store_put(r->txn, STORE_AUDIT, k, v);
 	struct store_val ik = {ikey, index_key(ikey, rec.user, key)}, empty = {"", 0};

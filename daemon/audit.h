@@ -4,6 +4,7 @@
 #define REGSD_AUDIT_H
 #include "daemon.h"
 #include <stdint.h>
+#include <time.h>
 
 struct audit_event {
 	const char *user;
@@ -15,6 +16,13 @@ struct audit_event {
 };
 
 void audit_record(struct request *r, const struct audit_event *e);
+
+/* Audit keys are (time, seq). Hosts that share a database (R10.1) must never make the same
+ * key, or one record would replace another's: seq counts in steps of AUDIT_SEQ_STEP from the
+ * start-up time in ns (so a host's records keep their order, across restarts too), and its low
+ * bits are a random number drawn at start-up, one per host. */
+#define AUDIT_SEQ_STEP ((uint64_t)1 << 16)
+uint64_t audit_seq_start(const struct timespec *now);
 /* Deletes records older than cutoff, at most max per call. */
 void audit_expire(struct daemon *d, struct store_txn *txn, int64_t cutoff, unsigned max);
 

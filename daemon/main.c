@@ -1,4 +1,5 @@
 /* regsd: start-up (options, config, seal key, database, bus name), signals, and the main loop. */
+#include "audit.h"
 #include "base/error.h"
 #include "base/wipe.h"
 #include "daemon.h"
@@ -7,6 +8,7 @@
 #include "ratelimit.h"
 #include "secrets.h"
 #include "storecopy.h"
+#include "storeopen.h"
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -102,19 +104,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 	return -1;
 }
 
-/* The database first: it creates the state directory the key may live in. */
+/* The state directory first (the key may live in it), then the key, then what the database
+ * must agree on with it (storeopen.c). */
 static int open_state(struct daemon *d, int check_only)
 {
 	enum regs_err err;
-	if (!check_only) {
-		struct store_options so = {d->cfg.state_dir, (size_t)d->cfg.map_size_mb << 20, 1};
-		err = store_lmdb_open(&so, &d->data.store);
-		if (err != REGS_OK) {
-			regsd_log(LOG_ERR, "database in %s cannot be opened: %s", d->cfg.state_dir,
-			          regs_strerror(err));
-			return -1;
-		}
-	}
+	if (check_only ? storeopen_check_config(&d->cfg) != 0 : storeopen_prepare(d) != 0)
+		return -1;
 	err = seal_key_load(d->cfg.seal_key_file, !check_only, &d->data.key);
 	if (check_only && err == REGS_ERR_NOT_FOUND)
 		return 0; /* created at first start */
@@ -126,7 +122,7 @@ static int open_state(struct daemon *d, int check_only)
 		    d->cfg.seal_key_file, regs_strerror(err));
 		return -1;
 	}
-	return 0;
+	return check_only ? 0 : storeopen_attach(d);
 }
 
 static int claim_bus_name(struct daemon *d)
@@ -225,7 +221,7 @@ static int start_and_serve(struct daemon *d)
 	d->conn.callers.admin_group = d->cfg.admin_group;
 	d->conn.callers.verifier_group = d->cfg.verifier_group;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	d->data.audit_seq = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	d->data.audit_seq = audit_seq_start(&ts);
 	install_signals();
 	dbus_threads_init_default(); /* the mail worker shares nothing with libdbus, but be safe */
 	if (load_card_trust(d) != 0)

@@ -215,17 +215,33 @@ static int take_batch(struct daemon *d, const struct pollfd *fds, int nfds, DBus
 	return kept + keep_ours(d, in, n, batch + kept);
 }
 
-/* Nothing of the batch was kept (or it never started): every call that
- * would have succeeded, or was not answered yet, gets a storage error. */
+/* A call of a failed batch keeps the error it was refused with, unless that was the storage
+ * error of a database that went away under it. */
+static int keeps_its_error(const struct request *r, enum regs_err err)
+{
+	if (!r->reply || dbus_message_get_type(r->reply) != DBUS_MESSAGE_TYPE_ERROR)
+		return 0;
+	const char *name = dbus_message_get_error_name(r->reply);
+	return err != REGS_ERR_UNAVAILABLE || !name || strcmp(name, REGS_E_STORAGE) != 0;
+}
+
+/* Nothing of the batch was kept (or it never started): every call that would have succeeded,
+ * or was not answered yet, gets a storage error, or the database's absence (R10.2: refused,
+ * nothing counted). */
 static void fail_batch(struct request *req, int n, enum regs_err err)
 {
 	regsd_log(LOG_ERR, "storage: transaction failed (%s); %d calls refused, none of them kept",
 	          regs_strerror(err), n);
-	for (int i = 0; i < n; i++)
-		if (!req[i].deferred && (!req[i].reply || dbus_message_get_type(req[i].reply) !=
-		                                              DBUS_MESSAGE_TYPE_ERROR))
+	for (int i = 0; i < n; i++) {
+		if (req[i].deferred || keeps_its_error(&req[i], err))
+			continue;
+		if (err == REGS_ERR_UNAVAILABLE)
+			reply_error(&req[i], REGS_E_UNAVAILABLE,
+			            "the database cannot be reached: nothing was kept");
+		else
 			reply_error(&req[i], REGS_E_STORAGE, "storage error: %s",
 			            regs_strerror(err));
+	}
 }
 
 /* A handler's reply that the contract does not describe is a bug of regsd: logged once per

@@ -138,7 +138,7 @@ static int call_failed(struct flow *f, enum regs_client_err err, int secure_code
 		return flow_unreachable(f, secure_code, open_code);
 	pam_syslog(f->pamh, LOG_ERR, "regsd refused the call for %s: %s", f->user,
 	           regs_client_error_message(f->client));
-	conv_show(f->pamh, PAM_ERROR_MSG, msg_service_error(err == RC_STORAGE));
+	conv_show(f->pamh, PAM_ERROR_MSG, msg_service_error(err));
 	return secure_code;
 }
 

@@ -17,7 +17,7 @@ static void show_refusal(struct flow *f, enum regs_client_err err)
 	else if (err == RC_MAIL_FAILED)
 		conv_show(f->pamh, PAM_ERROR_MSG, msg_reset_refused(MSG_RESET_MAIL_FAILED));
 	else
-		conv_show(f->pamh, PAM_ERROR_MSG, msg_service_error(err == RC_STORAGE));
+		conv_show(f->pamh, PAM_ERROR_MSG, msg_service_error(err));
 }
 
 /* Asks regsd to mail a code; 1 when one is live (sent now or a moment ago). */

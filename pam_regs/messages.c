@@ -13,9 +13,13 @@ const char *msg_unreachable(void)
 	         "Please contact your administrator.");
 }
 
-const char *msg_service_error(int storage)
+const char *msg_service_error(enum regs_client_err err)
 {
-	if (storage)
+	if (err == RC_UNAVAILABLE) /* R10.2 */
+		return _("The two-factor login service is unavailable (its database cannot be "
+		         "reached); login refused, and nothing was counted against you. Please try "
+		         "again later.");
+	if (err == RC_STORAGE)
 		return _("The two-factor login service could not record this attempt (a storage "
 		         "error on the server); login refused. Please contact your administrator.");
 	return _("The two-factor login service refused this request; login refused. Please "

@@ -1,12 +1,14 @@
 /* Every text the module shows, translated through gettext (domain pam_regs). */
 #ifndef PAM_REGS_MESSAGES_H
 #define PAM_REGS_MESSAGES_H
+#include "client.h"
 #include <stddef.h>
 #include <stdint.h>
 
 const char *msg_unreachable(void);
-/* regsd answered with an error: storage (nothing recorded) or another refusal. */
-const char *msg_service_error(int storage);
+/* regsd answered with an error: its database unreachable or failed (nothing recorded), or
+ * another refusal. */
+const char *msg_service_error(enum regs_client_err err);
 /* A wrong first code during inline enrolment, with the tries it has left. */
 void msg_enrol_wrong(char *buf, size_t size, uint32_t tries_left);
 const char *msg_otp_prompt(void);

@@ -21,6 +21,8 @@ static const struct {
     {RC_NO_ENROLMENT, REGSCTL_EXIT_NOT_FOUND,
      N_("no such enrolment (it may have expired); start again with 'regsctl enrol otp'")},
     {RC_STORAGE, REGSCTL_EXIT_OTHER, N_("regsd could not read or write its database")},
+    {RC_UNAVAILABLE, REGSCTL_EXIT_OTHER,
+     N_("regsd cannot reach its database now; nothing was changed, try again later")},
     {RC_PROTOCOL, REGSCTL_EXIT_OTHER, N_("unexpected answer from regsd")},
     {RC_NOMEM, REGSCTL_EXIT_OTHER, N_("out of memory")},
     {RC_STEP_UP_REQUIRED, REGSCTL_EXIT_DENIED,

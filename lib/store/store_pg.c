@@ -1,19 +1,350 @@
-/* The fleet store over libpq (store_pg.h). Stub while being written. */
-#include "store/store_pg.h"
-#include <libpq-fe.h>
+/* The fleet store over libpq (store_pg.h): transactions, reads, scans and commits. */
+#include "store/pgstore.h"
+#include <stdio.h>
+#include <stdlib.h>
+
+#define PG_WRITES_MAX 2048            /* pending writes sent early past this many */
+#define PG_WRITE_BYTES_MAX (4u << 20) /* or past this many bytes */
+#define PG_RECONNECT_MS 1000          /* a lost database is tried at most this often */
+
+struct store_txn {
+	const struct store_ops *ops; /* first: see store.c */
+	struct pg_store *s;
+	int write;
+	enum regs_err err; /* sticky: the first failure */
+	struct pg_writes writes;
+	PGresult **results; /* what gets returned points into these: kept to the end */
+	size_t nres, capres;
+};
+
+static const struct store_ops pg_ops;
+
+static void fail(struct store_txn *t, enum regs_err err)
+{
+	if (t->err == REGS_OK)
+		t->err = err;
+}
+
+static void end_txn(struct store_txn *t)
+{
+	for (size_t i = 0; i < t->nres; i++)
+		PQclear(t->results[i]);
+	free(t->results);
+	pg_writes_free(&t->writes);
+	free(t);
+}
+
+/* Keeps r to the end of the transaction; 0, or -1 (r cleared) when memory ran out. */
+static int keep_result(struct store_txn *t, PGresult *r)
+{
+	if (t->nres == t->capres) {
+		size_t cap = t->capres ? 2 * t->capres : 16;
+		PGresult **n = realloc(t->results, cap * sizeof(*n));
+		if (!n) {
+			PQclear(r);
+			fail(t, REGS_ERR_NOMEM);
+			return -1;
+		}
+		t->results = n;
+		t->capres = cap;
+	}
+	t->results[t->nres++] = r;
+	return 0;
+}
+
+/* Runs sql (no parameters); REGS_OK when every statement in it succeeded. */
+static enum regs_err run(struct pg_store *s, const char *sql)
+{
+	PGresult *r = PQexec(s->conn, sql);
+	ExecStatusType st = PQresultStatus(r);
+	enum regs_err err =
+	    st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? REGS_OK : pg_failure(s, r);
+	PQclear(r);
+	return err;
+}
+
+enum regs_err pg_txn_begin_connected(struct pg_store *s, int write, struct store_txn **out)
+{
+	struct store_txn *t = calloc(1, sizeof(*t));
+	if (!t)
+		return REGS_ERR_NOMEM;
+	enum regs_err err = run(s, write ? "BEGIN; SELECT pg_advisory_xact_lock(" PG_BATCH_LOCK ")"
+	                                 : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+	if (err != REGS_OK) {
+		if (s->conn)
+			run(s, "ROLLBACK");
+		free(t);
+		return err;
+	}
+	t->ops = &pg_ops;
+	t->s = s;
+	t->write = write;
+	*out = t;
+	return REGS_OK;
+}
+
+/* Connects when not connected (at most every PG_RECONNECT_MS): REGS_OK, UNAVAILABLE, or FATAL
+ * once the database refused this host. */
+static enum regs_err ensure_connected(struct pg_store *s, int now)
+{
+	char why[600] = "";
+	if (s->refused)
+		return REGS_ERR_FATAL;
+	if (s->conn)
+		return REGS_OK;
+	if (!now && pg_monotonic_ms() - s->last_try_ms < PG_RECONNECT_MS)
+		return REGS_ERR_UNAVAILABLE;
+	enum regs_err err = pg_connect(s, why, sizeof(why));
+	if (err == REGS_OK && s->log)
+		s->log(1, "PostgreSQL connected");
+	if (err != REGS_OK && err != REGS_ERR_UNAVAILABLE) {
+		s->refused = 1;
+		if (s->log)
+			s->log(0, why);
+		return REGS_ERR_FATAL;
+	}
+	return err;
+}
+
+static enum regs_err pg_begin(struct store *base, int write, struct store_txn **out)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	int had = s->conn != NULL;
+	enum regs_err err = ensure_connected(s, 0);
+	if (err == REGS_OK)
+		err = pg_txn_begin_connected(s, write, out);
+	/* A connection found dead at its first use (the server restarted, or failed over): one
+	 * new connection at once, so that the first batch after a failover is served. */
+	if (err == REGS_ERR_UNAVAILABLE && had && !s->conn) {
+		err = ensure_connected(s, 1);
+		if (err == REGS_OK)
+			err = pg_txn_begin_connected(s, write, out);
+	}
+	return err;
+}
+
+static void put_param_tb(char out[2], enum store_table tb)
+{
+	out[0] = (char)(((unsigned)tb >> 8) & 0xff);
+	out[1] = (char)((unsigned)tb & 0xff);
+}
+
+/* One prepared query of (tb, key) with binary parameters and results. */
+static PGresult *query(struct store_txn *t, const char *name, enum store_table tb,
+                       struct store_val key)
+{
+	char tbv[2];
+	put_param_tb(tbv, tb);
+	const char *values[2] = {tbv, key.len ? key.data : ""};
+	const int lengths[2] = {2, (int)key.len};
+	const int formats[2] = {1, 1};
+	PGresult *r = PQexecPrepared(t->s->conn, name, 2, values, lengths, formats, 1);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		fail(t, pg_failure(t->s, r));
+		PQclear(r);
+		return NULL;
+	}
+	return keep_result(t, r) == 0 ? r : NULL;
+}
+
+static enum regs_err pg_get(struct store_txn *t, enum store_table tb, struct store_val key,
+                            struct store_val *val)
+{
+	size_t at;
+	if (t->err != REGS_OK)
+		return t->err;
+	if (key.len == 0) { /* as LMDB: no empty key */
+		fail(t, REGS_ERR_STORAGE);
+		return t->err;
+	}
+	if (pg_writes_find(&t->writes, (uint16_t)tb, key, &at)) {
+		if (t->writes.w[at].del)
+			return REGS_ERR_NOT_FOUND;
+		*val = t->writes.w[at].val;
+		return REGS_OK;
+	}
+	PGresult *r = query(t, "get", tb, key);
+	if (!r)
+		return t->err;
+	if (PQntuples(r) == 0)
+		return REGS_ERR_NOT_FOUND;
+	*val = (struct store_val){PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0)};
+	return REGS_OK;
+}
+
+/* Sends the pending writes (the transaction goes on). */
+static void send_writes(struct store_txn *t)
+{
+	struct regs_buf sql = REGS_BUF_INIT(0);
+	if (t->err != REGS_OK || t->writes.n == 0)
+		return;
+	pg_writes_sql(&t->writes, &sql);
+	if (sql.err != REGS_OK)
+		fail(t, sql.err);
+	else
+		fail(t, run(t->s, sql.data));
+	regs_buf_free(&sql);
+	pg_writes_sent(&t->writes);
+}
+
+static void set(struct store_txn *t, enum store_table tb, struct store_val key,
+                const struct store_val *val)
+{
+	if (t->err != REGS_OK)
+		return;
+	if (!t->write || key.len == 0) { /* as LMDB: no empty key */
+		fail(t, t->write ? REGS_ERR_STORAGE : REGS_ERR_INVALID);
+		return;
+	}
+	fail(t, pg_writes_set(&t->writes, (uint16_t)tb, key, val));
+	if (t->writes.n >= PG_WRITES_MAX || t->writes.bytes >= PG_WRITE_BYTES_MAX)
+		send_writes(t);
+}
+
+static void pg_put(struct store_txn *t, enum store_table tb, struct store_val key,
+                   struct store_val val)
+{
+	set(t, tb, key, &val);
+}
+
+static void pg_del(struct store_txn *t, enum store_table tb, struct store_val key)
+{
+	set(t, tb, key, NULL);
+}
+
+static int has_prefix(struct store_val k, struct store_val prefix)
+{
+	return k.len >= prefix.len && memcmp(k.data, prefix.data, prefix.len) == 0;
+}
+
+/* Byte order, shorter first on a tie (as store_lmdb.c). */
+static int key_compare(struct store_val a, struct store_val b)
+{
+	size_t n = a.len < b.len ? a.len : b.len;
+	int c = n ? memcmp(a.data, b.data, n) : 0;
+	if (c != 0)
+		return c;
+	return (a.len > b.len) - (a.len < b.len);
+}
+
+/* Pages of rows in key order, from the first key >= from; pending writes are sent first. */
+static void pg_scan(struct store_txn *t, enum store_table tb, struct store_val prefix,
+                    struct store_val start, store_scan_fn fn, void *ctx)
+{
+	struct store_val from = key_compare(start, prefix) > 0 ? start : prefix;
+	const char *name = "scan";
+	send_writes(t);
+	while (t->err == REGS_OK) {
+		PGresult *r = query(t, name, tb, from);
+		int n = r ? PQntuples(r) : 0;
+		for (int i = 0; i < n; i++) {
+			struct store_val k = {PQgetvalue(r, i, 0), (size_t)PQgetlength(r, i, 0)};
+			struct store_val v = {PQgetvalue(r, i, 1), (size_t)PQgetlength(r, i, 1)};
+			if (!has_prefix(k, prefix) || fn(ctx, k, v))
+				return;
+			from = k;
+		}
+		if (n < 512)
+			return;
+		name = "scan_after";
+	}
+}
+
+static enum regs_err pg_commit(struct store_txn *t)
+{
+	struct pg_store *s = t->s;
+	struct regs_buf sql = REGS_BUF_INIT(0);
+	enum regs_err err = t->err;
+	if (err == REGS_OK) {
+		pg_writes_sql(&t->writes, &sql);
+		regs_buf_append_str(&sql, "COMMIT");
+		err = sql.err != REGS_OK ? sql.err : run(s, sql.data);
+	}
+	regs_buf_free(&sql);
+	/* Not committed: the transaction is rolled back (when the connection still stands). */
+	if (err != REGS_OK && s->conn && PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+		run(s, "ROLLBACK");
+	end_txn(t);
+	return err;
+}
+
+static void pg_abort(struct store_txn *t)
+{
+	if (t->s->conn)
+		run(t->s, "ROLLBACK");
+	end_txn(t);
+}
+
+static enum regs_err pg_txn_error(const struct store_txn *t)
+{
+	return t->err;
+}
+
+/* Nothing waits for a sync: a commit returns once PostgreSQL has it (and its synchronous
+ * standbys, when the server names some). */
+static int pg_flush_idle(struct store *base, int max_wait_ms, enum regs_err *err)
+{
+	(void)base;
+	*err = REGS_OK;
+	return max_wait_ms;
+}
+
+static void pg_close(struct store *base)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	pg_disconnect(s, NULL);
+	free(s->conninfo);
+	free(s);
+}
+
+static const struct store_ops pg_ops = {
+    pg_begin,  pg_get,   pg_put,       pg_del,        pg_scan,
+    pg_commit, pg_abort, pg_txn_error, pg_flush_idle, pg_close,
+};
 
 enum regs_err store_pg_check_conninfo(const char *conninfo, char *why, size_t whysz)
 {
-	(void)conninfo;
-	regs_explain(why, whysz, "not yet");
-	return REGS_ERR_CONFIG;
+	char *msg = NULL;
+	PQconninfoOption *opts = PQconninfoParse(conninfo ? conninfo : "", &msg);
+	if (!opts) {
+		regs_explain(why, whysz, "postgresql: %s", msg ? msg : "cannot be parsed");
+		PQfreemem(msg);
+		return REGS_ERR_CONFIG;
+	}
+	enum regs_err err = REGS_OK;
+	for (PQconninfoOption *o = opts; o->keyword; o++)
+		if (strcmp(o->keyword, "password") == 0 && o->val && *o->val) {
+			regs_explain(
+			    why, whysz,
+			    "postgresql: a password in regs.conf is refused; put it in a "
+			    "root-only passfile (passfile=...) or use a client certificate");
+			err = REGS_ERR_CONFIG;
+		}
+	PQconninfoFree(opts);
+	return err;
 }
 
 enum regs_err store_pg_open(const struct store_pg_options *opt, struct store **out, char *why,
                             size_t whysz)
 {
-	(void)opt;
-	*out = NULL;
-	regs_explain(why, whysz, "PostgreSQL store not built yet");
-	return REGS_ERR_CONFIG;
+	enum regs_err err = store_pg_check_conninfo(opt->conninfo, why, whysz);
+	if (err != REGS_OK)
+		return err;
+	struct pg_store *s = calloc(1, sizeof(*s));
+	if (!s || !(s->conninfo = strdup(opt->conninfo))) {
+		free(s);
+		return REGS_ERR_NOMEM;
+	}
+	s->base.ops = &pg_ops;
+	s->lock_timeout_ms = opt->lock_timeout_ms > 0 ? opt->lock_timeout_ms : 10000;
+	s->attach = opt->attach;
+	s->attach_ctx = opt->attach_ctx;
+	s->log = opt->log;
+	err = pg_connect(s, why, whysz);
+	if (err != REGS_OK && err != REGS_ERR_UNAVAILABLE) {
+		pg_close(&s->base);
+		return err;
+	}
+	*out = &s->base;
+	return err; /* REGS_ERR_UNAVAILABLE: opened, not connected yet (why says why) */
 }

@@ -16,6 +16,9 @@ struct store_pg_options {
 	 * An error refuses the connection and is fatal to the store. May be NULL. */
 	store_attach_fn attach;
 	void *attach_ctx;
+	/* Told when the connection is lost (up = 0) or made again (up = 1), with why; may be
+	 * NULL. Never given a secret. */
+	void (*log)(int up, const char *what);
 };
 
 /* Connects, creates the schema when absent and checks its version (REGS_ERR_SCHEMA for a

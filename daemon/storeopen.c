@@ -1,0 +1,81 @@
+/* Opens regsd's database: the embedded LMDB, or the fleet's PostgreSQL (R10). */
+#include "storeopen.h"
+#include "store/store_pg.h"
+#include <errno.h>
+#include <sys/stat.h>
+#include <syslog.h>
+
+static void note(int up, const char *what)
+{
+	regsd_log(up ? LOG_NOTICE : LOG_ERR, "storage: %s", what);
+}
+
+static int open_lmdb(struct daemon *d)
+{
+	struct store_options so = {d->cfg.state_dir, (size_t)d->cfg.map_size_mb << 20, 1};
+	enum regs_err err = store_lmdb_open(&so, &d->data.store);
+	if (err != REGS_OK) {
+		regsd_log(LOG_ERR, "database in %s cannot be opened: %s", d->cfg.state_dir,
+		          regs_strerror(err));
+		return -1;
+	}
+	return 0;
+}
+
+int storeopen_prepare(struct daemon *d)
+{
+	if (d->cfg.store == REGS_STORE_LMDB)
+		return open_lmdb(d);
+	/* The seal key's default place is the state directory. */
+	if (mkdir(d->cfg.state_dir, 0700) != 0 && errno != EEXIST) {
+		regsd_log(LOG_ERR, "state directory %s cannot be made: %m", d->cfg.state_dir);
+		return -1;
+	}
+	return 0;
+}
+
+static int open_postgresql(struct daemon *d)
+{
+	char why[700] = "";
+	struct store_pg_options po = {
+	    .conninfo = d->cfg.postgresql, .attach = NULL, .attach_ctx = d, .log = note};
+	enum regs_err err = store_pg_open(&po, &d->data.store, why, sizeof(why));
+	if (err == REGS_ERR_UNAVAILABLE) {
+		regsd_log(LOG_WARNING,
+		          "storage: %s; logins are refused until it can be reached (tried again at "
+		          "most every second)",
+		          why);
+		return 0;
+	}
+	if (err != REGS_OK) {
+		regsd_log(LOG_ERR, "storage: PostgreSQL refused: %s",
+		          *why ? why : regs_strerror(err));
+		return -1;
+	}
+	regsd_log(LOG_INFO, "storage: PostgreSQL connected");
+	return 0;
+}
+
+int storeopen_attach(struct daemon *d)
+{
+	if (d->cfg.store == REGS_STORE_POSTGRESQL)
+		return open_postgresql(d);
+	return 0;
+}
+
+int storeopen_check_config(const struct regs_config *cfg)
+{
+	char why[300];
+	if (cfg->store != REGS_STORE_POSTGRESQL)
+		return 0;
+	if (!*cfg->postgresql) {
+		regsd_log(LOG_ERR,
+		          "store = postgresql needs a connection string: postgresql = ...");
+		return -1;
+	}
+	if (store_pg_check_conninfo(cfg->postgresql, why, sizeof(why)) != REGS_OK) {
+		regsd_log(LOG_ERR, "%s", why);
+		return -1;
+	}
+	return 0;
+}
