@@ -252,13 +252,17 @@ static int open_lmdb(const char *dir, const char *side, struct store **out)
 /* The connection string is not repeated: it is the administrator's, and may say too much. */
 static int open_pg(const char *conninfo, const char *side, struct store **out)
 {
-	struct store_pg_options po = {conninfo, 0, NULL, NULL};
-	char why[512] = "";
+	struct store_pg_options po = {.conninfo = conninfo, .attach = NULL};
+	char why[700] = "";
+	*out = NULL;
 	enum regs_err err = store_pg_open(&po, out, why, sizeof(why));
-	if (err != REGS_OK)
-		fprintf(stderr, "regsd: %s: the PostgreSQL database cannot be opened: %s\n", side,
-		        *why ? why : regs_strerror(err));
-	return err == REGS_OK ? 0 : -1;
+	if (err == REGS_OK)
+		return 0;
+	store_close(*out); /* opened unconnected (REGS_ERR_UNAVAILABLE): no use to a copy */
+	*out = NULL;
+	fprintf(stderr, "regsd: %s: the PostgreSQL database cannot be opened: %s\n", side,
+	        *why ? why : regs_strerror(err));
+	return -1;
 }
 
 static int open_side(const struct store_spec *spec, int is_source, struct store **out)
