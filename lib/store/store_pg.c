@@ -68,7 +68,8 @@ enum regs_err pg_txn_begin_connected(struct pg_store *s, int write, struct store
 	struct store_txn *t = calloc(1, sizeof(*t));
 	if (!t)
 		return REGS_ERR_NOMEM;
-	enum regs_err err = run(s, write ? "BEGIN; SELECT pg_advisory_xact_lock(" PG_BATCH_LOCK ")"
+	enum regs_err err = run(s, write ? "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT "
+	                                   "pg_advisory_xact_lock(" PG_BATCH_LOCK ")"
 	                                 : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
 	if (err != REGS_OK) {
 		if (s->conn)
