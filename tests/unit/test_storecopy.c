@@ -16,32 +16,25 @@
 
 #define MAP_TEST (64u << 20)
 
+/* dir: the scratch directory; path: FROM's state directory in it (scratch.h). */
 struct fixture {
-	char base[64];
+	char dir[64];
+	char path[128];
 	char from[128], to[128];           /* state directories */
 	char from_spec[160], to_spec[160]; /* "lmdb:DIR" */
 };
 
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	assert_non_null(f);
-	scratch_make(f->base, sizeof(f->base), "storecopy");
-	snprintf(f->from, sizeof(f->from), "%s/from", f->base);
-	snprintf(f->to, sizeof(f->to), "%s/to", f->base);
-	snprintf(f->from_spec, sizeof(f->from_spec), "lmdb:%s", f->from);
-	snprintf(f->to_spec, sizeof(f->to_spec), "lmdb:%s", f->to);
-	*state = f;
-	return 0;
-}
+SCRATCH_FIXTURE(struct fixture, "storecopy", "from")
 
-static int teardown(void **state)
+/* The fixture with TO beside FROM, and both as lmdb:DIR. */
+static struct fixture *fixture_of(void **state)
 {
 	struct fixture *f = *state;
-	if (scratch_remove(f->base) != 0)
-		return -1;
-	free(f);
-	return 0;
+	snprintf(f->from, sizeof(f->from), "%s", f->path);
+	snprintf(f->to, sizeof(f->to), "%s/to", f->dir);
+	snprintf(f->from_spec, sizeof(f->from_spec), "lmdb:%s", f->from);
+	snprintf(f->to_spec, sizeof(f->to_spec), "lmdb:%s", f->to);
+	return f;
 }
 
 static struct store *open_dir(const char *dir, size_t map_size)
@@ -100,6 +93,14 @@ static void digests_of(const char *dir, struct storecopy_digest d[STORE_TABLE_CO
 	store_close(s);
 }
 
+static void assert_empty(const char *dir)
+{
+	struct storecopy_digest d[STORE_TABLE_COUNT];
+	digests_of(dir, d);
+	for (int tb = 0; tb < STORE_TABLE_COUNT; tb++)
+		assert_int_equal(d[tb].records, 0);
+}
+
 /* Runs the whole mode; returns its status and what it printed (free it). */
 static enum storecopy_status run_copy(const char *from, const char *to, char **printed)
 {
@@ -113,7 +114,7 @@ static enum storecopy_status run_copy(const char *from, const char *to, char **p
 
 static void test_R10_5_copy_keeps_every_record_of_every_table(void **state)
 {
-	struct fixture *f = *state;
+	struct fixture *f = fixture_of(state);
 	struct storecopy_digest a[STORE_TABLE_COUNT], b[STORE_TABLE_COUNT];
 	char *printed = NULL;
 	make_source(f, 5);
@@ -143,21 +144,18 @@ static void test_R10_5_copy_keeps_every_record_of_every_table(void **state)
 
 static void test_R10_5_copy_of_an_empty_database_is_empty(void **state)
 {
-	struct fixture *f = *state;
-	struct storecopy_digest b[STORE_TABLE_COUNT];
+	struct fixture *f = fixture_of(state);
 	char *printed = NULL;
 	store_close(open_dir(f->from, MAP_TEST));
 	assert_int_equal(run_copy(f->from_spec, f->to_spec, &printed), STORECOPY_OK);
 	assert_non_null(strstr(printed, "meta 0 records\n"));
 	free(printed);
-	digests_of(f->to, b);
-	for (int tb = 0; tb < STORE_TABLE_COUNT; tb++)
-		assert_int_equal(b[tb].records, 0);
+	assert_empty(f->to);
 }
 
 static void test_R10_5_copy_refuses_a_non_empty_destination(void **state)
 {
-	struct fixture *f = *state;
+	struct fixture *f = fixture_of(state);
 	struct storecopy_digest before[STORE_TABLE_COUNT], after[STORE_TABLE_COUNT];
 	char *printed = NULL;
 	make_source(f, 3);
@@ -176,7 +174,7 @@ static void test_R10_5_copy_refuses_a_non_empty_destination(void **state)
 /* A meta record other than the schema version (a seal key's check value) is a record. */
 static void test_R10_5_copy_refuses_a_destination_with_meta_records(void **state)
 {
-	struct fixture *f = *state;
+	struct fixture *f = fixture_of(state);
 	char *printed = NULL;
 	make_source(f, 1);
 	struct store *s = open_dir(f->to, MAP_TEST);
@@ -189,8 +187,7 @@ static void test_R10_5_copy_refuses_a_destination_with_meta_records(void **state
 /* A write that fails (the destination's map is full) keeps nothing: one transaction. */
 static void test_R10_5_failed_copy_keeps_nothing(void **state)
 {
-	struct fixture *f = *state;
-	struct storecopy_digest b[STORE_TABLE_COUNT];
+	struct fixture *f = fixture_of(state);
 	char why[256] = "";
 	make_source(f, 3000);
 	struct store *from = open_dir(f->from, MAP_TEST), *to = open_dir(f->to, 256u << 10);
@@ -198,14 +195,12 @@ static void test_R10_5_failed_copy_keeps_nothing(void **state)
 	assert_non_null(strstr(why, "nothing copied"));
 	store_close(to);
 	store_close(from);
-	digests_of(f->to, b);
-	for (int tb = 0; tb < STORE_TABLE_COUNT; tb++)
-		assert_int_equal(b[tb].records, 0);
+	assert_empty(f->to);
 }
 
 static void test_R10_5_verify_finds_a_changed_or_missing_record(void **state)
 {
-	struct fixture *f = *state;
+	struct fixture *f = fixture_of(state);
 	char why[256] = "";
 	FILE *out = fopen("/dev/null", "w");
 	assert_non_null(out);
@@ -229,7 +224,7 @@ static void test_R10_5_verify_finds_a_changed_or_missing_record(void **state)
 
 static void test_R10_5_copy_refuses_what_it_cannot_copy(void **state)
 {
-	struct fixture *f = *state;
+	struct fixture *f = fixture_of(state);
 	char *printed = NULL, spec[200];
 	struct stat st;
 	assert_int_equal(run_copy("mysql:x", f->to_spec, &printed), STORECOPY_USAGE);
