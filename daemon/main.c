@@ -62,9 +62,12 @@ struct options {
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'}, {"stderr", no_argument, NULL, 'e'},
-	    {"check-config", no_argument, NULL, 'k'}, {"copy-store", required_argument, NULL, 's'},
-	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"stderr", no_argument, NULL, 'e'},
+	    {"check-config", no_argument, NULL, 'k'},
+	    {"copy-store", required_argument, NULL, 's'}, /* FROM; TO is the operand */
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 	o->config = REGS_DEFAULT_CONFIG;
@@ -258,9 +261,9 @@ int main(int argc, char **argv)
 	struct options o = {0};
 	if (parse_args(argc, argv, &o) != 0)
 		return 2;
+	umask(077);
 	if (o.copy_from) /* offline: no configuration, bus or seal key */
 		return (int)storecopy_run(o.copy_from, o.copy_to, stdout);
-	umask(077);
 	openlog("regsd", LOG_PID | (o.log_stderr || o.check_only ? LOG_PERROR : 0), LOG_AUTHPRIV);
 	if (secrets_protect_process() != 0)
 		return 1;
