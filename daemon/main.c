@@ -269,6 +269,7 @@ int main(int argc, char **argv)
 		return 1;
 	if (regs_config_load(&d.cfg, o.config, 1, regs_report_stderr, NULL) != REGS_OK)
 		return 1;
+	audit_host_default(&d.cfg);
 	if (*d.cfg.smtp_url && !mail_address_valid(d.cfg.smtp_from)) {
 		fprintf(stderr, "%s: smtp_from '%s' is not a plausible address (smtp_url is set)\n",
 		        o.config, d.cfg.smtp_from);
