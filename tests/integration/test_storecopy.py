@@ -7,7 +7,8 @@ enrolment, an e-mail verification code and an emergency code, a language choice,
 rows, and a Google and a mobile-ID binding with their indexes (the provider and the service
 of test_google.py and test_mobile.py). Card bindings need the card namespace
 (test_card.py); the copy treats every table alike, and tests/unit/test_storecopy.c fills
-every table. regsd is stopped before each test, which starts from that database.
+every table. regsd is stopped before each test, which starts from that database. The seal
+key's check value travels with the records, so the copy demands the same key (R10.4).
 
 The PostgreSQL server is tests/integration/pgserver.py's: started once for the file, as
 nobody, Unix socket only; each test copies into a new database of it.
@@ -276,6 +277,30 @@ def test_R10_5_copied_fleet_database_logs_in_on_postgresql(env):
     replay_used_code(env)
     env.login_ok("alice")
     check_history(env)
+
+
+def test_R10_4_copied_database_demands_the_same_seal_key(env):
+    """The seal key's check value travels with the copy: a regsd with another key refuses the
+    copied PostgreSQL database and says why."""
+    conninfo = new_database()
+    copy_ok(env, lmdb(env.path("state")), postgresql(conninfo))
+    other = env.path("other-seal.key")
+    fd = os.open(other, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(os.urandom(32))
+    env.write_conf(store="postgresql", postgresql=conninfo, seal_key_file=other)
+    seen = len(env.regsd_log())
+    try:
+        env.start_regsd()
+        started = True
+    except RuntimeError:
+        started = False
+    if started:
+        env.stop_regsd()
+    check(not started, "regsd with another seal key served the copied database",
+          env.regsd_tail())
+    check_in("is not the one the database was sealed with", env.regsd_log()[seen:],
+             "the refusal", env.regsd_tail())
 
 
 def main():
