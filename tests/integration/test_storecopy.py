@@ -26,6 +26,7 @@ from harness import (F_GOOGLE_BOUND, F_LOCKED, F_MOBILE_BOUND, F_OTP_BOUND,  # n
                      check, check_in, parse_reply, skip)
 import pgserver  # noqa: E402
 import test_google as google_fixture  # noqa: E402
+import test_keyid as keyid_fixture  # noqa: E402
 import test_mobile as mobile_fixture  # noqa: E402
 
 # The tables the set-up fills (the card ones stay empty: see above).
@@ -284,23 +285,8 @@ def test_R10_4_copied_database_demands_the_same_seal_key(env):
     copied PostgreSQL database and says why."""
     conninfo = new_database()
     copy_ok(env, lmdb(env.path("state")), postgresql(conninfo))
-    other = env.path("other-seal.key")
-    fd = os.open(other, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(os.urandom(32))
-    env.write_conf(store="postgresql", postgresql=conninfo, seal_key_file=other)
-    seen = len(env.regsd_log())
-    try:
-        env.start_regsd()
-        started = True
-    except RuntimeError:
-        started = False
-    if started:
-        env.stop_regsd()
-    check(not started, "regsd with another seal key served the copied database",
-          env.regsd_tail())
-    check_in("is not the one the database was sealed with", env.regsd_log()[seen:],
-             "the refusal", env.regsd_tail())
+    env.write_conf(store="postgresql", postgresql=conninfo)
+    keyid_fixture.start_refused_with_another_key(env, keyid_fixture.read_key(env))
 
 
 def main():
