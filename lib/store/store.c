@@ -1,6 +1,16 @@
 /* Backend-independent half of the storage interface: dispatch and key helpers. */
 #include "store/store.h"
 
+static const char *const table_names[STORE_TABLE_COUNT] = {
+    "meta",  "accounts",   "otp",    "pending",      "audit",  "audit_by_user", "codes",
+    "cards", "card_index", "google", "google_index", "mobile", "mobile_index",  "card_certs",
+};
+
+const char *store_table_name(enum store_table tb)
+{
+	return (unsigned)tb < STORE_TABLE_COUNT ? table_names[tb] : "?";
+}
+
 enum regs_err store_get(struct store_txn *t, enum store_table tb, struct store_val key,
                         struct store_val *val)
 {

@@ -29,6 +29,9 @@ enum store_table {
 
 #define STORE_SCHEMA_VERSION 1u
 
+/* The table's name: LMDB's name of its database (so never changed), and what people read. */
+const char *store_table_name(enum store_table tb);
+
 struct store;
 /* Every backend's transaction starts with a pointer to its operations table. */
 struct store_txn;

@@ -8,11 +8,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *const table_names[STORE_TABLE_COUNT] = {
-    "meta",  "accounts",   "otp",    "pending",      "audit",  "audit_by_user", "codes",
-    "cards", "card_index", "google", "google_index", "mobile", "mobile_index",  "card_certs",
-};
-
 struct lmdb_store {
 	struct store base;
 	MDB_env *env;
@@ -230,7 +225,8 @@ static enum regs_err open_tables(struct lmdb_store *s)
 	MDB_txn *txn = NULL;
 	int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
 	for (int i = 0; rc == MDB_SUCCESS && i < STORE_TABLE_COUNT; i++)
-		rc = mdb_dbi_open(txn, table_names[i], MDB_CREATE, &s->dbi[i]);
+		rc = mdb_dbi_open(txn, store_table_name((enum store_table)i), MDB_CREATE,
+		                  &s->dbi[i]);
 	if (rc != MDB_SUCCESS) {
 		if (txn)
 			mdb_txn_abort(txn);
