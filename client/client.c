@@ -125,6 +125,7 @@ static void read_log_entry(struct wire_iter *fields, void *row)
 	client_copy_string(e->rhost, sizeof(e->rhost), client_next_string(fields));
 	client_copy_string(e->result, sizeof(e->result), client_next_string(fields));
 	e->actor_uid = client_next_uint32(fields);
+	client_copy_string(e->host, sizeof(e->host), client_next_string(fields));
 }
 
 enum regs_client_err regs_get_log(struct regs_client *c, const char *user, int64_t since,
@@ -133,8 +134,8 @@ enum regs_client_err regs_get_log(struct regs_client *c, const char *user, int64
 	void *rows;
 	enum regs_client_err rc;
 
-	/* Eight fields as listed in bus.h (time, user, event, method, service, rhost, result,
-	 * actor uid): a(tssssssu). */
+	/* Nine fields as listed in the contract (time, user, event, method, service, rhost, result,
+	 * actor uid, host): a(tssssssus). */
 	rc = client_call_rows(c, REGS_METHOD(REGS_M_GET_LOG), sizeof(**out), read_log_entry, &rows,
 	                      n, user, since, limit);
 	*out = rows;

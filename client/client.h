@@ -106,6 +106,7 @@ struct regs_log_entry {
 	char rhost[128];
 	char result[16]; /* "ok", "wrong", "replayed", "drift", "locked", ... */
 	uint32_t actor_uid;
+	char host[64]; /* the regsd that recorded it (regs.conf host_name); "" in older records */
 };
 enum regs_client_err regs_get_log(struct regs_client *c, const char *user, int64_t since,
                                   uint32_t limit, struct regs_log_entry **out, size_t *n);

@@ -92,11 +92,13 @@ static void append_log_entry(DBusMessageIter *arr, const struct audit_rec *a)
 	const char *f[6] = {a->user,    a->event, a->method,
 	                    a->service, a->rhost, regs_result_name(a->result)};
 	dbus_uint32_t actor = a->actor_uid;
+	const char *host = a->host;
 	open_struct(arr, &st);
 	dbus_message_iter_append_basic(&st, DBUS_TYPE_UINT64, &t);
 	for (int i = 0; i < 6; i++)
 		dbus_message_iter_append_basic(&st, DBUS_TYPE_STRING, &f[i]);
 	dbus_message_iter_append_basic(&st, DBUS_TYPE_UINT32, &actor);
+	dbus_message_iter_append_basic(&st, DBUS_TYPE_STRING, &host);
 	dbus_message_iter_close_container(arr, &st);
 }
 
@@ -107,7 +109,8 @@ static void reply_log(struct request *r, struct log_ctx *l)
 	if (!r->reply)
 		return;
 	dbus_message_iter_init_append(r->reply, &it);
-	dbus_message_iter_open_container(&it, DBUS_TYPE_ARRAY, "(tssssssu)", &arr);
+	/* The element type: the contract's out signature without its array's "a". */
+	dbus_message_iter_open_container(&it, DBUS_TYPE_ARRAY, REGS_M_GET_LOG_OUT + 1, &arr);
 	uint32_t n = l->count < l->limit ? l->count : l->limit;
 	for (uint32_t i = 0; i < n; i++)
 		append_log_entry(&arr, &l->ring[(l->count - n + i) % l->limit]);

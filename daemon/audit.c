@@ -24,6 +24,19 @@ static size_t index_key(uint8_t *out, const char *user, const uint8_t key[AUDIT_
 	return len + AUDIT_KEY;
 }
 
+void audit_host_default(struct regs_config *cfg)
+{
+	char name[256];
+	if (*cfg->host_name)
+		return;
+	if (gethostname(name, sizeof(name)) != 0) {
+		regsd_log(LOG_WARNING, "gethostname failed: the activity log names no host");
+		return;
+	}
+	name[sizeof(name) - 1] = '\0';
+	rec_copy(cfg->host_name, sizeof(cfg->host_name), name);
+}
+
 uint64_t audit_seq_start(const struct timespec *now)
 {
 	uint16_t host = 0;
@@ -46,6 +59,7 @@ void audit_record(struct request *r, const struct audit_event *e)
 	rec_copy(rec.method, sizeof(rec.method), e->method);
 	text_sanitize(e->service, rec.service, sizeof(rec.service));
 	text_sanitize(e->rhost, rec.rhost, sizeof(rec.rhost));
+	text_sanitize(r->d->cfg.host_name, rec.host, sizeof(rec.host));
 	audit_key(key, r->now, r->d->data.audit_seq);
 	r->d->data.audit_seq += AUDIT_SEQ_STEP;
 	struct store_val k = {key, AUDIT_KEY}, v = {buf, audit_rec_encode(&rec, buf)};

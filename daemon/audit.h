@@ -15,6 +15,9 @@ struct audit_event {
 	uint32_t result; /* enum regs_result */
 };
 
+/* Every record names the host whose regsd made it (R10.1: hosts may share one log): regs.conf
+ * host_name, which this sets to the machine's name (gethostname) when the file leaves it empty. */
+void audit_host_default(struct regs_config *cfg);
 void audit_record(struct request *r, const struct audit_event *e);
 
 /* Audit keys are (time, seq). Hosts that share a database (R10.1) must never make the same

@@ -53,6 +53,9 @@ static const char *enrol_target(struct request *r, const char *user)
 	return target;
 }
 
+/* A sealed secret (key id and all, seal.h) fits the records that keep it. */
+_Static_assert(TOTP_SECRET_BYTES + SEAL_OVERHEAD <= OTP_SEALED_MAX, "sealed secret too large");
+
 /* Makes the pending record and the URI shown to the user. */
 static enum regs_err new_pending(struct request *r, const char *user, struct pending_rec *p,
                                  char **uri, char secret_b32[40])

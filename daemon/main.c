@@ -7,6 +7,7 @@
 #include "proto/bus.h"
 #include "ratelimit.h"
 #include "secrets.h"
+#include "storecopy.h"
 #include "storeopen.h"
 #include <getopt.h>
 #include <signal.h>
@@ -38,11 +39,16 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 	        "Usage: regsd [-c FILE] [--stderr] [--check-config]\n"
+	        "       regsd --copy-store FROM TO\n"
 	        "The pam_regs daemon: owns the two-factor login database on the D-Bus system "
 	        "bus as " REGS_BUS_NAME ".\n\n"
 	        "  -c, --config FILE  configuration file (default " REGS_DEFAULT_CONFIG ")\n"
 	        "      --stderr       log to standard error as well as syslog\n"
 	        "      --check-config check the configuration and the seal key file, then exit\n"
+	        "      --copy-store FROM TO\n"
+	        "                     copy every record of the database FROM into the empty\n"
+	        "                     database TO and verify the copy, then exit (regsd not\n"
+	        "                     running); each is lmdb:DIR or postgresql:CONNINFO\n"
 	        "  -h, --help         this text\n");
 }
 
@@ -50,6 +56,7 @@ struct options {
 	const char *config;
 	int log_stderr;
 	int check_only;
+	const char *copy_from, *copy_to; /* --copy-store FROM TO */
 };
 
 static int parse_args(int argc, char **argv, struct options *o)
@@ -58,6 +65,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	    {"config", required_argument, NULL, 'c'},
 	    {"stderr", no_argument, NULL, 'e'},
 	    {"check-config", no_argument, NULL, 'k'},
+	    {"copy-store", required_argument, NULL, 's'}, /* FROM; TO is the operand */
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -74,6 +82,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'k':
 			o->check_only = 1;
 			break;
+		case 's':
+			o->copy_from = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -81,6 +92,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 			usage(stderr);
 			return -1;
 		}
+	}
+	if (o->copy_from && optind == argc - 1)
+		o->copy_to = argv[optind++];
+	if (o->copy_from && !o->copy_to) {
+		fprintf(stderr, "regsd: --copy-store needs FROM and TO\n");
+		usage(stderr);
+		return -1;
 	}
 	if (optind == argc)
 		return 0;
@@ -244,11 +262,14 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv, &o) != 0)
 		return 2;
 	umask(077);
+	if (o.copy_from) /* offline: no configuration, bus or seal key */
+		return (int)storecopy_run(o.copy_from, o.copy_to, stdout);
 	openlog("regsd", LOG_PID | (o.log_stderr || o.check_only ? LOG_PERROR : 0), LOG_AUTHPRIV);
 	if (secrets_protect_process() != 0)
 		return 1;
 	if (regs_config_load(&d.cfg, o.config, 1, regs_report_stderr, NULL) != REGS_OK)
 		return 1;
+	audit_host_default(&d.cfg);
 	if (*d.cfg.smtp_url && !mail_address_valid(d.cfg.smtp_from)) {
 		fprintf(stderr, "%s: smtp_from '%s' is not a plausible address (smtp_url is set)\n",
 		        o.config, d.cfg.smtp_from);

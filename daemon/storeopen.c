@@ -1,5 +1,6 @@
 /* Opens regsd's database: the embedded LMDB, or the fleet's PostgreSQL (R10). */
 #include "storeopen.h"
+#include "keycheck.h"
 #include "store/store_pg.h"
 #include <errno.h>
 #include <sys/stat.h>
@@ -38,7 +39,7 @@ static int open_postgresql(struct daemon *d)
 {
 	char why[700] = "";
 	struct store_pg_options po = {
-	    .conninfo = d->cfg.postgresql, .attach = NULL, .attach_ctx = d, .log = note};
+	    .conninfo = d->cfg.postgresql, .attach = keycheck_attach, .attach_ctx = d, .log = note};
 	enum regs_err err = store_pg_open(&po, &d->data.store, why, sizeof(why));
 	if (err == REGS_ERR_UNAVAILABLE) {
 		regsd_log(LOG_WARNING,
@@ -56,11 +57,30 @@ static int open_postgresql(struct daemon *d)
 	return 0;
 }
 
+/* R10.4 on LMDB: the database is new and takes this host's seal key, or was sealed with it. */
+static int attach_lmdb(struct daemon *d)
+{
+	char why[512] = "";
+	struct store_txn *t = NULL;
+	enum regs_err err = store_begin(d->data.store, 1, &t);
+	if (err == REGS_OK)
+		err = keycheck_attach(d, t, why, sizeof(why));
+	if (t != NULL && err == REGS_OK)
+		err = store_commit(t);
+	else if (t != NULL)
+		store_abort(t);
+	if (err == REGS_OK)
+		return 0;
+	regsd_log(LOG_ERR, "seal key %s refused by the database in %s: %s", d->cfg.seal_key_file,
+	          d->cfg.state_dir, *why ? why : regs_strerror(err));
+	return -1;
+}
+
 int storeopen_attach(struct daemon *d)
 {
 	if (d->cfg.store == REGS_STORE_POSTGRESQL)
 		return open_postgresql(d);
-	return 0;
+	return attach_lmdb(d);
 }
 
 int storeopen_check_config(const struct regs_config *cfg)

@@ -7,7 +7,8 @@
  * in); for PostgreSQL only the state directory is made. 0, or -1 after logging why. */
 int storeopen_prepare(struct daemon *d);
 /* After the seal key is loaded: PostgreSQL connects and checks the schema and the key; a
- * database that cannot be reached yet is not fatal (logins are refused until it can). */
+ * database that cannot be reached yet is not fatal (logins are refused until it can). LMDB
+ * checks the key (keycheck.h). */
 int storeopen_attach(struct daemon *d);
 /* --check-config: the store settings alone. 0, or -1 after logging why. */
 int storeopen_check_config(const struct regs_config *cfg);

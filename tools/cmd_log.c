@@ -48,7 +48,7 @@ static int add_log_row(struct output_table *t, const void *data, size_t i)
 	const struct regs_log_entry *e = &rows->entries[i];
 	char when[OUTPUT_TIME_SIZE];
 	const char *row[] = {
-	    e->user,  output_format_time(e->time, when), e->event, e->method, e->service,
+	    e->user,  output_format_time(e->time, when), e->host, e->event, e->method, e->service,
 	    e->rhost, result_label(e->method, e->result)};
 
 	return output_table_add(t, row + rows->skip);
@@ -56,11 +56,12 @@ static int add_log_row(struct output_table *t, const void *data, size_t i)
 
 static int print_log_table(const struct regs_log_entry *entries, size_t n, int show_user)
 {
-	const char *header[] = {_("User"),    _("Time"),        _("Event"), _("Method"),
-	                        _("Service"), _("Remote host"), _("Result")};
+	/* Host: the regsd that recorded the event, as hosts sharing a database share one log. */
+	const char *header[] = {_("User"),   _("Time"),    _("Host"),        _("Event"),
+	                        _("Method"), _("Service"), _("Remote host"), _("Result")};
 	const struct log_rows rows = {entries, show_user ? 0 : 1};
 
-	return output_table_print_rows(stdout, 7 - rows.skip, header + rows.skip, n, add_log_row,
+	return output_table_print_rows(stdout, 8 - rows.skip, header + rows.skip, n, add_log_row,
 	                               &rows) < 0
 	           ? regsctl_report_nomem()
 	           : REGSCTL_EXIT_OK;
@@ -82,6 +83,7 @@ static int print_log_json(const struct regs_log_entry *entries, size_t n)
 		output_json_add_string(o, "rhost", e->rhost);
 		output_json_add_string(o, "result", e->result);
 		json_object_object_add(o, "actor_uid", json_object_new_int64(e->actor_uid));
+		output_json_add_string(o, "host", e->host);
 		json_object_array_add(array, o);
 	}
 	return output_json_emit(array, stdout) < 0 ? regsctl_report_nomem() : REGSCTL_EXIT_OK;

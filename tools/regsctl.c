@@ -186,6 +186,18 @@ static const struct regsctl_command commands[] = {
     {"set-language", cmd_set_language, 1, 1, 0, 2, 2, N_("set-language USER zh_TW|en|default"),
      N_("Set an account's language (default: none of its own, the site default applies)."), "",
      NULL, NULL},
+    {"store", cmd_store, 0, 1, 0, 3, 3, N_("store copy FROM TO"),
+     N_("Copy the database FROM into the empty database TO and verify the copy (root only, "
+        "regsd stopped)."),
+     N_("  FROM and TO are each lmdb:DIR (one host's database, as in state_dir of regs.conf)\n"
+        "  or postgresql:CONNINFO (a libpq connection string, as in postgresql of regs.conf).\n"
+        "  TO must hold no record. Every record is copied in one transaction (all or\n"
+        "  nothing), as it is: secrets stay sealed, so TO needs the same seal key. Then both\n"
+        "  are read again and compared table by table (count and SHA-256); each table's\n"
+        "  count and \"verified\" are printed. Runs regsd --copy-store (regsd(8)).\n"
+        "  Exit status 0 copied and verified, 3 not root, 9 TO is not empty (nothing\n"
+        "  copied), 8 nothing copied or the copy differs (the reason on stderr).\n"),
+     NULL, NULL},
     {"help", cmd_help, 0, 0, 0, 0, 1, N_("help [COMMAND]"), N_("Show help for a command."), "",
      NULL, NULL},
 };

@@ -84,6 +84,8 @@ int cmd_unlock(struct regsctl_context *ctx);
 int cmd_reset(struct regsctl_context *ctx);
 int cmd_set_email(struct regsctl_context *ctx);
 int cmd_set_class(struct regsctl_context *ctx);
+/* store copy FROM TO: regsd's offline copy of a database, root only (cmd_store.c, R10.5). */
+int cmd_store(struct regsctl_context *ctx);
 
 /* Prints "regsctl: MESSAGE" on stderr. */
 __attribute__((format(printf, 1, 2))) void regsctl_error(const char *fmt, ...);

@@ -231,6 +231,7 @@ size_t audit_rec_encode(const struct audit_rec *a, uint8_t *buf)
 	w_str(&w, a->method, sizeof(a->method));
 	w_str(&w, a->service, sizeof(a->service));
 	w_str(&w, a->rhost, sizeof(a->rhost));
+	w_str(&w, a->host, sizeof(a->host));
 	return w.n;
 }
 
@@ -248,6 +249,9 @@ enum regs_err audit_rec_decode(const void *data, size_t len, struct audit_rec *a
 	r_bytes(&r, a->method, sizeof(a->method), 1);
 	r_bytes(&r, a->service, sizeof(a->service), 1);
 	r_bytes(&r, a->rhost, sizeof(a->rhost), 1);
+	if (r.off == r.n)
+		return r_end(&r); /* written before the host existed */
+	r_bytes(&r, a->host, sizeof(a->host), 1);
 	return r_end(&r);
 }
 

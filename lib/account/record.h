@@ -52,6 +52,7 @@ struct pending_rec {
 	uint8_t sealed[OTP_SEALED_MAX];
 };
 
+#define AUDIT_HOST_MAX 64 /* a host name with its NUL, as regs.conf host_name */
 struct audit_rec {
 	int64_t time; /* seconds */
 	uint32_t actor_uid;
@@ -61,6 +62,9 @@ struct audit_rec {
 	char method[16]; /* "otp", "password", "card", ... */
 	char service[REC_FIELD_MAX];
 	char rhost[REC_FIELD_MAX];
+	/* appended (still version 1): the host whose regsd recorded the event (regs.conf
+	 * host_name), "" in records written before hosts shared a database */
+	char host[AUDIT_HOST_MAX];
 };
 
 /* A mailed code (R8.2, R8.3): only its salted hash is kept. */

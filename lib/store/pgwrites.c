@@ -4,16 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* bytea's order: bytes, then the shorter first (byteacmp; LMDB's default order too). */
+/* (table, key) in bytea's order: store_key_compare (byteacmp orders the same). */
 static int key_cmp(uint16_t atb, struct store_val a, uint16_t btb, struct store_val b)
 {
 	if (atb != btb)
 		return atb < btb ? -1 : 1;
-	size_t n = a.len < b.len ? a.len : b.len;
-	int c = n ? memcmp(a.data, b.data, n) : 0;
-	if (c != 0)
-		return c;
-	return (a.len > b.len) - (a.len < b.len);
+	return store_key_compare(a, b);
 }
 
 int pg_writes_find(const struct pg_writes *ws, uint16_t tb, struct store_val key, size_t *at)

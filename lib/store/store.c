@@ -1,6 +1,16 @@
 /* Backend-independent half of the storage interface: dispatch and key helpers. */
 #include "store/store.h"
 
+static const char *const table_names[STORE_TABLE_COUNT] = {
+    "meta",  "accounts",   "otp",    "pending",      "audit",  "audit_by_user", "codes",
+    "cards", "card_index", "google", "google_index", "mobile", "mobile_index",  "card_certs",
+};
+
+const char *store_table_name(enum store_table tb)
+{
+	return (unsigned)tb < STORE_TABLE_COUNT ? table_names[tb] : "?";
+}
+
 enum regs_err store_get(struct store_txn *t, enum store_table tb, struct store_val key,
                         struct store_val *val)
 {
@@ -48,6 +58,20 @@ void store_close(struct store *s)
 {
 	if (s)
 		s->ops->close(s);
+}
+
+int store_key_compare(struct store_val a, struct store_val b)
+{
+	size_t n = a.len < b.len ? a.len : b.len;
+	int c = n ? memcmp(a.data, b.data, n) : 0;
+	if (c != 0)
+		return c;
+	return (a.len > b.len) - (a.len < b.len);
+}
+
+int store_has_prefix(struct store_val key, struct store_val prefix)
+{
+	return key.len >= prefix.len && memcmp(key.data, prefix.data, prefix.len) == 0;
 }
 
 void store_be64(uint8_t out[8], uint64_t v)

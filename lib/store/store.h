@@ -29,6 +29,9 @@ enum store_table {
 
 #define STORE_SCHEMA_VERSION 1u
 
+/* The table's name: LMDB's name of its database (so never changed), and what people read. */
+const char *store_table_name(enum store_table tb);
+
 struct store;
 /* Every backend's transaction starts with a pointer to its operations table. */
 struct store_txn;
@@ -109,6 +112,10 @@ static inline struct store_val store_str(const char *s)
 	struct store_val v = {s, strlen(s)};
 	return v;
 }
+
+/* Key order of every backend: bytes, then the shorter first (LMDB's default, bytea's). */
+int store_key_compare(struct store_val a, struct store_val b);
+int store_has_prefix(struct store_val key, struct store_val prefix);
 
 void store_be64(uint8_t out[8], uint64_t v);
 uint64_t store_get_be64(const uint8_t in[8]);

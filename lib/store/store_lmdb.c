@@ -8,11 +8,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *const table_names[STORE_TABLE_COUNT] = {
-    "meta",  "accounts",   "otp",    "pending",      "audit",  "audit_by_user", "codes",
-    "cards", "card_index", "google", "google_index", "mobile", "mobile_index",  "card_certs",
-};
-
 struct lmdb_store {
 	struct store base;
 	MDB_env *env;
@@ -135,21 +130,6 @@ static void lmdb_del(struct store_txn *t, enum store_table tb, struct store_val 
 		txn_fail(t, rc);
 }
 
-static int has_prefix(MDB_val k, struct store_val prefix)
-{
-	return k.mv_size >= prefix.len && memcmp(k.mv_data, prefix.data, prefix.len) == 0;
-}
-
-/* Byte order, shorter first on a tie: LMDB's default key order. */
-static int key_compare(struct store_val a, struct store_val b)
-{
-	size_t n = a.len < b.len ? a.len : b.len;
-	int c = n ? memcmp(a.data, b.data, n) : 0;
-	if (c != 0)
-		return c;
-	return (a.len > b.len) - (a.len < b.len);
-}
-
 static void lmdb_scan(struct store_txn *t, enum store_table tb, struct store_val prefix,
                       struct store_val start, store_scan_fn fn, void *ctx)
 {
@@ -161,11 +141,11 @@ static void lmdb_scan(struct store_txn *t, enum store_table tb, struct store_val
 		txn_fail(t, rc);
 		return;
 	}
-	struct store_val from = key_compare(start, prefix) > 0 ? start : prefix;
+	struct store_val from = store_key_compare(start, prefix) > 0 ? start : prefix;
 	MDB_val k = to_mdb(from), v;
 	rc = from.len ? mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)
 	              : mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-	while (rc == MDB_SUCCESS && has_prefix(k, prefix)) {
+	while (rc == MDB_SUCCESS && store_has_prefix(from_mdb(k), prefix)) {
 		if (fn(ctx, from_mdb(k), from_mdb(v)))
 			break;
 		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
@@ -245,7 +225,8 @@ static enum regs_err open_tables(struct lmdb_store *s)
 	MDB_txn *txn = NULL;
 	int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
 	for (int i = 0; rc == MDB_SUCCESS && i < STORE_TABLE_COUNT; i++)
-		rc = mdb_dbi_open(txn, table_names[i], MDB_CREATE, &s->dbi[i]);
+		rc = mdb_dbi_open(txn, store_table_name((enum store_table)i), MDB_CREATE,
+		                  &s->dbi[i]);
 	if (rc != MDB_SUCCESS) {
 		if (txn)
 			mdb_txn_abort(txn);

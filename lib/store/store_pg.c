@@ -213,26 +213,11 @@ static void pg_del(struct store_txn *t, enum store_table tb, struct store_val ke
 	set(t, tb, key, NULL);
 }
 
-static int has_prefix(struct store_val k, struct store_val prefix)
-{
-	return k.len >= prefix.len && memcmp(k.data, prefix.data, prefix.len) == 0;
-}
-
-/* Byte order, shorter first on a tie (as store_lmdb.c). */
-static int key_compare(struct store_val a, struct store_val b)
-{
-	size_t n = a.len < b.len ? a.len : b.len;
-	int c = n ? memcmp(a.data, b.data, n) : 0;
-	if (c != 0)
-		return c;
-	return (a.len > b.len) - (a.len < b.len);
-}
-
 /* Pages of rows in key order, from the first key >= from; pending writes are sent first. */
 static void pg_scan(struct store_txn *t, enum store_table tb, struct store_val prefix,
                     struct store_val start, store_scan_fn fn, void *ctx)
 {
-	struct store_val from = key_compare(start, prefix) > 0 ? start : prefix;
+	struct store_val from = store_key_compare(start, prefix) > 0 ? start : prefix;
 	const char *name = "scan";
 	send_writes(t);
 	while (t->err == REGS_OK) {
@@ -241,7 +226,7 @@ static void pg_scan(struct store_txn *t, enum store_table tb, struct store_val p
 		for (int i = 0; i < n; i++) {
 			struct store_val k = {PQgetvalue(r, i, 0), (size_t)PQgetlength(r, i, 0)};
 			struct store_val v = {PQgetvalue(r, i, 1), (size_t)PQgetlength(r, i, 1)};
-			if (!has_prefix(k, prefix) || fn(ctx, k, v))
+			if (!store_has_prefix(k, prefix) || fn(ctx, k, v))
 				return;
 			from = k;
 		}

@@ -31,7 +31,24 @@ from totp import Clock
 from wrappers import EXTRA_USERS, FIXED_USERS, Wrappers
 
 
-class Env(Wrappers, Bus, Clock, Mail, Regsctl):
+class SetUpAndCleanUp:
+    """A context manager around self.setup() and self.cleanup(): cleanup() runs also when
+    setup() fails half-way, so nothing it started is left behind."""
+
+    def __enter__(self):
+        try:
+            self.setup()
+        except BaseException:
+            self.cleanup()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        self.cleanup()
+        return False
+
+
+class Env(SetUpAndCleanUp, Wrappers, Bus, Clock, Mail, Regsctl):
     """One test environment; a context manager (set-up at entry, everything stopped and
     the temp dir removed at exit)."""
 
@@ -78,19 +95,6 @@ class Env(Wrappers, Bus, Clock, Mail, Regsctl):
     @property
     def regsd_bin(self):
         return os.path.join(BUILDDIR, "regsd-testclock")
-
-    # -- context manager
-    def __enter__(self):
-        try:
-            self.setup()
-        except BaseException:
-            self.cleanup()
-            raise
-        return self
-
-    def __exit__(self, *exc):
-        self.cleanup()
-        return False
 
     def setup(self):
         self.tmp = tempfile.mkdtemp(prefix="regs-test-", dir="/tmp")

@@ -160,13 +160,16 @@ def baseline(env, *users):
 # ------------------------------------------------------------------ binding
 
 
-def bus_bind(env, user, name, sig_name=None, purpose="bind"):
-    """CardChallenge(bind) + BindCard as user on one connection; returns the result."""
+def bus_bind(env, user, name, sig_name=None, purpose="bind", between=None):
+    """CardChallenge(bind) + BindCard as user on one connection; returns the result.
+    between: called after the challenge, before BindCard (a barrier, for races)."""
     with env.bus_session(user) as s:
         err, v = s.call("CardChallenge", "ss", user, purpose)
         check(err is None, "CardChallenge(%s, %s) failed: %s %s" % (user, purpose, err, v))
         handle, nonce = v[0], bytes(v[1])
         check(len(nonce) >= 16, "challenge of %d bytes" % len(nonce))
+        if between:
+            between()
         err, v = s.call("BindCard", "sayay", handle, list(der(name)),
                         list(sign(sig_name or name, nonce)))
         check(err is None, "BindCard(%s, %s) failed: %s %s" % (user, name, err, v),

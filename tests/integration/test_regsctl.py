@@ -2,6 +2,7 @@
 3 not allowed)."""
 
 import os
+import socket
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -167,6 +168,43 @@ def test_R9_3_own_log_needs_no_reverification(env):
     rc, hout, herr = env.regsctl(["help", "log"])
     check_in("needs no re-verification", hout + herr, "help log says what log does")
 
+
+
+def _log_hosts(env, user):
+    """(host, event, result) of user's activity-log entries, oldest first, read by root."""
+    rc, out, err = env.regsctl(["log", "--json", "--user", user])
+    check(rc == 0, "log --json exit %d" % rc, out, err)
+    entries = harness.json_records(harness.load_json(out, "regsctl log --json"))
+    check(entries and all("host" in e for e in entries), "entries without a host", out)
+    return [(e["host"], e.get("event"), e.get("result")) for e in entries]
+
+
+def test_R10_1_log_names_the_host_of_each_event(env):
+    """Every record names the regsd that made it: regs.conf host_name, or the machine's name
+    when it is not set; regsctl log shows it in a Host column and as "host" in --json."""
+    user = "user35"
+    machine = socket.gethostname()[:63]
+    env.enrol(user)
+    env.login_ok(user)
+    before = _log_hosts(env, user)
+    check(before and all(h == machine for h, _, _ in before),
+          "without host_name the log should name %r: %r" % (machine, before))
+    env.write_conf(host_name="school-a")
+    env.restart_regsd()
+    env.login_ok(user)
+    r = env.login(user, env.wrong_code(env.secrets[user]))
+    check(r.auth != "PAM_SUCCESS", "a wrong code was accepted", r)
+    after = _log_hosts(env, user)[len(before):]
+    check(("school-a", "login", "ok") in after and ("school-a", "login", "wrong") in after,
+          "the logins on host school-a are not logged as school-a's: %r" % after)
+    check(all(h == "school-a" for h, _, _ in after), "an event names another host: %r" % after)
+    check(_log_hosts(env, user)[:len(before)] == before, "older records changed host")
+    rc, out, err = env.regsctl(["log"], uid=user, input="")
+    check(rc == 0, "log exit %d" % rc, out, err)
+    lines = out.splitlines()
+    check(lines and "Host" in lines[0], "the table has no Host column", out)
+    check(sum("school-a" in line for line in lines) >= 2 and machine in out,
+          "the table does not show each event's host", out)
 
 if __name__ == "__main__":
     harness.main(globals())

@@ -373,6 +373,41 @@ static void test_R3_card_record_keeps_card_serial_and_reads_older_records(void *
 	assert_int_equal(card_rec_decode(buf, old + 3, &out), REGS_ERR_INVALID);
 }
 
+/* R10.1: the host is appended to the activity record; a record written before it reads with
+ * none, and a cut inside the new field is malformed. */
+static void test_R10_1_audit_record_keeps_host_and_reads_older_records(void **state)
+{
+	struct audit_rec in = {.time = T0, .actor_uid = 0, .result = 1}, out;
+	uint8_t buf[REC_BUF_MAX];
+	char longhost[200];
+	(void)state;
+	rec_copy(in.user, sizeof(in.user), "alice");
+	rec_copy(in.event, sizeof(in.event), "login");
+	rec_copy(in.method, sizeof(in.method), "otp");
+	rec_copy(in.service, sizeof(in.service), "sshd");
+	rec_copy(in.rhost, sizeof(in.rhost), "192.0.2.9");
+	rec_copy(in.host, sizeof(in.host), "school-a.example");
+	size_t n = audit_rec_encode(&in, buf);
+	memset(&out, 0xAA, sizeof(out));
+	assert_int_equal(audit_rec_decode(buf, n, &out), REGS_OK);
+	assert_string_equal(out.host, "school-a.example");
+	assert_string_equal(out.rhost, "192.0.2.9");
+	/* the layout before: everything up to rhost */
+	size_t old = n - 1 - strlen(in.host);
+	memset(&out, 0xAA, sizeof(out));
+	assert_int_equal(audit_rec_decode(buf, old, &out), REGS_OK);
+	assert_string_equal(out.host, "");
+	assert_string_equal(out.rhost, "192.0.2.9");
+	assert_string_equal(out.user, "alice");
+	assert_true(out.time == T0);
+	assert_int_equal(audit_rec_decode(buf, old + 3, &out), REGS_ERR_INVALID);
+	/* A host name longer than the field is cut to it, NUL-terminated. */
+	fill(longhost, sizeof(longhost) - 1, 'h');
+	rec_copy(in.host, sizeof(in.host), longhost);
+	assert_int_equal(audit_rec_decode(buf, audit_rec_encode(&in, buf), &out), REGS_OK);
+	assert_int_equal(strlen(out.host), AUDIT_HOST_MAX - 1);
+}
+
 static void test_audit_record_roundtrip(void **state)
 {
 	struct audit_rec in, out;
@@ -490,6 +525,7 @@ static size_t encode_sample(int kind, uint8_t *buf)
 		rec_copy(r.method, sizeof(r.method), "otp");
 		rec_copy(r.service, sizeof(r.service), "login");
 		rec_copy(r.rhost, sizeof(r.rhost), "h");
+		rec_copy(r.host, sizeof(r.host), "host-a");
 		return audit_rec_encode(&r, buf);
 	}
 	}
@@ -520,6 +556,9 @@ static enum regs_err decode_kind(int kind, const void *data, size_t len)
 #define ACCOUNT_REC_V1_BASE (1 + 1 + 4 + 4 + 8 + 8 + 8 + 8)
 /* ... then the e-mail fields: 1 + 8 + 1 (no address); then the language (R9.6). */
 #define ACCOUNT_REC_BEFORE_LANGUAGE (ACCOUNT_REC_V1_BASE + 1 + 8 + 1)
+/* The audit sample before the host (R10.1): version, time, actor, result, then user, event,
+ * method, service and rhost with their length bytes. */
+#define AUDIT_REC_BEFORE_HOST (1 + 8 + 4 + 1 + (1 + 4) + (1 + 5) + (1 + 3) + (1 + 5) + (1 + 1))
 
 static void test_record_truncated_is_invalid(void **state)
 {
@@ -535,10 +574,12 @@ static void test_record_truncated_is_invalid(void **state)
 			assert_non_null(copy);
 			memcpy(copy, buf, len);
 			/* An account record that ends where the e-mail fields or the language
-			 * begin was written before they existed: it is complete, not truncated. */
+			 * begin (an audit record where the host begins) was written before they
+			 * existed: it is complete, not truncated. */
 			int old_layout = (kind == 0 && (len == ACCOUNT_REC_V1_BASE ||
 			                                len == ACCOUNT_REC_BEFORE_LANGUAGE)) ||
-			                 (kind == 1 && len == OTP_REC_V1_BASE);
+			                 (kind == 1 && len == OTP_REC_V1_BASE) ||
+			                 (kind == 3 && len == AUDIT_REC_BEFORE_HOST);
 			enum regs_err want = old_layout ? REGS_OK : REGS_ERR_INVALID;
 			assert_int_equal(decode_kind(kind, copy, len), want);
 			free(copy);
@@ -598,6 +639,7 @@ int main(void)
 	    cmocka_unit_test(test_R12_1_records_keep_a_255_byte_user_name),
 	    cmocka_unit_test(test_pending_record_roundtrip),
 	    cmocka_unit_test(test_audit_record_roundtrip),
+	    cmocka_unit_test(test_R10_1_audit_record_keeps_host_and_reads_older_records),
 	    cmocka_unit_test(test_R3_card_record_keeps_card_serial_and_reads_older_records),
 	    cmocka_unit_test(test_record_truncated_is_invalid),
 	    cmocka_unit_test(test_record_unknown_version_is_invalid),

@@ -8,6 +8,8 @@
 
 #include "scratch.h"
 #include <fcntl.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,19 +51,29 @@ static int teardown(void **state)
 	return 0;
 }
 
+static void seal_with(const struct seal_key *key, uint8_t sealed[PLAIN_LEN + SEAL_OVERHEAD])
+{
+	assert_int_equal(seal_encrypt(key, (const uint8_t *)PLAIN, PLAIN_LEN, AAD, AAD_LEN, sealed,
+	                              PLAIN_LEN + SEAL_OVERHEAD),
+	                 REGS_OK);
+}
+
 static void seal_plain(const struct fixture *f, uint8_t sealed[PLAIN_LEN + SEAL_OVERHEAD])
 {
-	assert_int_equal(seal_encrypt(&f->key, (const uint8_t *)PLAIN, PLAIN_LEN, AAD, AAD_LEN,
-	                              sealed, PLAIN_LEN + SEAL_OVERHEAD),
-	                 REGS_OK);
+	seal_with(&f->key, sealed);
+}
+
+static enum regs_err unseal_with(const struct seal_key *key, const uint8_t *sealed, const char *aad)
+{
+	uint8_t out[PLAIN_LEN];
+	size_t outlen = 0;
+	return seal_decrypt(key, sealed, PLAIN_LEN + SEAL_OVERHEAD, aad, strlen(aad), out,
+	                    sizeof(out), &outlen);
 }
 
 static enum regs_err unseal(const struct fixture *f, const uint8_t *sealed, const char *aad)
 {
-	uint8_t out[PLAIN_LEN];
-	size_t outlen = 0;
-	return seal_decrypt(&f->key, sealed, PLAIN_LEN + SEAL_OVERHEAD, aad, strlen(aad), out,
-	                    sizeof(out), &outlen);
+	return unseal_with(&f->key, sealed, aad);
 }
 
 static void test_seal_roundtrip(void **state)
@@ -71,7 +83,7 @@ static void test_seal_roundtrip(void **state)
 	uint8_t out[PLAIN_LEN];
 	size_t outlen = 0;
 	seal_plain(f, sealed);
-	assert_int_equal(sealed[0], 0x01);
+	assert_int_equal(sealed[0], 0x02);
 	/* The secret must not appear in the clear anywhere in the blob. */
 	assert_null(memmem(sealed, sizeof(sealed), PLAIN, 8));
 	assert_int_equal(
@@ -88,7 +100,8 @@ static void test_seal_nonce_is_fresh_each_time(void **state)
 	uint8_t b[PLAIN_LEN + SEAL_OVERHEAD];
 	seal_plain(f, a);
 	seal_plain(f, b);
-	assert_memory_not_equal(a + 1, b + 1, SEAL_NONCE_BYTES);
+	assert_memory_not_equal(a + 1 + SEAL_KEY_ID_BYTES, b + 1 + SEAL_KEY_ID_BYTES,
+	                        SEAL_NONCE_BYTES);
 	assert_memory_not_equal(a, b, sizeof(a));
 }
 
@@ -97,7 +110,7 @@ static void test_seal_tampered_blob_refused(void **state)
 	struct fixture *f = *state;
 	uint8_t sealed[PLAIN_LEN + SEAL_OVERHEAD];
 	seal_plain(f, sealed);
-	/* Every byte after the version: nonce, ciphertext and tag are all authenticated. */
+	/* Every byte after the version: key id, nonce, ciphertext and tag are all authenticated. */
 	for (size_t i = 1; i < sizeof(sealed); i++) {
 		sealed[i] ^= 0x01;
 		assert_int_equal(unseal(f, sealed, AAD), REGS_ERR_CRYPTO);
@@ -141,8 +154,119 @@ static void test_seal_bad_blob_and_buffers_refused(void **state)
 	assert_int_equal(seal_decrypt(&f->key, sealed, SEAL_OVERHEAD - 1, AAD, AAD_LEN, out,
 	                              sizeof(out), &outlen),
 	                 REGS_ERR_INVALID);
-	sealed[0] = 0x02;
+	sealed[0] = 0x03;
 	assert_int_equal(unseal(f, sealed, AAD), REGS_ERR_INVALID);
+	sealed[0] = 0x00;
+	assert_int_equal(unseal(f, sealed, AAD), REGS_ERR_INVALID);
+}
+
+/* A version 1 blob, sealed the way builds before key ids did: version byte, nonce,
+ * ciphertext, tag, with the account name alone as AAD. */
+static size_t seal_v1(const struct seal_key *key, uint8_t *out)
+{
+	uint8_t *nonce = out + 1;
+	uint8_t *cipher = nonce + SEAL_NONCE_BYTES;
+	int n = 0;
+	out[0] = 0x01;
+	memset(nonce, 0x5a, SEAL_NONCE_BYTES);
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	assert_non_null(ctx);
+	assert_int_equal(EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key->key, nonce), 1);
+	assert_int_equal(EVP_EncryptUpdate(ctx, NULL, &n, (const uint8_t *)AAD, AAD_LEN), 1);
+	assert_int_equal(EVP_EncryptUpdate(ctx, cipher, &n, (const uint8_t *)PLAIN, PLAIN_LEN), 1);
+	assert_int_equal(EVP_EncryptFinal_ex(ctx, cipher + n, &n), 1);
+	assert_int_equal(
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, SEAL_TAG_BYTES, cipher + PLAIN_LEN), 1);
+	EVP_CIPHER_CTX_free(ctx);
+	return PLAIN_LEN + SEAL_V1_OVERHEAD;
+}
+
+static void test_seal_key_check_and_id(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t check[SEAL_KEY_CHECK_BYTES];
+	uint8_t expected[SEAL_KEY_CHECK_BYTES];
+	uint8_t id[SEAL_KEY_ID_BYTES];
+	unsigned int len = 0;
+	static const char label[] = "pam_regs seal key check";
+	assert_non_null(HMAC(EVP_sha256(), f->key.key, SEAL_KEY_BYTES, (const uint8_t *)label,
+	                     sizeof(label) - 1, expected, &len));
+	assert_int_equal(seal_key_check(&f->key, check), REGS_OK);
+	assert_memory_equal(check, expected, sizeof(check));
+	assert_int_equal(seal_key_id(&f->key, id), REGS_OK);
+	assert_memory_equal(id, expected, SEAL_KEY_ID_BYTES);
+	/* Another key, another check value. */
+	f->key.key[31] ^= 0x01;
+	assert_int_equal(seal_key_check(&f->key, check), REGS_OK);
+	assert_memory_not_equal(check, expected, sizeof(check));
+}
+
+static void test_seal_v2_blob_names_its_key(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t sealed[PLAIN_LEN + SEAL_OVERHEAD];
+	uint8_t id[SEAL_KEY_ID_BYTES];
+	uint8_t named[SEAL_KEY_ID_BYTES];
+	seal_plain(f, sealed);
+	assert_int_equal(seal_key_id(&f->key, id), REGS_OK);
+	assert_int_equal(seal_blob_key_id(sealed, sizeof(sealed), named), REGS_OK);
+	assert_memory_equal(named, id, SEAL_KEY_ID_BYTES);
+	assert_memory_equal(sealed + 1, id, SEAL_KEY_ID_BYTES);
+	assert_int_equal(seal_blob_key_id(sealed, SEAL_OVERHEAD - 1, named), REGS_ERR_INVALID);
+}
+
+static void test_seal_v1_blob_still_opens(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t sealed[PLAIN_LEN + SEAL_V1_OVERHEAD];
+	uint8_t out[PLAIN_LEN];
+	uint8_t named[SEAL_KEY_ID_BYTES];
+	size_t outlen = 0;
+	size_t len = seal_v1(&f->key, sealed);
+	assert_int_equal(seal_blob_key_id(sealed, len, named), REGS_ERR_NOT_FOUND);
+	assert_int_equal(
+	    seal_decrypt(&f->key, sealed, len, AAD, AAD_LEN, out, sizeof(out), &outlen), REGS_OK);
+	assert_int_equal(outlen, PLAIN_LEN);
+	assert_memory_equal(out, PLAIN, PLAIN_LEN);
+	/* Still authenticated: the owner and every byte after the version count. */
+	assert_int_equal(
+	    seal_decrypt(&f->key, sealed, len, "mallory", 7, out, sizeof(out), &outlen),
+	    REGS_ERR_CRYPTO);
+	sealed[len - 1] ^= 0x01;
+	assert_int_equal(
+	    seal_decrypt(&f->key, sealed, len, AAD, AAD_LEN, out, sizeof(out), &outlen),
+	    REGS_ERR_CRYPTO);
+}
+
+static void test_seal_other_key_id_refused(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t sealed[PLAIN_LEN + SEAL_OVERHEAD];
+	/* A blob sealed under another key names that key's id: refused as such. */
+	struct seal_key other = f->key;
+	other.key[0] ^= 0x80;
+	seal_with(&other, sealed);
+	assert_int_equal(unseal(f, sealed, AAD), REGS_ERR_CRYPTO);
+	assert_int_equal(unseal_with(&other, sealed, AAD), REGS_OK);
+	seal_key_wipe(&other);
+}
+
+static void test_seal_key_id_swap_refused(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t sealed[PLAIN_LEN + SEAL_OVERHEAD];
+	struct seal_key other = f->key;
+	other.key[0] ^= 0x80;
+	/* Sealed under other, then relabelled with this key's id: the id is in the AAD. */
+	seal_with(&other, sealed);
+	assert_int_equal(seal_key_id(&f->key, sealed + 1), REGS_OK);
+	assert_int_equal(unseal(f, sealed, AAD), REGS_ERR_CRYPTO);
+	/* And this key's blob relabelled with another id is refused by both keys. */
+	seal_plain(f, sealed);
+	assert_int_equal(seal_key_id(&other, sealed + 1), REGS_OK);
+	assert_int_equal(unseal(f, sealed, AAD), REGS_ERR_CRYPTO);
+	assert_int_equal(unseal_with(&other, sealed, AAD), REGS_ERR_CRYPTO);
+	seal_key_wipe(&other);
 }
 
 static void test_seal_key_created_mode_0600(void **state)
@@ -255,6 +379,11 @@ int main(void)
 	    SEAL_TEST(test_seal_wrong_aad_refused),
 	    SEAL_TEST(test_seal_wrong_key_refused),
 	    SEAL_TEST(test_seal_bad_blob_and_buffers_refused),
+	    SEAL_TEST(test_seal_key_check_and_id),
+	    SEAL_TEST(test_seal_v2_blob_names_its_key),
+	    SEAL_TEST(test_seal_v1_blob_still_opens),
+	    SEAL_TEST(test_seal_other_key_id_refused),
+	    SEAL_TEST(test_seal_key_id_swap_refused),
 	    SEAL_TEST(test_seal_key_created_mode_0600),
 	    SEAL_TEST(test_seal_key_missing_without_create),
 	    SEAL_TEST(test_seal_key_readable_by_others_refused),
