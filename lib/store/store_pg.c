@@ -6,6 +6,10 @@
 #define PG_WRITES_MAX 2048            /* pending writes sent early past this many */
 #define PG_WRITE_BYTES_MAX (4u << 20) /* or past this many bytes */
 #define PG_RECONNECT_MS 1000          /* a lost database is tried at most this often */
+/* A commit that wrote this many rows is followed by ANALYZE: on a table just loaded (a copy,
+ * a bulk load) the planner has no statistics yet and pages a scan with a sort over every row
+ * past the key instead of the primary key's order (measured: 10-16 ms against 0.3 ms a page). */
+#define PG_ANALYZE_ROWS 10000
 
 struct store_txn {
 	const struct store_ops *ops; /* first: see store.c */
@@ -13,6 +17,7 @@ struct store_txn {
 	int write;
 	enum regs_err err; /* sticky: the first failure */
 	struct pg_writes writes;
+	size_t written;     /* rows sent so far */
 	PGresult **results; /* what gets returned points into these: kept to the end */
 	size_t nres, capres;
 };
@@ -185,6 +190,7 @@ static void send_writes(struct store_txn *t)
 	else
 		fail(t, run(t->s, sql.data));
 	regs_buf_free(&sql);
+	t->written += t->writes.n;
 	pg_writes_sent(&t->writes);
 }
 
@@ -250,6 +256,8 @@ static enum regs_err pg_commit(struct store_txn *t)
 	/* Not committed: the transaction is rolled back (when the connection still stands). */
 	if (err != REGS_OK && s->conn && PQtransactionStatus(s->conn) != PQTRANS_IDLE)
 		run(s, "ROLLBACK");
+	if (err == REGS_OK && t->written + t->writes.n >= PG_ANALYZE_ROWS)
+		run(s, "ANALYZE regs_kv"); /* the commit stands whatever this answers */
 	end_txn(t);
 	return err;
 }
