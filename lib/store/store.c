@@ -54,6 +54,18 @@ int store_flush_idle(struct store *s, int max_wait_ms, enum regs_err *err)
 	return s->ops->flush_idle(s, max_wait_ms, err);
 }
 
+const enum store_table store_account_tables[STORE_ACCOUNT_TABLES] = {
+    STORE_ACCOUNTS, STORE_OTP,    STORE_PENDING,    STORE_CARDS,
+    STORE_GOOGLE,   STORE_MOBILE, STORE_CARD_CERTS,
+};
+
+void store_prefetch(struct store_txn *t, const struct store_val *users, size_t n)
+{
+	const struct store_ops *ops = *(const struct store_ops *const *)t;
+	if (ops->prefetch && n > 0)
+		ops->prefetch(t, users, n);
+}
+
 void store_close(struct store *s)
 {
 	if (s)

@@ -59,6 +59,8 @@ struct store_ops {
 	enum regs_err (*txn_error)(const struct store_txn *t);
 	int (*flush_idle)(struct store *s, int max_wait_ms, enum regs_err *err);
 	void (*close)(struct store *s);
+	/* May be NULL: a hint that the transaction will read the accounts' rows. */
+	void (*prefetch)(struct store_txn *t, const struct store_val *users, size_t n);
 };
 
 struct store {
@@ -96,6 +98,15 @@ void store_scan(struct store_txn *t, enum store_table tb, struct store_val prefi
 enum regs_err store_commit(struct store_txn *t);
 void store_abort(struct store_txn *t);
 enum regs_err store_txn_error(const struct store_txn *t);
+/* The tables keyed by the account name alone (store_prefetch reads them). */
+extern const enum store_table store_account_tables[];
+#define STORE_ACCOUNT_TABLES 7
+/* A hint, before a batch's calls run, that they will read the rows of these accounts in
+ * store_account_tables: a networked store reads them all in one round trip, so that the gets
+ * that follow are answered from the transaction; the embedded one does nothing. What a get
+ * answers is the same with or without it. */
+void store_prefetch(struct store_txn *t, const struct store_val *users, size_t n);
+
 /* Closes the store; a durable one is synced first, so a clean stop loses nothing. */
 void store_close(struct store *s);
 

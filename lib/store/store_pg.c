@@ -17,8 +17,10 @@ struct store_txn {
 	int write;
 	enum regs_err err; /* sticky: the first failure */
 	struct pg_writes writes;
-	size_t written;     /* rows sent so far */
-	PGresult **results; /* what gets returned points into these: kept to the end */
+	struct pg_writes known; /* rows read ahead (store_prefetch), kept current by writes; a
+	                         * deleted entry is a row known to be absent */
+	size_t written;         /* rows sent so far */
+	PGresult **results;     /* what gets returned points into these: kept to the end */
 	size_t nres, capres;
 };
 
@@ -36,6 +38,7 @@ static void end_txn(struct store_txn *t)
 		PQclear(t->results[i]);
 	free(t->results);
 	pg_writes_free(&t->writes);
+	pg_writes_free(&t->known);
 	free(t);
 }
 
@@ -163,10 +166,12 @@ static enum regs_err pg_get(struct store_txn *t, enum store_table tb, struct sto
 		fail(t, REGS_ERR_STORAGE);
 		return t->err;
 	}
-	if (pg_writes_find(&t->writes, (uint16_t)tb, key, &at)) {
-		if (t->writes.w[at].del)
+	const struct pg_writes *mine = &t->writes;
+	if (pg_writes_find(mine, (uint16_t)tb, key, &at) ||
+	    pg_writes_find(mine = &t->known, (uint16_t)tb, key, &at)) {
+		if (mine->w[at].del)
 			return REGS_ERR_NOT_FOUND;
-		*val = t->writes.w[at].val;
+		*val = mine->w[at].val;
 		return REGS_OK;
 	}
 	PGresult *r = query(t, "get", tb, key);
@@ -204,6 +209,8 @@ static void set(struct store_txn *t, enum store_table tb, struct store_val key,
 		return;
 	}
 	fail(t, pg_writes_set(&t->writes, (uint16_t)tb, key, val));
+	if (pg_writes_find(&t->known, (uint16_t)tb, key, &(size_t){0}))
+		fail(t, pg_writes_set(&t->known, (uint16_t)tb, key, val));
 	if (t->writes.n >= PG_WRITES_MAX || t->writes.bytes >= PG_WRITE_BYTES_MAX)
 		send_writes(t);
 }
@@ -240,6 +247,75 @@ static void pg_scan(struct store_txn *t, enum store_table tb, struct store_val p
 			return;
 		name = "scan_after";
 	}
+}
+
+/* A text array of the account tables' numbers, and one of the names as bytea hex literals. */
+static void prefetch_params(struct regs_buf *tables, struct regs_buf *names,
+                            const struct store_val *users, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	regs_buf_append_str(tables, "{");
+	for (size_t i = 0; i < STORE_ACCOUNT_TABLES; i++) {
+		char num[8];
+		snprintf(num, sizeof(num), "%s%d", i ? "," : "", (int)store_account_tables[i]);
+		regs_buf_append_str(tables, num);
+	}
+	regs_buf_append_str(tables, "}");
+	regs_buf_append_str(names, "{");
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *p = users[i].data;
+		regs_buf_append_str(names, i ? ",\"\\\\x" : "\"\\\\x"); /* "\\x..." in an array */
+		for (size_t j = 0; j < users[i].len; j++) {
+			char h[2] = {digits[p[j] >> 4], digits[p[j] & 15]};
+			regs_buf_append(names, h, 2);
+		}
+		regs_buf_append_str(names, "\"");
+	}
+	regs_buf_append_str(names, "}");
+}
+
+/* Every (table, name) asked for is known afterwards: the row, or its absence. */
+static void remember(struct store_txn *t, PGresult *r, const struct store_val *users, size_t n)
+{
+	for (int i = 0; i < PQntuples(r) && t->err == REGS_OK; i++) {
+		const uint8_t *tb = (const uint8_t *)PQgetvalue(r, i, 0);
+		struct store_val k = {PQgetvalue(r, i, 1), (size_t)PQgetlength(r, i, 1)};
+		struct store_val v = {PQgetvalue(r, i, 2), (size_t)PQgetlength(r, i, 2)};
+		if (PQgetlength(r, i, 0) == 2)
+			fail(t, pg_writes_set(&t->known, (uint16_t)(tb[0] << 8 | tb[1]), k, &v));
+	}
+	for (size_t i = 0; i < n && t->err == REGS_OK; i++)
+		for (size_t j = 0; j < STORE_ACCOUNT_TABLES; j++) {
+			uint16_t tb = (uint16_t)store_account_tables[j];
+			size_t at;
+			if (users[i].len && !pg_writes_find(&t->known, tb, users[i], &at))
+				fail(t, pg_writes_set(&t->known, tb, users[i], NULL));
+		}
+}
+
+/* One query for every account table's row of every name (store_prefetch). */
+static void pg_prefetch(struct store_txn *t, const struct store_val *users, size_t n)
+{
+	struct regs_buf tables = REGS_BUF_INIT(0), names = REGS_BUF_INIT(0);
+	if (t->err != REGS_OK)
+		return;
+	prefetch_params(&tables, &names, users, n);
+	if (tables.err == REGS_OK && names.err == REGS_OK) {
+		const char *values[2] = {tables.data, names.data};
+		PGresult *r =
+		    PQexecParams(t->s->conn,
+		                 "SELECT tb, k, v FROM regs_kv WHERE tb = ANY($1::int2[]) "
+		                 "AND k = ANY($2::bytea[])",
+		                 2, NULL, values, NULL, NULL, 1);
+		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+			fail(t, pg_failure(t->s, r));
+			PQclear(r);
+		} else if (keep_result(t, r) == 0) {
+			remember(t, r, users, n);
+		}
+	}
+	regs_buf_free(&tables);
+	regs_buf_free(&names);
 }
 
 static enum regs_err pg_commit(struct store_txn *t)
@@ -292,8 +368,8 @@ static void pg_close(struct store *base)
 }
 
 static const struct store_ops pg_ops = {
-    pg_begin,  pg_get,   pg_put,       pg_del,        pg_scan,
-    pg_commit, pg_abort, pg_txn_error, pg_flush_idle, pg_close,
+    pg_begin, pg_get,       pg_put,        pg_del,   pg_scan,     pg_commit,
+    pg_abort, pg_txn_error, pg_flush_idle, pg_close, pg_prefetch,
 };
 
 enum regs_err store_pg_check_conninfo(const char *conninfo, char *why, size_t whysz)

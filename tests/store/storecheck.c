@@ -185,6 +185,48 @@ static void empty_key(struct store *s)
 	EXPECT(store_commit(t) != REGS_OK, "an empty key was stored");
 }
 
+static void get_line(struct store_txn *t, enum store_table tb, const char *key)
+{
+	struct store_val v;
+	enum regs_err err = store_get(t, tb, store_str(key), &v);
+	if (err == REGS_OK)
+		print_val("get", store_str(key), v);
+	else
+		printf("get %s: %s\n", key, regs_strerror(err));
+}
+
+/* Rows read ahead answer as the server would, and writes after the read-ahead win. */
+static void read_ahead(struct store *s)
+{
+	struct store_txn *t;
+	const struct store_val users[] = {store_str("u1"), store_str("u2"), store_str("u3")};
+	EXPECT(store_begin(s, 1, &t) == REGS_OK, "begin");
+	store_put(t, STORE_ACCOUNTS, store_str("u1"), val("one", 3));
+	store_put(t, STORE_OTP, store_str("u3"), val("three", 5));
+	EXPECT(store_commit(t) == REGS_OK, "commit");
+	EXPECT(store_begin(s, 1, &t) == REGS_OK, "begin");
+	store_prefetch(t, users, 3);
+	get_line(t, STORE_ACCOUNTS, "u1");
+	get_line(t, STORE_ACCOUNTS, "u2");
+	get_line(t, STORE_OTP, "u3");
+	store_put(t, STORE_ACCOUNTS, store_str("u2"), val("two", 3));
+	store_del(t, STORE_ACCOUNTS, store_str("u1"));
+	store_del(t, STORE_OTP, store_str("u3"));
+	get_line(t, STORE_ACCOUNTS, "u1");
+	get_line(t, STORE_ACCOUNTS, "u2");
+	scan(t, STORE_ACCOUNTS, val("", 0), val("", 0), "after the read-ahead's writes");
+	get_line(t, STORE_OTP, "u3");
+	store_put(t, STORE_OTP, store_str("u3"), val("again", 5));
+	get_line(t, STORE_OTP, "u3");
+	EXPECT(store_commit(t) == REGS_OK, "commit");
+	EXPECT(store_begin(s, 0, &t) == REGS_OK, "begin");
+	store_prefetch(t, users, 3);
+	get_line(t, STORE_ACCOUNTS, "u1");
+	get_line(t, STORE_ACCOUNTS, "u2");
+	get_line(t, STORE_OTP, "u3");
+	store_abort(t);
+}
+
 static int transcript(struct store *s)
 {
 	struct store_txn *t;
@@ -195,6 +237,7 @@ static int transcript(struct store *s)
 	scans(t);
 	store_abort(t);
 	own_writes(s);
+	read_ahead(s);
 	big(s);
 	return failed;
 }
