@@ -323,41 +323,75 @@ static int finish_flows(struct daemon *d, struct request *req, int n, struct sto
 	return k;
 }
 
-/* A batch of GetAccount calls alone, with no mail or network flow to finish and no sweep due,
- * only reads: it runs in a read transaction, which on a shared database takes no part in the
- * fleet's batch lock (store_pg.h). Its answer is advice for the prompt; every attempt that
- * follows is checked again in a write batch. */
-static int batch_reads_only(struct daemon *d, DBusMessage **batch, int n, int64_t now)
+/* What a batch's transaction must allow (run_batch). */
+enum batch_kind {
+	BATCH_ANY,      /* any call, finished mail and flows, the sweep: a plain write */
+	BATCH_ACCOUNTS, /* calls that touch only their named account's rows and the activity log */
+	BATCH_READS,    /* GetAccount alone: a read transaction */
+};
+
+/* The account a call names first, when it names one; NULL for "the caller". */
+static const char *named_account(DBusMessage *msg)
 {
-	if (n == 0 || now >= d->data.next_sweep || mailer_in_flight(&d->mailer) ||
-	    oob_active(&d->flows.oob))
-		return 0;
-	for (int i = 0; i < n; i++) {
-		const char *member = dbus_message_get_member(batch[i]);
-		if (!member || strcmp(member, REGS_M_GET_ACCOUNT) != 0)
-			return 0;
-	}
-	return 1;
+	DBusMessageIter it;
+	const char *user = NULL;
+	if (!dbus_message_iter_init(msg, &it) ||
+	    dbus_message_iter_get_arg_type(&it) != DBUS_TYPE_STRING)
+		return NULL;
+	dbus_message_iter_get_basic(&it, &user);
+	size_t len = strlen(user);
+	return len > 0 && len <= REGS_USER_NAME_MAX ? user : NULL;
 }
 
-/* The account each call names first (most calls' first argument), read ahead in one go
- * (store_prefetch): a guess, which changes no answer when it is wrong. */
-static void prefetch_accounts(struct store_txn *txn, DBusMessage **batch, int n)
+/* A call that reads and writes only the rows its first argument's account has in
+ * store_account_tables, and activity-log rows: GetAccount, VerifyOtp, RecordFailure (gate.c,
+ * otpverify.c, account.c, audit.c). */
+static int account_call(DBusMessage *msg, int *reads)
+{
+	const char *member = dbus_message_get_member(msg);
+	if (!member || !named_account(msg))
+		return 0;
+	*reads = strcmp(member, REGS_M_GET_ACCOUNT) == 0;
+	return *reads || strcmp(member, REGS_M_VERIFY_OTP) == 0 ||
+	       strcmp(member, REGS_M_RECORD_FAILURE) == 0;
+}
+
+/* A batch with no mail or network flow to finish and no sweep due, of account calls alone,
+ * needs no more than their accounts (BATCH_ACCOUNTS); of GetAccount calls alone, only reads
+ * (BATCH_READS: GetAccount's answer is advice for the prompt; every attempt that follows is
+ * checked again in a write batch). On a shared database these take the fleet's batch lock
+ * shared, or not at all (store_pg.h). */
+static enum batch_kind batch_kind(struct daemon *d, DBusMessage **batch, int n, int64_t now)
+{
+	int reads = 1, one;
+	if (n == 0 || now >= d->data.next_sweep || mailer_in_flight(&d->mailer) ||
+	    oob_active(&d->flows.oob))
+		return BATCH_ANY;
+	for (int i = 0; i < n; i++) {
+		if (!account_call(batch[i], &one))
+			return BATCH_ANY;
+		reads &= one;
+	}
+	return reads ? BATCH_READS : BATCH_ACCOUNTS;
+}
+
+/* Begins the batch's transaction with the accounts it names read ahead (store_prefetch). */
+static enum regs_err begin_batch(struct daemon *d, enum batch_kind kind, DBusMessage **batch, int n,
+                                 struct store_txn **txn)
 {
 	struct store_val users[BATCH_MAX];
 	size_t k = 0;
 	for (int i = 0; i < n; i++) {
-		DBusMessageIter it;
-		const char *user = NULL;
-		if (!dbus_message_iter_init(batch[i], &it) ||
-		    dbus_message_iter_get_arg_type(&it) != DBUS_TYPE_STRING)
-			continue;
-		dbus_message_iter_get_basic(&it, &user);
-		size_t len = strlen(user);
-		if (len > 0 && len <= REGS_USER_NAME_MAX)
-			users[k++] = (struct store_val){user, len};
+		const char *user = named_account(batch[i]);
+		if (user)
+			users[k++] = store_str(user);
 	}
-	store_prefetch(txn, users, k);
+	if (kind == BATCH_ACCOUNTS)
+		return store_begin_accounts(d->data.store, users, k, txn);
+	enum regs_err err = store_begin(d->data.store, kind == BATCH_ANY, txn);
+	if (err == REGS_OK)
+		store_prefetch(*txn, users, k);
+	return err;
 }
 
 static void run_batch(struct daemon *d, DBusMessage **batch, int n)
@@ -366,17 +400,16 @@ static void run_batch(struct daemon *d, DBusMessage **batch, int n)
 	struct mail_job *finished[BATCH_MAX];
 	struct store_txn *txn = NULL;
 	int64_t now = regs_now();
-	int writes = !batch_reads_only(d, batch, n, now);
-	enum regs_err err = store_begin(d->data.store, writes, &txn);
+	enum batch_kind kind = batch_kind(d, batch, n, now);
+	int any = kind == BATCH_ANY;
+	enum regs_err err = begin_batch(d, kind, batch, n, &txn);
 	memset(req, 0, sizeof(req));
-	if (err == REGS_OK)
-		prefetch_accounts(txn, batch, n);
 	for (int i = 0; i < n; i++) {
 		req[i] = (struct request){.d = d, .msg = batch[i], .txn = txn, .now = now};
 		if (err == REGS_OK)
 			dispatch(&req[i]);
 	}
-	int k = writes ? take_finished_mail(d, req, n, finished) : 0;
+	int k = any ? take_finished_mail(d, req, n, finished) : 0;
 	for (int i = 0; i < k; i++) {
 		req[n + i].d = d;
 		req[n + i].txn = txn;
@@ -385,9 +418,9 @@ static void run_batch(struct daemon *d, DBusMessage **batch, int n)
 			mail_complete(&req[n + i], finished[i]);
 		mail_job_free(finished[i]);
 	}
-	if (writes)
+	if (any)
 		k += finish_flows(d, req, n + k, txn, now, err == REGS_OK);
-	if (err == REGS_OK && writes && now >= d->data.next_sweep) {
+	if (err == REGS_OK && any && now >= d->data.next_sweep) {
 		service_sweep(d, txn, now);
 		d->data.next_sweep = now + SWEEP_SECONDS;
 	}

@@ -66,6 +66,17 @@ void store_prefetch(struct store_txn *t, const struct store_val *users, size_t n
 		ops->prefetch(t, users, n);
 }
 
+enum regs_err store_begin_accounts(struct store *s, const struct store_val *users, size_t n,
+                                   struct store_txn **t)
+{
+	if (s->ops->begin_accounts)
+		return s->ops->begin_accounts(s, users, n, t);
+	enum regs_err err = s->ops->begin(s, 1, t);
+	if (err == REGS_OK)
+		store_prefetch(*t, users, n);
+	return err;
+}
+
 void store_close(struct store *s)
 {
 	if (s)

@@ -61,6 +61,9 @@ struct store_ops {
 	void (*close)(struct store *s);
 	/* May be NULL: a hint that the transaction will read the accounts' rows. */
 	void (*prefetch)(struct store_txn *t, const struct store_val *users, size_t n);
+	/* May be NULL: begin(write) and prefetch (store_begin_accounts). */
+	enum regs_err (*begin_accounts)(struct store *s, const struct store_val *users, size_t n,
+	                                struct store_txn **txn);
 };
 
 struct store {
@@ -106,6 +109,14 @@ extern const enum store_table store_account_tables[];
  * that follow are answered from the transaction; the embedded one does nothing. What a get
  * answers is the same with or without it. */
 void store_prefetch(struct store_txn *t, const struct store_val *users, size_t n);
+
+/* A write transaction whose calls touch only the rows of these accounts in
+ * store_account_tables, and rows under keys that no other host makes (the activity log's:
+ * daemon/audit.h), read ahead as store_prefetch does. A shared store runs such transactions
+ * of different hosts side by side when their accounts differ (store_pg.h); the embedded one
+ * begins a plain write transaction. */
+enum regs_err store_begin_accounts(struct store *s, const struct store_val *users, size_t n,
+                                   struct store_txn **t);
 
 /* Closes the store; a durable one is synced first, so a clean stop loses nothing. */
 void store_close(struct store *s);

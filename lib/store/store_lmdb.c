@@ -204,7 +204,7 @@ static void lmdb_close(struct store *base)
 
 static const struct store_ops lmdb_ops = {
     lmdb_begin, lmdb_get,       lmdb_put,        lmdb_del,   lmdb_scan, lmdb_commit,
-    lmdb_abort, lmdb_txn_error, lmdb_flush_idle, lmdb_close, NULL,
+    lmdb_abort, lmdb_txn_error, lmdb_flush_idle, lmdb_close, NULL,      NULL,
 };
 
 /* The state directory must be ours and closed to everyone else. */

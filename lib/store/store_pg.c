@@ -25,6 +25,19 @@ struct store_txn {
 };
 
 static const struct store_ops pg_ops;
+static void pg_prefetch(struct store_txn *t, const struct store_val *users, size_t n);
+
+/* A write transaction takes the fleet's batch lock: alone (PG_BATCH_LOCK) for any batch, shared
+ * with the lock of each account for a batch of account calls (store_begin_accounts), so that
+ * such batches of different hosts run side by side when their accounts differ. */
+#define PG_BEGIN_WRITE                                                                             \
+	"BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(" PG_BATCH_LOCK ")"
+#define PG_BEGIN_ACCOUNTS                                                                          \
+	"BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock_shared(" PG_BATCH_LOCK \
+	")"
+#define PG_BEGIN_READ "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+#define PG_ACCOUNT_LOCK_CLASS "1919248243" /* "regs" in ASCII: the two-key locks' first key */
+#define BATCH_ACCOUNTS_MAX 256
 
 static void fail(struct store_txn *t, enum regs_err err)
 {
@@ -71,14 +84,13 @@ static enum regs_err run(struct pg_store *s, const char *sql)
 	return err;
 }
 
-enum regs_err pg_txn_begin_connected(struct pg_store *s, int write, struct store_txn **out)
+static enum regs_err txn_begin(struct pg_store *s, const char *sql, int write,
+                               struct store_txn **out)
 {
 	struct store_txn *t = calloc(1, sizeof(*t));
 	if (!t)
 		return REGS_ERR_NOMEM;
-	enum regs_err err = run(s, write ? "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT "
-	                                   "pg_advisory_xact_lock(" PG_BATCH_LOCK ")"
-	                                 : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+	enum regs_err err = run(s, sql);
 	if (err != REGS_OK) {
 		if (s->conn)
 			run(s, "ROLLBACK");
@@ -90,6 +102,11 @@ enum regs_err pg_txn_begin_connected(struct pg_store *s, int write, struct store
 	t->write = write;
 	*out = t;
 	return REGS_OK;
+}
+
+enum regs_err pg_txn_begin_connected(struct pg_store *s, int write, struct store_txn **out)
+{
+	return txn_begin(s, write ? PG_BEGIN_WRITE : PG_BEGIN_READ, write, out);
 }
 
 /* Connects when not connected (at most every PG_RECONNECT_MS): REGS_OK, UNAVAILABLE, or FATAL
@@ -115,20 +132,77 @@ static enum regs_err ensure_connected(struct pg_store *s, int now)
 	return err;
 }
 
-static enum regs_err pg_begin(struct store *base, int write, struct store_txn **out)
+/* Begins with sql (BEGIN and the locks), connecting first when needed. */
+static enum regs_err begin_with(struct pg_store *s, const char *sql, int write,
+                                struct store_txn **out)
 {
-	struct pg_store *s = (struct pg_store *)base;
 	int had = s->conn != NULL;
 	enum regs_err err = ensure_connected(s, 0);
 	if (err == REGS_OK)
-		err = pg_txn_begin_connected(s, write, out);
+		err = txn_begin(s, sql, write, out);
 	/* A connection found dead at its first use (the server restarted, or failed over): one
 	 * new connection at once, so that the first batch after a failover is served. */
 	if (err == REGS_ERR_UNAVAILABLE && had && !s->conn) {
 		err = ensure_connected(s, 1);
 		if (err == REGS_OK)
-			err = pg_txn_begin_connected(s, write, out);
+			err = txn_begin(s, sql, write, out);
 	}
+	return err;
+}
+
+static enum regs_err pg_begin(struct store *base, int write, struct store_txn **out)
+{
+	return begin_with((struct pg_store *)base, write ? PG_BEGIN_WRITE : PG_BEGIN_READ, write,
+	                  out);
+}
+
+static int by_value(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* FNV-1a of the name, as a signed 32-bit lock id. */
+static int32_t account_lock_id(struct store_val user)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < user.len; i++)
+		h = (h ^ ((const uint8_t *)user.data)[i]) * 16777619u;
+	return (int32_t)h;
+}
+
+/* The batch lock shared, then each account's lock in one order (ascending ids) for every host:
+ * no two transactions wait for each other in a circle. */
+static void account_locks_sql(struct regs_buf *sql, const struct store_val *users, size_t n)
+{
+	int32_t ids[BATCH_ACCOUNTS_MAX];
+	size_t k = 0;
+	for (size_t i = 0; i < n && k < BATCH_ACCOUNTS_MAX; i++)
+		ids[k++] = account_lock_id(users[i]);
+	qsort(ids, k, sizeof(ids[0]), by_value);
+	regs_buf_append_str(sql, PG_BEGIN_ACCOUNTS);
+	for (size_t i = 0; i < k; i++) {
+		char one[96];
+		if (i > 0 && ids[i] == ids[i - 1])
+			continue;
+		snprintf(one, sizeof(one), "; SELECT pg_advisory_xact_lock(%s, %ld)",
+		         PG_ACCOUNT_LOCK_CLASS, (long)ids[i]);
+		regs_buf_append_str(sql, one);
+	}
+}
+
+static enum regs_err pg_begin_accounts(struct store *base, const struct store_val *users, size_t n,
+                                       struct store_txn **out)
+{
+	struct regs_buf sql = REGS_BUF_INIT(0);
+	if (n > BATCH_ACCOUNTS_MAX) /* more than one batch holds: the whole fleet's lock */
+		return pg_begin(base, 1, out);
+	account_locks_sql(&sql, users, n);
+	enum regs_err err =
+	    sql.err != REGS_OK ? sql.err : begin_with((struct pg_store *)base, sql.data, 1, out);
+	regs_buf_free(&sql);
+	if (err == REGS_OK)
+		pg_prefetch(*out, users, n);
 	return err;
 }
 
@@ -369,7 +443,7 @@ static void pg_close(struct store *base)
 
 static const struct store_ops pg_ops = {
     pg_begin, pg_get,       pg_put,        pg_del,   pg_scan,     pg_commit,
-    pg_abort, pg_txn_error, pg_flush_idle, pg_close, pg_prefetch,
+    pg_abort, pg_txn_error, pg_flush_idle, pg_close, pg_prefetch, pg_begin_accounts,
 };
 
 enum regs_err store_pg_check_conninfo(const char *conninfo, char *why, size_t whysz)

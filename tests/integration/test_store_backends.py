@@ -62,14 +62,27 @@ def test_R10_1_store_contract_is_the_same_on_lmdb_and_postgresql():
           "--- lmdb\n" + lm.stdout, "--- postgresql\n" + pq.stdout)
 
 
-def test_R10_1_concurrent_batches_lose_or_double_no_update():
-    conninfo = fresh_db("counter")
-    procs = [subprocess.Popen([STORECHECK, "count", "postgresql", conninfo, "150"],
-                              stderr=subprocess.PIPE, text=True) for _ in range(4)]
+def concurrent_counts(db, modes):
+    """One process per mode (count: plain write batches; count-accounts: account batches),
+    150 increments each of one account's counter; returns the counter."""
+    conninfo = fresh_db(db)
+    procs = [subprocess.Popen([STORECHECK, mode, "postgresql", conninfo, "150"],
+                              stderr=subprocess.PIPE, text=True) for mode in modes]
     errors = [p.communicate(timeout=harness.slow(300))[1] for p in procs]
     check(all(p.returncode == 0 for p in procs), "a batch failed", errors)
-    rows = pg().psql("SELECT encode(v, 'hex') FROM regs_kv WHERE tb = 0 AND k = "
-                     "'counter'::bytea", db="counter")
+    return pg().psql("SELECT encode(v, 'hex') FROM regs_kv WHERE tb = 1 AND k = "
+                     "'counter'::bytea", db=db)
+
+
+def test_R10_1_concurrent_batches_lose_or_double_no_update():
+    rows = concurrent_counts("counter", ["count"] * 4)
+    check(rows == [("%016x" % 600,)], "4 x 150 increments did not make 600: %r" % (rows,))
+
+
+def test_R10_1_account_batches_beside_plain_batches_lose_or_double_no_update():
+    """Account batches (the fleet lock shared, then the account's own) of one account, mixed
+    with plain write batches (the fleet lock alone), on four connections at once."""
+    rows = concurrent_counts("accounts", ["count-accounts"] * 3 + ["count"])
     check(rows == [("%016x" % 600,)], "4 x 150 increments did not make 600: %r" % (rows,))
 
 

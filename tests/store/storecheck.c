@@ -4,7 +4,8 @@
  *
  *   storecheck lmdb DIR | storecheck postgresql CONNINFO        the transcript
  *   storecheck count lmdb DIR|postgresql CONNINFO N             N read-modify-write batches
- *                                                               of one counter */
+ *                                                               of one counter
+ *   storecheck count-accounts ...                               the same in account batches */
 #include "store/store.h"
 #include "store/store_pg.h"
 #include <stdio.h>
@@ -243,22 +244,27 @@ static int transcript(struct store *s)
 }
 
 /* n batches of: read the counter, add one, write it back. Run by several processes at once
- * on one database, the counter ends at the sum of their n (no lost or doubled update). */
-static int count(struct store *s, long n)
+ * on one database, the counter ends at the sum of their n (no lost or doubled update). With
+ * accounts set, each batch is an account batch (store_begin_accounts) of the counter's account
+ * and a second one, so that account batches and plain ones are mixed. */
+static int count(struct store *s, long n, int accounts)
 {
+	const struct store_val users[] = {store_str("counter"), store_str("other")};
 	for (long i = 0; i < n; i++) {
 		struct store_txn *t;
 		struct store_val v;
 		uint8_t buf[8] = {0};
-		enum regs_err err = store_begin(s, 1, &t);
+		enum regs_err err = accounts
+		                        ? store_begin_accounts(s, users, 1 + (size_t)(i & 1), &t)
+		                        : store_begin(s, 1, &t);
 		if (err != REGS_OK) {
 			fprintf(stderr, "storecheck: begin: %s\n", regs_strerror(err));
 			return 1;
 		}
-		if (store_get(t, STORE_META, store_str("counter"), &v) == REGS_OK && v.len == 8)
+		if (store_get(t, STORE_ACCOUNTS, users[0], &v) == REGS_OK && v.len == 8)
 			memcpy(buf, v.data, 8);
 		store_be64(buf, store_get_be64(buf) + 1);
-		store_put(t, STORE_META, store_str("counter"), val((const char *)buf, 8));
+		store_put(t, STORE_ACCOUNTS, users[0], val((const char *)buf, 8));
 		if ((err = store_commit(t)) != REGS_OK) {
 			fprintf(stderr, "storecheck: commit: %s\n", regs_strerror(err));
 			return 1;
@@ -277,13 +283,15 @@ int main(int argc, char **argv)
 		store_close(s);
 		return rc;
 	}
-	if (argc == 5 && strcmp(argv[1], "count") == 0) {
+	if (argc == 5 &&
+	    (strcmp(argv[1], "count") == 0 || strcmp(argv[1], "count-accounts") == 0)) {
 		struct store *s = open_store(argv[2], argv[3]);
-		rc = count(s, atol(argv[4]));
+		rc = count(s, atol(argv[4]), strcmp(argv[1], "count-accounts") == 0);
 		store_close(s);
 		return rc;
 	}
-	fprintf(stderr, "usage: storecheck lmdb DIR | postgresql CONNINFO\n"
-	                "       storecheck count lmdb DIR | postgresql CONNINFO N\n");
+	fprintf(stderr,
+	        "usage: storecheck lmdb DIR | postgresql CONNINFO\n"
+	        "       storecheck count|count-accounts lmdb DIR | postgresql CONNINFO N\n");
 	return 2;
 }
