@@ -1,9 +1,10 @@
 /* The fleet store (R10): one PostgreSQL shared by every host's regsd, behind store.h.
  * Records stay opaque (sealed secrets stay sealed); every table of store.h is a row set of
  * one table keyed by (table, key). A write transaction is one PostgreSQL transaction that
- * first takes the fleet's batch lock, so batches of different hosts run one after another
- * and never conflict; a lost connection fails the batch (nothing of it is kept) and the
- * next batch reconnects. */
+ * first takes the fleet's batch lock: alone, or shared and then the lock of each account for
+ * store_begin_accounts; so transactions that may touch the same rows, on any host, run one
+ * after another and never conflict. A lost connection fails the transaction (nothing of it
+ * is kept) and the next one reconnects. */
 #ifndef REGS_STORE_PG_H
 #define REGS_STORE_PG_H
 #include "store/store.h"
